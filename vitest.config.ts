@@ -1,0 +1,33 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: [
+            '{server,common,public,standalone,scripts}/**/*.test.{ts,tsx}',
+            'test/unit/**/*.test.ts',
+          ],
+          exclude: ['**/*.es.test.ts', 'node_modules/**'],
+          environment: 'node',
+          testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'es',
+          // Tests that talk to a real Elasticsearch: one server for the whole run, started by globalSetup.
+          include: ['**/*.es.test.ts'],
+          exclude: ['node_modules/**'],
+          globalSetup: ['test/harness/es_global_setup.ts'],
+          environment: 'node',
+          testTimeout: 180_000,
+          hookTimeout: 240_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
