@@ -1,0 +1,32 @@
+/**
+ * `npm run bench`: runs every benchmark module and prints its figures with the machine they were
+ * measured on. Benchmarks print numbers; they do not pass or fail.
+ */
+import os from 'node:os';
+
+export interface BenchFigure {
+  name: string;
+  value: number;
+  unit: string;
+}
+
+type Bench = () => Promise<BenchFigure[]>;
+
+const SUITES: Record<string, () => Promise<Bench>> = {};
+
+const only = process.argv.slice(2);
+console.log(
+  `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ` +
+    `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}, ${os.platform()} ${os.arch()}`,
+);
+for (const [name, load] of Object.entries(SUITES)) {
+  if (only.length && !only.includes(name)) continue;
+  const t0 = Date.now();
+  const figures = await (await load())();
+  console.log(`\n== ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  for (const f of figures) {
+    console.log(
+      `${f.name.padEnd(60)} ${f.value.toLocaleString('en-US', { maximumFractionDigits: 1 }).padStart(14)} ${f.unit}`,
+    );
+  }
+}
