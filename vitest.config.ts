@@ -4,6 +4,13 @@ export default defineConfig({
   test: {
     projects: [
       {
+        resolve: {
+          // Kibana provides @kbn/config-schema at runtime; tests use a structural fake of it.
+          alias: {
+            '@kbn/config-schema': new URL('./test/fakes/kbn_config_schema.ts', import.meta.url)
+              .pathname,
+          },
+        },
         test: {
           name: 'unit',
           include: [

@@ -47,7 +47,14 @@ export interface ProcessEvent {
     args?: string[];
     working_directory?: string;
     start?: string;
-    pe?: { original_file_name?: string };
+    pe?: {
+      original_file_name?: string;
+      imphash?: string;
+      company?: string;
+      product?: string;
+      description?: string;
+      file_version?: string;
+    };
     code_signature?: { exists?: boolean; trusted?: boolean; subject_name?: string };
     hash?: { sha256?: string; md5?: string; sha1?: string };
     Ext?: {
@@ -65,6 +72,11 @@ export interface ProcessEvent {
     sources: SourceRef[];
     /** Elastic's ProblemChild ingest-pipeline score, kept when present on input. */
     prediction_probability?: number;
+    /**
+     * Correction (ms) added to a Security-log clock to align it with Sysmon's UtcTime, when
+     * one was applied; absent for trusted clocks.
+     */
+    clock_offset_ms?: number;
   };
 }
 
@@ -83,6 +95,21 @@ export interface EventLabel {
   parent_image?: string;
   command_line?: string;
   utc_time?: string;
+  /** Fields below mirror ../shared/data labels and the synthetic generator's extras. */
+  dataset?: string;
+  kind?: string;
+  ppid?: number;
+  process_guid?: string | null;
+  parent_process_guid?: string | null;
+  user?: string;
+  root_rid?: string | null;
+  matched_sysmon_rid?: string | null;
+  /** Every ATT&CK technique of the step; `technique` holds the first. */
+  techniques?: string[];
+  /** Scenario template name (synthetic data): scenario_id is one instance of it. */
+  template?: string;
+  /** Benign activity or attack template that produced the process (synthetic data). */
+  activity?: string;
 }
 
 /** Per-run accounting of every input record: nothing disappears without being counted. */
@@ -93,5 +120,13 @@ export interface NormaliseSummary {
   skipped: Record<string, number>;
   rejected: Record<string, number>;
   /** First few rejections with location, for the user to find the bad line. */
-  rejections: Array<{ file: string; line: number; reason: string }>;
+  rejections: Array<{ file: string; line: number; reason: string; id?: string }>;
+  /** Estimated Security-log clock offsets (one per dataset, host and clock field). */
+  clockOffsets?: Array<{
+    scope: string;
+    host: string;
+    clock: string;
+    offset_ms: number;
+    samples: number;
+  }>;
 }

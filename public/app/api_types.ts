@@ -1,0 +1,105 @@
+/**
+ * Response shapes of the internal API, as the routes send them. The store-facing types live in
+ * server/ports.ts; importing them type-only keeps one definition without bundling server code.
+ */
+export type {
+  CommunityPage,
+  CommunitySummary,
+  RunReport,
+  Settings,
+  StoredCommunity,
+  TriageChange,
+  TriageState,
+  TriageStatus,
+  Verdict,
+} from '../../server/ports';
+export type {
+  AttackTechniqueHit,
+  CommunityEdge,
+  EdgePrevalence,
+  PrevalenceEnvironment,
+  SuppressionRule,
+} from '../../common/types/community';
+export type { FeatureContribution, ScoredEvent } from '../../common/types/scoring';
+export type { ProcessEvent } from '../../common/types/process_event';
+
+import type { RunReport, StoredCommunity, TriageStatus, Verdict } from '../../server/ports';
+import type {
+  CmdlinePrevalence,
+  PairPrevalence,
+  PrevalenceEnvironment,
+  SuppressionRule,
+} from '../../common/types/community';
+import type { ProcessEvent } from '../../common/types/process_event';
+
+export type SortField =
+  | 'rank'
+  | 'max_score'
+  | 'score'
+  | 'host'
+  | 'first_seen'
+  | 'last_seen'
+  | 'event_count'
+  | 'status';
+
+export interface ListCommunitiesParams {
+  from?: string;
+  to?: string;
+  host?: string;
+  status?: TriageStatus;
+  min_score?: number;
+  q?: string;
+  include_unflagged?: boolean;
+  sort?: SortField;
+  direction?: 'asc' | 'desc';
+  page?: number;
+  per_page?: number;
+}
+
+export interface TriageRequest {
+  status?: TriageStatus;
+  assignee?: string | null;
+  note?: string;
+  verdict?: Verdict | null;
+  /** Only with verdict "benign": also suppress the pattern in later runs. */
+  suppress?: boolean;
+}
+
+export interface TriageResponse {
+  community: StoredCommunity;
+  suppressionsAdded: string[];
+}
+
+export interface BulkTriageResponse {
+  updated: string[];
+  failed: { id: string; status: number; message: string }[];
+}
+
+export interface CommunityEventsResponse {
+  total: number;
+  events: ProcessEvent[];
+}
+
+export interface RunDetectionResponse {
+  started: boolean;
+  message: string;
+}
+
+export interface DetectionStatus {
+  lastRun: RunReport | null;
+  recentRuns: RunReport[];
+  nextRunAt: string | null;
+}
+
+export interface PrevalenceResponse {
+  environment: PrevalenceEnvironment;
+  pair?: PairPrevalence;
+  pairText?: string;
+  commandLine?: CmdlinePrevalence;
+  commandLineText?: string;
+}
+
+export interface SuppressionsResponse {
+  total: number;
+  rules: SuppressionRule[];
+}

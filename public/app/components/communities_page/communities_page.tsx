@@ -1,0 +1,269 @@
+import React, { useCallback, useMemo, useState } from 'react';
+import {
+  EuiButton,
+  EuiButtonEmpty,
+  EuiEmptyPrompt,
+  EuiFlexGroup,
+  EuiFlexItem,
+  EuiSpacer,
+  EuiText,
+} from '@elastic/eui';
+import type { CommunitySummary, ListCommunitiesParams, SortField } from '../../api_types';
+import { useCommunities } from '../../hooks/use_communities';
+import { describeError } from '../../lib/errors';
+import { resolveTimeRange } from '../../lib/time_range';
+import { useAppServices } from '../../services';
+import { BulkActions } from '../bulk_actions/bulk_actions';
+import { CommunitiesTable } from '../communities_table/communities_table';
+import { CommunityFlyout } from '../community_flyout/community_flyout';
+import { CountsPanel } from '../counts_panel/counts_panel';
+import { ErrorCallout } from '../error_callout/error_callout';
+import { DEFAULT_FILTERS, FiltersBar, parseMinScore, type ListFilters } from '../filters_bar/filters_bar';
+import { JobStatusPanel } from '../job_status_panel/job_status_panel';
+
+export interface ListState {
+  filters: ListFilters;
+  pageIndex: number;
+  pageSize: number;
+  sort: { field: SortField; direction: 'asc' | 'desc' };
+}
+
+export const DEFAULT_LIST_STATE: ListState = {
+  filters: DEFAULT_FILTERS,
+  pageIndex: 0,
+  pageSize: 20,
+  sort: { field: 'max_score', direction: 'desc' },
+};
+
+export interface CommunitiesPageProps {
+  /** Kept by the app root so the list looks the same after visiting another view. */
+  state: ListState;
+  onStateChange(next: ListState): void;
+  openCommunityId?: string;
+  onOpenCommunity(id: string | undefined): void;
+  onShowRawEvents(id: string): void;
+  indexPattern?: string;
+}
+
+function hasNarrowingFilters(f: ListFilters) {
+  return f.host !== '' || f.status !== '' || f.minScore !== '' || f.q !== '';
+}
+
+export function CommunitiesPage({
+  state,
+  onStateChange,
+  openCommunityId,
+  onOpenCommunity,
+  onShowRawEvents,
+  indexPattern,
+}: CommunitiesPageProps) {
+  const { capabilities } = useAppServices();
+  const [selected, setSelected] = useState<CommunitySummary[]>([]);
+  const [refreshNonce, setRefreshNonce] = useState(0);
+  const [runRequest, setRunRequest] = useState(0);
+  const { filters } = state;
+
+  // "now" moves: resolve the picker's range again on every refresh.
+  const range = useMemo(
+    () => resolveTimeRange(filters.start, filters.end),
+    [filters.start, filters.end, refreshNonce],
+  );
+  const minScore = parseMinScore(filters.minScore);
+  const params = useMemo<ListCommunitiesParams | undefined>(() => {
+    if (!range) return undefined;
+    return {
+      from: range.from,
+      to: range.to,
+      host: filters.host.trim() || undefined,
+      status: filters.status || undefined,
+      min_score: minScore === 'invalid' ? undefined : minScore,
+      q: filters.q.trim() || undefined,
+      include_unflagged: filters.includeUnflagged || undefined,
+      sort: state.sort.field,
+      direction: state.sort.direction,
+      page: state.pageIndex + 1,
+      per_page: state.pageSize,
+    };
+  }, [range, filters, minScore, state.sort, state.pageIndex, state.pageSize]);
+
+  const list = useCommunities(params, refreshNonce);
+
+  const refresh = useCallback(() => setRefreshNonce((n) => n + 1), []);
+
+  const setFilters = (next: ListFilters) => {
+    setSelected([]);
+    onStateChange({ ...state, filters: next, pageIndex: 0 });
+  };
+
+  const page = list.data;
+  const items = page?.items ?? [];
+
+  let noItems: React.ReactNode;
+  if (list.error) {
+    noItems = (
+      <EuiText size="s" data-test-subj="communitiesErrorRow">
+        {describeError(list.error, 'load communities').title}
+      </EuiText>
+    );
+  } else if (list.loading && !page) {
+    noItems = (
+      <EuiText size="s" data-test-subj="communitiesLoading">
+        Loading communities…
+      </EuiText>
+    );
+  } else if (hasNarrowingFilters(filters)) {
+    noItems = (
+      <EuiEmptyPrompt
+        iconType="filter"
+        titleSize="xs"
+        title={<h3>No communities match these filters</h3>}
+        body={<p>Remove a filter or widen the time range to see more.</p>}
+        actions={
+          <EuiButton
+            size="s"
+            onClick={() => setFilters({ ...DEFAULT_FILTERS, start: filters.start, end: filters.end })}
+            data-test-subj="clearFiltersButton"
+          >
+            Clear filters
+          </EuiButton>
+        }
+        data-test-subj="communitiesNoMatch"
+      />
+    );
+  } else {
+    noItems = (
+      <EuiEmptyPrompt
+        iconType="securityAnalyticsApp"
+        titleSize="xs"
+        title={<h3>No anomalous communities</h3>}
+        body={
+          <p data-test-subj="communitiesEmptyText">
+            No anomalous communities in this time range. Widen the range or run detection now.
+          </p>
+        }
+        actions={[
+          <EuiButton
+            key="widen"
+            size="s"
+            onClick={() => setFilters({ ...filters, start: 'now-30d', end: 'now' })}
+            data-test-subj="widenRangeButton"
+          >
+            Show the last 30 days
+          </EuiButton>,
+          ...(capabilities.canRun
+            ? [
+                <EuiButtonEmpty
+                  key="run"
+                  size="s"
+                  iconType="play"
+                  onClick={() => setRunRequest((n) => n + 1)}
+                  data-test-subj="emptyRunDetectionButton"
+                >
+                  Run detection now
+                </EuiButtonEmpty>,
+              ]
+            : []),
+        ]}
+        data-test-subj="communitiesEmpty"
+      />
+    );
+  }
+
+  return (
+    <div data-test-subj="communitiesPage">
+      <FiltersBar
+        filters={filters}
+        onChange={setFilters}
+        onRefresh={refresh}
+        isLoading={list.loading}
+        timeInvalid={!range}
+      />
+      {!range ? (
+        <EuiText size="s" color="danger" data-test-subj="timeRangeInvalid">
+          <p>The time range could not be read. Pick a range from the date picker.</p>
+        </EuiText>
+      ) : null}
+      {minScore === 'invalid' ? (
+        <EuiText size="s" color="danger" data-test-subj="minScoreInvalid">
+          <p>Min score must be a number from 0 to 1; it is ignored until then.</p>
+        </EuiText>
+      ) : null}
+      <EuiSpacer size="m" />
+      <EuiFlexGroup gutterSize="m" wrap>
+        <EuiFlexItem grow={2} style={{ minWidth: 420 }}>
+          <CountsPanel counts={page?.counts} loading={list.loading} />
+        </EuiFlexItem>
+        <EuiFlexItem grow={3} style={{ minWidth: 480 }}>
+          <JobStatusPanel onRunFinished={refresh} runRequest={runRequest} />
+        </EuiFlexItem>
+      </EuiFlexGroup>
+      <EuiSpacer size="m" />
+      {list.error ? (
+        <>
+          <ErrorCallout
+            error={list.error}
+            what="load communities"
+            onRetry={refresh}
+            data-test-subj="communitiesError"
+          />
+          <EuiSpacer size="m" />
+        </>
+      ) : null}
+      {capabilities.canTriage ? (
+        <>
+          <EuiFlexGroup gutterSize="s" alignItems="center" responsive={false}>
+            <EuiFlexItem grow={false}>
+              <BulkActions
+                selected={selected}
+                onDone={() => {
+                  setSelected([]);
+                  refresh();
+                }}
+              />
+            </EuiFlexItem>
+            <EuiFlexItem>
+              <EuiText size="xs" color="subdued" data-test-subj="communitiesShowing">
+                {page ? `${page.total} communities` : ''}
+              </EuiText>
+            </EuiFlexItem>
+          </EuiFlexGroup>
+          <EuiSpacer size="s" />
+        </>
+      ) : null}
+      <CommunitiesTable
+        items={items}
+        total={page?.total ?? 0}
+        pageIndex={state.pageIndex}
+        pageSize={state.pageSize}
+        sort={state.sort}
+        loading={list.loading}
+        noItemsMessage={noItems}
+        selectable={capabilities.canTriage}
+        selected={selected}
+        onSelectionChange={setSelected}
+        onTableChange={({ pageIndex, pageSize, sort, direction }) => {
+          setSelected([]);
+          const sortChanged =
+            sort !== undefined &&
+            (sort !== state.sort.field || direction !== state.sort.direction);
+          onStateChange({
+            ...state,
+            pageIndex: sortChanged || pageSize !== state.pageSize ? 0 : pageIndex,
+            pageSize,
+            sort: sort ? { field: sort, direction: direction ?? 'desc' } : state.sort,
+          });
+        }}
+        onOpen={(id) => onOpenCommunity(id)}
+      />
+      {openCommunityId ? (
+        <CommunityFlyout
+          communityId={openCommunityId}
+          indexPattern={indexPattern}
+          onClose={() => onOpenCommunity(undefined)}
+          onChanged={refresh}
+          onShowRawEvents={onShowRawEvents}
+        />
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,255 @@
+import React, { type ReactNode } from 'react';
+import {
+  EuiBadge,
+  EuiBasicTable,
+  EuiFlexGroup,
+  EuiFlexItem,
+  EuiLink,
+  EuiText,
+  EuiToolTip,
+  type CriteriaWithPagination,
+  type EuiBasicTableColumn,
+} from '@elastic/eui';
+import type { CommunitySummary, SortField } from '../../api_types';
+import { formatDateTime, formatShortDateTime } from '../../lib/format';
+import { SeverityBadge } from '../severity_badge/severity_badge';
+import { StatusBadge } from '../status_badge/status_badge';
+
+/** Table column → the API's sort key; columns not listed are not sortable server-side. */
+export const SORT_FIELD_OF: Partial<Record<keyof CommunitySummary, SortField>> = {
+  rank: 'rank',
+  maxAnomaly: 'max_score',
+  host: 'host',
+  firstSeen: 'first_seen',
+  lastSeen: 'last_seen',
+  eventCount: 'event_count',
+  status: 'status',
+};
+
+export const COLUMN_OF_SORT: Partial<Record<SortField, keyof CommunitySummary>> = Object.fromEntries(
+  Object.entries(SORT_FIELD_OF).map(([col, sort]) => [sort, col]),
+);
+
+export interface CommunitiesTableProps {
+  items: CommunitySummary[];
+  total: number;
+  pageIndex: number;
+  pageSize: number;
+  sort: { field: SortField; direction: 'asc' | 'desc' };
+  loading: boolean;
+  error?: string;
+  noItemsMessage: ReactNode;
+  selectable: boolean;
+  selected: CommunitySummary[];
+  onSelectionChange(items: CommunitySummary[]): void;
+  onTableChange(criteria: { pageIndex: number; pageSize: number; sort?: SortField; direction?: 'asc' | 'desc' }): void;
+  onOpen(id: string): void;
+}
+
+const MAX_TECHNIQUE_BADGES = 2;
+
+function dateCell(iso: string, subj: string) {
+  return (
+    <EuiToolTip content={formatDateTime(iso)}>
+      <span tabIndex={0} data-test-subj={subj}>
+        {formatShortDateTime(iso)}
+      </span>
+    </EuiToolTip>
+  );
+}
+
+export function CommunitiesTable(props: CommunitiesTableProps) {
+  const { onOpen } = props;
+  const columns: Array<EuiBasicTableColumn<CommunitySummary>> = [
+    {
+      field: 'rank',
+      name: 'Rank',
+      width: '64px',
+      sortable: true,
+      render: (rank: number) => <span data-test-subj="communityRank">{rank}</span>,
+    },
+    {
+      field: 'maxAnomaly',
+      name: 'Max score',
+      nameTooltip: { content: 'Highest edge anomaly: model score after prevalence and suppression.' },
+      width: '104px',
+      sortable: true,
+      render: (s: number) => <SeverityBadge score={s} label="Max score" data-test-subj="communityMaxScore" />,
+    },
+    {
+      field: 'host',
+      name: 'Host',
+      width: '11%',
+      sortable: true,
+      truncateText: true,
+      render: (host: string) => (
+        <span data-test-subj="communityHost" title={host}>
+          {host}
+        </span>
+      ),
+    },
+    {
+      field: 'users',
+      name: 'Users',
+      width: '10%',
+      truncateText: true,
+      render: (users: string[]) => (
+        <span data-test-subj="communityUsers" title={users.join(', ')}>
+          {users.length ? users.join(', ') : '—'}
+        </span>
+      ),
+    },
+    {
+      field: 'firstSeen',
+      name: 'First seen',
+      width: '118px',
+      sortable: true,
+      render: (iso: string) => dateCell(iso, 'communityFirstSeen'),
+    },
+    {
+      field: 'lastSeen',
+      name: 'Last seen',
+      width: '118px',
+      sortable: true,
+      render: (iso: string) => dateCell(iso, 'communityLastSeen'),
+    },
+    {
+      field: 'eventCount',
+      name: 'Events',
+      width: '72px',
+      align: 'right',
+      sortable: true,
+      render: (n: number) => <span data-test-subj="communityEventCount">{n}</span>,
+    },
+    {
+      field: 'chain',
+      name: 'Top chain',
+      render: (chain: string, item: CommunitySummary) => (
+        <EuiLink
+          onClick={() => onOpen(item.id)}
+          data-test-subj="communityOpenLink"
+          title={chain}
+          aria-label={`Inspect community ${item.rank}: ${chain}`}
+          style={{
+            display: '-webkit-box',
+            WebkitLineClamp: 2,
+            WebkitBoxOrient: 'vertical',
+            overflow: 'hidden',
+            wordBreak: 'break-word',
+          }}
+        >
+          <span data-test-subj="communityChain">{chain}</span>
+        </EuiLink>
+      ),
+    },
+    {
+      field: 'techniques',
+      name: 'ATT&CK',
+      width: '150px',
+      render: (ids: string[]) => {
+        const shown = ids.slice(0, MAX_TECHNIQUE_BADGES);
+        const rest = ids.slice(MAX_TECHNIQUE_BADGES);
+        return (
+          <EuiFlexGroup gutterSize="xs" wrap responsive={false} data-test-subj="communityTechniques">
+            {shown.map((id) => (
+              <EuiFlexItem grow={false} key={id}>
+                <EuiBadge color="hollow">{id}</EuiBadge>
+              </EuiFlexItem>
+            ))}
+            {rest.length > 0 ? (
+              <EuiFlexItem grow={false}>
+                <EuiBadge color="hollow" title={rest.join(', ')}>
+                  +{rest.length}
+                </EuiBadge>
+              </EuiFlexItem>
+            ) : null}
+            {ids.length === 0 ? (
+              <EuiText size="xs" color="subdued">
+                —
+              </EuiText>
+            ) : null}
+          </EuiFlexGroup>
+        );
+      },
+    },
+    {
+      field: 'status',
+      name: 'Status',
+      width: '118px',
+      sortable: true,
+      render: (_s: string, item: CommunitySummary) => (
+        <span data-test-subj="communityStatus" data-status={item.status}>
+          <StatusBadge status={item.status} verdict={item.verdict} />
+        </span>
+      ),
+    },
+    {
+      field: 'assignee',
+      name: 'Assignee',
+      width: '96px',
+      truncateText: true,
+      render: (a: string | null) => (
+        <span data-test-subj="communityAssignee" title={a ?? undefined}>
+          {a ?? '—'}
+        </span>
+      ),
+    },
+    {
+      name: 'Actions',
+      width: '64px',
+      actions: [
+        {
+          name: 'Inspect',
+          description: 'Open the community',
+          icon: 'inspect',
+          type: 'icon',
+          onClick: (item: CommunitySummary) => onOpen(item.id),
+          'data-test-subj': 'communityInspectAction',
+        },
+      ],
+    },
+  ];
+
+  const sortColumn = COLUMN_OF_SORT[props.sort.field];
+  return (
+    <EuiBasicTable<CommunitySummary>
+      tableCaption="Anomalous process-chain communities"
+      items={props.items}
+      itemId="id"
+      columns={columns}
+      loading={props.loading}
+      error={props.error}
+      noItemsMessage={props.noItemsMessage}
+      compressed
+      pagination={{
+        pageIndex: props.pageIndex,
+        pageSize: props.pageSize,
+        totalItemCount: props.total,
+        pageSizeOptions: [10, 20, 50, 100],
+      }}
+      sorting={sortColumn ? { sort: { field: sortColumn, direction: props.sort.direction } } : undefined}
+      selection={
+        props.selectable
+          ? {
+              selected: props.selected,
+              onSelectionChange: props.onSelectionChange,
+            }
+          : undefined
+      }
+      onChange={({ page, sort }: CriteriaWithPagination<CommunitySummary>) => {
+        const field = sort ? SORT_FIELD_OF[sort.field] : undefined;
+        props.onTableChange({
+          pageIndex: page.index,
+          pageSize: page.size,
+          sort: field,
+          direction: sort?.direction,
+        });
+      }}
+      rowProps={(item: CommunitySummary) => ({
+        'data-test-subj': 'communityRow',
+        'data-community-id': item.id,
+      })}
+      data-test-subj="communitiesTable"
+    />
+  );
+}

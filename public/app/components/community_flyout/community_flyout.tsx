@@ -1,0 +1,384 @@
+import React, { useEffect, useMemo, useState } from 'react';
+import {
+  EuiBadge,
+  EuiBasicTable,
+  EuiButton,
+  EuiButtonEmpty,
+  EuiFlexGroup,
+  EuiFlexItem,
+  EuiFlyout,
+  EuiFlyoutBody,
+  EuiFlyoutFooter,
+  EuiFlyoutHeader,
+  EuiLoadingSpinner,
+  EuiSpacer,
+  EuiTab,
+  EuiTabs,
+  EuiText,
+  EuiTitle,
+  useGeneratedHtmlId,
+  type EuiBasicTableColumn,
+} from '@elastic/eui';
+import { buildDiscoverParams, discoverTargetOf } from '../../../../common/discover';
+import { errorStatus } from '../../api_client';
+import type { CommunityEdge, StoredCommunity } from '../../api_types';
+import { useCommunity } from '../../hooks/use_community';
+import { useToasts } from '../../hooks/use_toasts';
+import { formatDateTime } from '../../lib/format';
+import { useAppServices } from '../../services';
+import { EdgeDetails, RootDetails } from '../edge_details/edge_details';
+import { ErrorCallout } from '../error_callout/error_callout';
+import { EventsTable } from '../events_table/events_table';
+import { buildProcessTree, type ProcessTreeNode } from '../process_tree/build_tree';
+import { ProcessTree } from '../process_tree/process_tree';
+import { SeverityBadge } from '../severity_badge/severity_badge';
+import { StatusBadge } from '../status_badge/status_badge';
+import { TriageForm } from '../triage_form/triage_form';
+
+type TabId = 'chain' | 'edges' | 'timeline' | 'triage';
+
+export interface CommunityFlyoutProps {
+  communityId: string;
+  /** Raw event indices, for the Discover data view. */
+  indexPattern?: string;
+  onClose(): void;
+  /** Triage changed: the list should re-read. */
+  onChanged(): void;
+  /** The drill-down when the host has no Discover: the app's raw-events view. */
+  onShowRawEvents(communityId: string): void;
+}
+
+export function CommunityFlyout({
+  communityId,
+  indexPattern,
+  onClose,
+  onChanged,
+  onShowRawEvents,
+}: CommunityFlyoutProps) {
+  const titleId = useGeneratedHtmlId({ prefix: 'communityFlyoutTitle' });
+  const query = useCommunity(communityId);
+  const community = query.data;
+  return (
+    <EuiFlyout
+      onClose={onClose}
+      aria-labelledby={titleId}
+      size="l"
+      data-test-subj="communityFlyout"
+      closeButtonProps={{ 'data-test-subj': 'communityFlyoutClose' }}
+    >
+      <EuiFlyoutHeader hasBorder>
+        <EuiTitle size="m">
+          <h2 id={titleId} data-test-subj="communityFlyoutTitle">
+            {community ? `Community #${community.rank} on ${community.host}` : 'Community'}
+          </h2>
+        </EuiTitle>
+        {community ? (
+          <FlyoutSummary
+            community={community}
+            indexPattern={indexPattern}
+            onShowRawEvents={onShowRawEvents}
+          />
+        ) : null}
+      </EuiFlyoutHeader>
+      {community ? (
+        <CommunityBody
+          community={community}
+          onSaved={(c) => {
+            query.setData(c);
+            onChanged();
+          }}
+          onReload={() => {
+            query.reload();
+            onChanged();
+          }}
+        />
+      ) : (
+        <EuiFlyoutBody>
+          {query.error ? (
+            errorStatus(query.error) === 404 ? (
+              <EuiText data-test-subj="communityNotFound">
+                <p>
+                  This community no longer exists. A newer detection run may have replaced it; close
+                  this panel and refresh the list.
+                </p>
+              </EuiText>
+            ) : (
+              <ErrorCallout error={query.error} what="load the community" onRetry={query.reload} />
+            )
+          ) : (
+            <EuiFlexGroup alignItems="center" gutterSize="s" data-test-subj="communityLoading">
+              <EuiFlexItem grow={false}>
+                <EuiLoadingSpinner size="l" />
+              </EuiFlexItem>
+              <EuiFlexItem>
+                <EuiText size="s">Loading community…</EuiText>
+              </EuiFlexItem>
+            </EuiFlexGroup>
+          )}
+        </EuiFlyoutBody>
+      )}
+      <EuiFlyoutFooter>
+        <EuiButtonEmpty iconType="cross" onClick={onClose} data-test-subj="communityFlyoutCloseButton">
+          Close
+        </EuiButtonEmpty>
+      </EuiFlyoutFooter>
+    </EuiFlyout>
+  );
+}
+
+function FlyoutSummary({
+  community,
+  indexPattern,
+  onShowRawEvents,
+}: {
+  community: StoredCommunity;
+  indexPattern?: string;
+  onShowRawEvents(id: string): void;
+}) {
+  const { openInDiscover } = useAppServices();
+  const toasts = useToasts();
+  const drillDown = () => {
+    if (!openInDiscover) {
+      onShowRawEvents(community.id);
+      return;
+    }
+    try {
+      openInDiscover(buildDiscoverParams(discoverTargetOf(community), { indexPattern }));
+    } catch (e) {
+      toasts.addDanger('Could not open Discover', e instanceof Error ? e.message : String(e));
+    }
+  };
+  return (
+    <>
+      <EuiSpacer size="s" />
+      <EuiFlexGroup gutterSize="s" alignItems="center" wrap responsive={false}>
+        <EuiFlexItem grow={false}>
+          <SeverityBadge score={community.maxAnomaly} label="Max score" data-test-subj="flyoutMaxScore" />
+        </EuiFlexItem>
+        <EuiFlexItem grow={false}>
+          <EuiText size="xs" color="subdued">
+            community score {community.score.toFixed(2)}
+          </EuiText>
+        </EuiFlexItem>
+        <EuiFlexItem grow={false}>
+          <StatusBadge status={community.triage.status} verdict={community.triage.verdict} />
+        </EuiFlexItem>
+        <EuiFlexItem grow={false}>
+          <EuiText size="xs" color="subdued">
+            {formatDateTime(community.firstSeen)} – {formatDateTime(community.lastSeen)} ·{' '}
+            {community.events.length} events · {community.users.join(', ') || 'no user'}
+          </EuiText>
+        </EuiFlexItem>
+      </EuiFlexGroup>
+      <EuiSpacer size="s" />
+      <EuiText size="s">
+        <p data-test-subj="flyoutChain" style={{ wordBreak: 'break-word' }}>
+          {community.chain}
+        </p>
+      </EuiText>
+      <EuiSpacer size="s" />
+      <EuiFlexGroup gutterSize="s" alignItems="center" justifyContent="spaceBetween" wrap>
+        <EuiFlexItem grow={false}>
+          <EuiFlexGroup gutterSize="xs" wrap responsive={false}>
+            {community.techniques.map((t) => (
+              <EuiFlexItem grow={false} key={t.id}>
+                <EuiBadge color="hollow" title={t.reasons.join('; ')} data-test-subj="flyoutTechnique">
+                  {t.id} {t.name}
+                </EuiBadge>
+              </EuiFlexItem>
+            ))}
+          </EuiFlexGroup>
+        </EuiFlexItem>
+        <EuiFlexItem grow={false}>
+          <EuiButton
+            size="s"
+            iconType={openInDiscover ? 'discoverApp' : 'inspect'}
+            onClick={drillDown}
+            data-test-subj="openInDiscoverButton"
+          >
+            {openInDiscover ? 'Open in Discover' : 'View raw events'}
+          </EuiButton>
+        </EuiFlexItem>
+      </EuiFlexGroup>
+    </>
+  );
+}
+
+function findNode(nodes: readonly ProcessTreeNode[], id: string): ProcessTreeNode | undefined {
+  for (const n of nodes) {
+    if (n.entityId === id) return n;
+    const hit = findNode(n.children, id);
+    if (hit) return hit;
+  }
+  return undefined;
+}
+
+function CommunityBody({
+  community,
+  onSaved,
+  onReload,
+}: {
+  community: StoredCommunity;
+  onSaved(c: StoredCommunity): void;
+  onReload(): void;
+}) {
+  const [tab, setTab] = useState<TabId>('chain');
+  const [selected, setSelected] = useState<string>(community.drivingEdge.childEntityId);
+  useEffect(() => setSelected(community.drivingEdge.childEntityId), [community.id]); // new community, new focus
+  const tree = useMemo(
+    () =>
+      buildProcessTree({
+        edges: community.edges,
+        entityIds: community.entityIds,
+        drivingEdge: community.drivingEdge,
+      }),
+    [community],
+  );
+  const node = findNode(tree, selected);
+  const tabs: Array<{ id: TabId; name: string }> = [
+    { id: 'chain', name: 'Process chain' },
+    { id: 'edges', name: `Edges (${community.edges.length})` },
+    { id: 'timeline', name: `Timeline (${community.events.length})` },
+    { id: 'triage', name: 'Triage' },
+  ];
+  return (
+    <EuiFlyoutBody
+      banner={
+        <EuiTabs size="s" bottomBorder={false} style={{ paddingInline: 16 }}>
+          {tabs.map((t) => (
+            <EuiTab
+              key={t.id}
+              isSelected={tab === t.id}
+              onClick={() => setTab(t.id)}
+              data-test-subj={`communityTab-${t.id}`}
+            >
+              {t.name}
+            </EuiTab>
+          ))}
+        </EuiTabs>
+      }
+    >
+      {tab === 'chain' ? (
+        <>
+          <ProcessTree
+            edges={community.edges}
+            entityIds={community.entityIds}
+            drivingEdge={community.drivingEdge}
+            selectedEntityId={selected}
+            onSelect={setSelected}
+          />
+          <EuiSpacer size="m" />
+          {node?.edge ? (
+            <EdgeDetails edge={node.edge} community={community} />
+          ) : node ? (
+            <RootDetails name={node.name} commandLine={node.commandLine} />
+          ) : null}
+          {community.suppressed.length > 0 ? (
+            <>
+              <EuiSpacer size="m" />
+              <EuiText size="s" color="subdued" data-test-subj="communitySuppressedHits">
+                <p>
+                  Suppression rules discounted some of its edges:{' '}
+                  {community.suppressed.map((s) => `${s.reason} (by ${s.createdBy})`).join('; ')}
+                </p>
+              </EuiText>
+            </>
+          ) : null}
+        </>
+      ) : null}
+      {tab === 'edges' ? (
+        <EdgesTable
+          edges={community.edges}
+          onInspect={(e) => {
+            setSelected(e.childEntityId);
+            setTab('chain');
+          }}
+        />
+      ) : null}
+      {tab === 'timeline' ? (
+        <EventsTable
+          caption="Events of the community in time order"
+          rows={community.events}
+          showScore
+          data-test-subj="communityTimeline"
+        />
+      ) : null}
+      {tab === 'triage' ? (
+        <TriageForm community={community} onSaved={onSaved} onReload={onReload} />
+      ) : null}
+    </EuiFlyoutBody>
+  );
+}
+
+function EdgesTable({
+  edges,
+  onInspect,
+}: {
+  edges: readonly CommunityEdge[];
+  onInspect(e: CommunityEdge): void;
+}) {
+  const sorted = useMemo(() => [...edges].sort((a, b) => b.anomaly - a.anomaly), [edges]);
+  const columns: Array<EuiBasicTableColumn<CommunityEdge>> = [
+    {
+      name: 'Step',
+      width: '190px',
+      render: (e: CommunityEdge) => (
+        <span data-test-subj="edgeRowStep">
+          {e.parentName} → <strong>{e.childName}</strong>
+        </span>
+      ),
+    },
+    {
+      name: 'Model',
+      width: '72px',
+      render: (e: CommunityEdge) => <SeverityBadge score={e.score} label="Model score" />,
+    },
+    {
+      name: 'Anomaly',
+      width: '80px',
+      render: (e: CommunityEdge) => <SeverityBadge score={e.anomaly} label="Anomaly" />,
+    },
+    {
+      name: 'Prevalence',
+      render: (e: CommunityEdge) => <span data-test-subj="edgeRowPrevalence">{e.prevalence.text}</span>,
+    },
+    {
+      name: 'Top features',
+      render: (e: CommunityEdge) => (
+        <EuiText size="xs">
+          {e.topFeatures.slice(0, 3).map((f, i) => (
+            <div key={i}>
+              {f.feature} ({f.contribution > 0 ? '+' : ''}
+              {f.contribution.toFixed(2)})
+            </div>
+          ))}
+        </EuiText>
+      ),
+    },
+    {
+      name: 'Actions',
+      width: '70px',
+      actions: [
+        {
+          name: 'Inspect',
+          description: 'Show this edge in the process chain',
+          icon: 'inspect',
+          type: 'icon',
+          onClick: onInspect,
+          'data-test-subj': 'edgeInspectAction',
+        },
+      ],
+    },
+  ];
+  return (
+    <EuiBasicTable
+      compressed
+      tableCaption="Edges of the community, most anomalous first"
+      items={sorted}
+      itemId="eventId"
+      columns={columns}
+      rowProps={(e: CommunityEdge) => ({ 'data-test-subj': 'edgeRow', 'data-event-id': e.eventId })}
+      data-test-subj="communityEdgesTable"
+    />
+  );
+}

@@ -1,0 +1,96 @@
+/**
+ * Command-line templates for prevalence: the same administrative action must map to the same
+ * string on every host and every run, otherwise P(template | process) is always tiny and every
+ * command line looks rare. Volatile parts (ids, user folders, temp names, numbers, blobs) become
+ * placeholders; the verbs, switches and fixed paths that say *what* was done stay.
+ *
+ * Every regex below is either fixed-width, a single character-class run guarded by a lookbehind
+ * (so it cannot restart in the middle of the run it just rejected), or a sequence whose repeated
+ * groups start with a distinct delimiter; none can backtrack super-linearly. The input is also
+ * capped at Windows' own command-line limit.
+ */
+
+/** Windows refuses longer command lines; anything longer is not a real one. */
+const MAX_INPUT = 32_768;
+/** Prevalence stores one key per template: bound the key size. */
+export const MAX_TEMPLATE_LENGTH = 512;
+
+const GUID = /\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?/g;
+const URL = /(?<![a-z0-9])[a-z][a-z0-9+.-]{1,9}:\/\/[^\s"'<>|]+/g;
+const IPV4 = /(?<![0-9.])(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?(?![0-9.])/g;
+const SID = /(?<![a-z0-9])s-1-\d+(?:-\d+)+/g;
+const USER_FOLDER = /(\\(?:users|documents and settings)\\)([^\\"'\s]+)/g;
+const TEMP_FILE = /(\\(?:temp|tmp)\\|%te?mp%\\)[^\s"'|]+/g;
+const PIPE = /(\\\\\.\\pipe\\)[^\s"'|<>]+/g;
+// An encoded command is the text after one of PowerShell's accepted prefixes of -EncodedCommand.
+const ENCODED_ARG = /((?:^|\s)[-/]e(?:c|n|nc|nco|ncod|ncode|ncoded|ncodedc|ncodedco|ncodedcom|ncodedcomm|ncodedcomma|ncodedcomman|ncodedcommand)?\s+)[a-z0-9+/=]{16,}/g;
+const BLOB = /(?<![a-z0-9+/=])[a-z0-9+/]{40,}={0,2}(?![a-z0-9+/=])/g;
+const LONG_DQ = /"[^"]{80,}"/g;
+const LONG_SQ = /'[^']{80,}'/g;
+const HEXLIKE = /(?<![a-z0-9_])(?:0x[0-9a-f]+|[0-9a-f]{8,})(?![a-z0-9_])/g;
+const NUMBER = /(?<![a-z0-9_<])\d+(?:[.,:]\d+)*(?![a-z0-9_>])/g;
+const SPACES = /\s+/g;
+
+const KEEP_USER_FOLDERS = new Set(['public', 'default', 'all users', 'default user']);
+const HASH_LENGTHS = new Set([32, 40, 56, 64, 96, 128]);
+
+function hasDigit(s: string): boolean {
+  return /\d/.test(s);
+}
+
+function hasHexLetter(s: string): boolean {
+  return /[a-f]/.test(s);
+}
+
+/** argv[0] is written as a full path, a quoted path or a bare name depending on the launcher. */
+function normaliseArgv0(s: string): string {
+  let token: string;
+  let rest: string;
+  if (s.startsWith('"')) {
+    const close = s.indexOf('"', 1);
+    token = close < 0 ? s.slice(1) : s.slice(1, close);
+    rest = close < 0 ? '' : s.slice(close + 1);
+  } else {
+    const sp = s.search(/\s/);
+    token = sp < 0 ? s : s.slice(0, sp);
+    rest = sp < 0 ? '' : s.slice(sp);
+  }
+  const cut = Math.max(token.lastIndexOf('\\'), token.lastIndexOf('/'));
+  if (cut < 0) return s;
+  const base = token.slice(cut + 1);
+  return (base.length > 0 ? base : token) + rest;
+}
+
+/**
+ * The prevalence key of a command line, e.g.
+ * `"C:\Windows\system32\cmd.exe" /c ping -n 4 10.1.2.3 > C:\Users\bob\AppData\Local\Temp\x1.txt`
+ * → `cmd.exe /c ping -n <num> <ip> > c:\users\<user>\appdata\local\temp\<tmp>`.
+ */
+export function commandLineTemplate(cmd: string | undefined | null): string {
+  if (!cmd) return '';
+  let s = cmd.length > MAX_INPUT ? cmd.slice(0, MAX_INPUT) : cmd;
+  s = s.toLowerCase().trim();
+  s = normaliseArgv0(s);
+  s = s.replace(GUID, '<guid>');
+  s = s.replace(URL, '<url>');
+  s = s.replace(IPV4, '<ip>');
+  s = s.replace(SID, '<sid>');
+  s = s.replace(USER_FOLDER, (m, prefix: string, name: string) =>
+    KEEP_USER_FOLDERS.has(name) ? m : `${prefix}<user>`,
+  );
+  s = s.replace(TEMP_FILE, '$1<tmp>');
+  s = s.replace(PIPE, '$1<pipe>');
+  s = s.replace(ENCODED_ARG, '$1<b64>');
+  s = s.replace(HEXLIKE, (m) => {
+    if (m.startsWith('0x')) return '<hex>';
+    if (!hasHexLetter(m)) return m; // plain digits: left to the number rule
+    if (!hasDigit(m)) return m; // a word made of a-f letters ("defaced") is not an id
+    return HASH_LENGTHS.has(m.length) ? '<hash>' : '<hex>';
+  });
+  s = s.replace(BLOB, (m) => (hasDigit(m) || m.includes('+') || m.includes('/') ? '<b64>' : m));
+  s = s.replace(LONG_DQ, '"<str>"');
+  s = s.replace(LONG_SQ, "'<str>'");
+  s = s.replace(NUMBER, '<num>');
+  s = s.replace(SPACES, ' ').trim();
+  return s.length > MAX_TEMPLATE_LENGTH ? s.slice(0, MAX_TEMPLATE_LENGTH) : s;
+}

@@ -1,0 +1,133 @@
+/**
+ * The community score: model scores of a community's edges, discounted by how routine each step
+ * is in this environment, combined so that several anomalous steps count for more than one.
+ * docs/how_scoring_works.md explains the same formula for users; keep the two in step.
+ *
+ * Per edge e (model score s_e in 0..1):
+ *
+ *   p_pair = n(parent→child) / (n(parent→*) + m)        smoothed P(child | parent)
+ *   p_cmd  = n(child, template) / (n(child) + m)         smoothed P(template | child)
+ *   C(p)   = clamp(1 + log10(p) / D, 0, 1)               1 at p = 1, 0 at p ≤ 10^−D
+ *   H(h)   = clamp((h − 1) / (Hc − 1), 0, 1)             host spread, Hc = max(minHosts, frac × hosts)
+ *   pairCommonness    = max(C(p_pair), H(hosts of the pair))
+ *   cmdlineCommonness = max(C(p_cmd),  H(hosts of the template))
+ *   rarity ρ_e = 1 − min(pairCommonness, cmdlineCommonness)
+ *   anomaly a_e = s_e × ρ_e × (suppressed ? suppressedFactor : 1)
+ *
+ * Community score = 1 − Π (1 − a_e) over its top K anomalies that are ≥ minEdgeAnomaly.
+ *
+ * Why this shape:
+ *  - The pseudo-count m stops a parent seen twice from making its children "common" (1 of 1 is
+ *    100%); a parent must have been seen a handful of times before anything it starts can count
+ *    as routine.
+ *  - Probabilities are judged on a log scale because prevalence spans orders of magnitude: 50%
+ *    and 5% are both routine, 0.05% is not.
+ *  - A conditional probability is small for any child of a hub that starts hundreds of different
+ *    things, however routine; host spread catches the admin tool that runs on half the fleet.
+ *    The single-host case (h = 1) never counts as spread, and an attack must reach a quarter of
+ *    the hosts (and at least 5) before spread alone calls it common.
+ *  - A step is routine only if both the parent→child pair and the command-line shape are: the
+ *    everyday cmd.exe → powershell.exe pair with a never-seen encoded command stays rare.
+ *  - Prevalence only discounts (ρ ≤ 1): rare steps keep their model score and so raise the
+ *    community relative to common ones, but prevalence cannot turn a benign-scored step into an
+ *    alert on its own — in a small or new environment everything is rare.
+ *  - Noisy-OR ("the chance at least one step is malicious, if the steps were independent
+ *    evidence") makes a chain of several anomalous steps outrank one anomalous step; limiting it
+ *    to the top K and to anomalies above a floor keeps a large benign community from adding up
+ *    hundreds of small scores.
+ */
+import type {
+  CmdlinePrevalence,
+  PairPrevalence,
+  PrevalenceEnvironment,
+} from '../../../common/types/community';
+
+export interface ScoringOptions {
+  /** m: pseudo-count added to every denominator. */
+  pseudoCount: number;
+  /** D: decades of probability between "routine" (p = 1) and "rare" (p ≤ 10^−D). */
+  decades: number;
+  minHostsCommon: number;
+  fracHostsCommon: number;
+  /** K: how many of its most anomalous edges a community score uses. */
+  topK: number;
+  /** Edge anomalies below this are noise and do not contribute (and are not "driving" edges). */
+  minEdgeAnomaly: number;
+  /** Multiplier for edges matched by a suppression rule (0 = removed). */
+  suppressedFactor: number;
+}
+
+export const DEFAULT_SCORING_OPTIONS: ScoringOptions = {
+  pseudoCount: 5,
+  decades: 3,
+  minHostsCommon: 5,
+  fracHostsCommon: 0.25,
+  topK: 5,
+  minEdgeAnomaly: 0.1,
+  suppressedFactor: 0,
+};
+
+/** The community threshold used when none is configured (Elastic alerts at anomaly 75 of 100). */
+export const DEFAULT_THRESHOLD = 0.75;
+
+function clamp01(x: number): number {
+  return x < 0 ? 0 : x > 1 ? 1 : Number.isFinite(x) ? x : 0;
+}
+
+export function logCommonness(p: number, decades: number): number {
+  if (!(p > 0)) return 0;
+  return clamp01(1 + Math.log10(p) / decades);
+}
+
+export function hostSpreadCommonness(hosts: number, env: PrevalenceEnvironment, o: ScoringOptions): number {
+  const hc = Math.max(o.minHostsCommon, o.fracHostsCommon * env.hosts);
+  if (hc <= 1) return 0;
+  return clamp01((hosts - 1) / (hc - 1));
+}
+
+export function pairCommonness(p: PairPrevalence, env: PrevalenceEnvironment, o: ScoringOptions): number {
+  const prob = p.pairCount / (p.parentTotal + o.pseudoCount);
+  return Math.max(logCommonness(prob, o.decades), hostSpreadCommonness(p.distinctHosts, env, o));
+}
+
+export function cmdlineCommonness(c: CmdlinePrevalence, env: PrevalenceEnvironment, o: ScoringOptions): number {
+  const prob = c.templateCount / (c.processTotal + o.pseudoCount);
+  return Math.max(logCommonness(prob, o.decades), hostSpreadCommonness(c.distinctHosts, env, o));
+}
+
+export interface EdgeRarity {
+  pairCommonness: number;
+  cmdlineCommonness: number;
+  rarity: number;
+}
+
+export function edgeRarity(
+  pair: PairPrevalence,
+  cmd: CmdlinePrevalence,
+  env: PrevalenceEnvironment,
+  o: ScoringOptions = DEFAULT_SCORING_OPTIONS,
+): EdgeRarity {
+  const pc = pairCommonness(pair, env, o);
+  const cc = cmdlineCommonness(cmd, env, o);
+  return { pairCommonness: pc, cmdlineCommonness: cc, rarity: 1 - Math.min(pc, cc) };
+}
+
+export function edgeAnomaly(
+  score: number,
+  rarity: number,
+  suppressed: boolean,
+  o: ScoringOptions = DEFAULT_SCORING_OPTIONS,
+): number {
+  return clamp01(score) * clamp01(rarity) * (suppressed ? clamp01(o.suppressedFactor) : 1);
+}
+
+/** Noisy-OR of the top-K anomalies at or above the floor; 0 when none qualifies. */
+export function communityScore(anomalies: readonly number[], o: ScoringOptions = DEFAULT_SCORING_OPTIONS): number {
+  const top = anomalies
+    .filter((a) => a >= o.minEdgeAnomaly)
+    .sort((a, b) => b - a)
+    .slice(0, Math.max(1, o.topK));
+  let keep = 1;
+  for (const a of top) keep *= 1 - clamp01(a);
+  return 1 - keep;
+}

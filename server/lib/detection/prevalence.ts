@@ -1,0 +1,337 @@
+/**
+ * The prevalence service: how common a parent→child step and a command-line shape are across the
+ * whole environment (all hosts) over a lookback window. It is the environment-specific half of the
+ * score: the model knows what is suspicious in general, prevalence knows what is routine here.
+ *
+ * The interface is small, batched and async so that the embedded-store (DuckDB) and Elasticsearch
+ * implementations can answer a whole detection run with one query per method.
+ */
+import type {
+  CmdlineKey,
+  CmdlinePrevalence,
+  PairKey,
+  PairPrevalence,
+  PrevalenceEnvironment,
+} from '../../../common/types/community';
+import type { ProcessEvent } from '../../../common/types/process_event';
+import { commandLineTemplate } from './command_line_template';
+import { hostKey, processName } from './names';
+
+export interface PrevalenceService {
+  /** P(child | parent) with counts; one answer per input, in input order. */
+  childGivenParent(pairs: readonly PairKey[]): Promise<PairPrevalence[]>;
+  /** P(template | process) with counts; one answer per input, in input order. */
+  cmdlineGivenProcess(items: readonly CmdlineKey[]): Promise<CmdlinePrevalence[]>;
+  /** Host count and time span the numbers cover (host spread is judged against it). */
+  environment(): Promise<PrevalenceEnvironment>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Distinct-host counting with bounded memory per key
+// ---------------------------------------------------------------------------------------------
+
+const EXACT_HOSTS = 32;
+const SKETCH_BITS = 4096;
+
+function mix32(x: number): number {
+  // A hash of the interned host id, so sketch bits are spread even for consecutive ids.
+  let h = x | 0;
+  h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
+  h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/**
+ * Exact for the first few dozen hosts, then a 512-byte linear-counting bitmap (about 2% error up
+ * to ~10,000 hosts): memory per key stays bounded however many hosts an environment has.
+ */
+export class HostCounter {
+  private exact: number[] | undefined = [];
+  private bits: Uint32Array | undefined;
+
+  add(hostId: number): void {
+    if (this.exact) {
+      if (this.exact.includes(hostId)) return;
+      this.exact.push(hostId);
+      if (this.exact.length <= EXACT_HOSTS) return;
+      this.bits = new Uint32Array(SKETCH_BITS / 32);
+      for (const h of this.exact) this.setBit(h);
+      this.exact = undefined;
+      return;
+    }
+    this.setBit(hostId);
+  }
+
+  private setBit(hostId: number): void {
+    const b = mix32(hostId) % SKETCH_BITS;
+    const bits = this.bits as Uint32Array;
+    bits[b >>> 5] = (bits[b >>> 5] ?? 0) | (1 << (b & 31));
+  }
+
+  count(): number {
+    if (this.exact) return this.exact.length;
+    const bits = this.bits as Uint32Array;
+    let ones = 0;
+    for (const w of bits) {
+      let v = w;
+      while (v) {
+        v &= v - 1;
+        ones++;
+      }
+    }
+    const zeros = SKETCH_BITS - ones;
+    if (zeros === 0) return SKETCH_BITS * Math.log(SKETCH_BITS); // saturated: a floor, not an estimate
+    return Math.max(EXACT_HOSTS + 1, Math.round(-SKETCH_BITS * Math.log(zeros / SKETCH_BITS)));
+  }
+}
+
+interface KeyStats {
+  count: number;
+  hosts: HostCounter;
+  first: number;
+  last: number;
+}
+
+function newStats(t: number): KeyStats {
+  return { count: 0, hosts: new HostCounter(), first: t, last: t };
+}
+
+function bump(s: KeyStats, hostId: number, t: number): void {
+  s.count++;
+  s.hosts.add(hostId);
+  if (!Number.isFinite(t)) return;
+  // Negated comparisons also replace a NaN left by an earlier event without a usable time.
+  if (!(t >= s.first)) s.first = t;
+  if (!(t <= s.last)) s.last = t;
+}
+
+const SEP = '\u0000';
+const DAY_MS = 86_400_000;
+
+function iso(t: number): string | undefined {
+  return Number.isFinite(t) ? new Date(t).toISOString() : undefined;
+}
+
+export interface InMemoryPrevalenceOptions {
+  lookbackDays?: number;
+  /**
+   * End of the lookback window. Events after it or older than `asOf − lookback` are ignored.
+   * Without it every event counts and the window is whatever the input covers (a file run builds
+   * prevalence from the same input, so it passes the input's latest timestamp).
+   */
+  asOf?: string | number;
+  /**
+   * Cap on distinct keys. Keys first seen after the cap are not stored and read as "never seen",
+   * which can only make an edge look rarer, never hide it.
+   */
+  maxKeys?: number;
+}
+
+/** Prevalence counted in memory from a stream of normalised events (file runs, tests). */
+export class InMemoryPrevalence implements PrevalenceService {
+  private readonly pairs = new Map<string, KeyStats>();
+  private readonly parents = new Map<string, number>();
+  private readonly templates = new Map<string, KeyStats>();
+  private readonly processes = new Map<string, number>();
+  private readonly hostIds = new Map<string, number>();
+  private readonly lookbackMs: number;
+  private readonly lookbackDays: number;
+  private readonly from: number;
+  private readonly to: number;
+  private readonly maxKeys: number;
+  private events = 0;
+  private minT = Infinity;
+  private maxT = -Infinity;
+  /** Events outside the lookback window, and keys not stored because of `maxKeys`. */
+  readonly ignored = { outsideWindow: 0, droppedKeys: 0 };
+
+  constructor(opts: InMemoryPrevalenceOptions = {}) {
+    this.lookbackDays = opts.lookbackDays ?? 30;
+    this.lookbackMs = this.lookbackDays * DAY_MS;
+    const asOf = opts.asOf === undefined ? NaN : typeof opts.asOf === 'number' ? opts.asOf : Date.parse(opts.asOf);
+    this.to = Number.isFinite(asOf) ? asOf : Infinity;
+    this.from = Number.isFinite(asOf) ? asOf - this.lookbackMs : -Infinity;
+    this.maxKeys = opts.maxKeys ?? 5_000_000;
+  }
+
+  static async fromEvents(
+    events: Iterable<ProcessEvent> | AsyncIterable<ProcessEvent>,
+    opts: InMemoryPrevalenceOptions = {},
+  ): Promise<InMemoryPrevalence> {
+    const p = new InMemoryPrevalence(opts);
+    await p.addAll(events);
+    return p;
+  }
+
+  async addAll(events: Iterable<ProcessEvent> | AsyncIterable<ProcessEvent>): Promise<void> {
+    for await (const e of events) this.add(e);
+  }
+
+  add(e: ProcessEvent): void {
+    const t = Date.parse(e['@timestamp']);
+    if (Number.isFinite(t) && (t < this.from || t > this.to)) {
+      this.ignored.outsideWindow++;
+      return;
+    }
+    const tt = Number.isFinite(t) ? t : NaN;
+    const host = hostKey(e.host.name);
+    let hostId = this.hostIds.get(host);
+    if (hostId === undefined) this.hostIds.set(host, (hostId = this.hostIds.size));
+
+    const parent = processName(e.process.parent.name ?? e.process.parent.executable);
+    const child = processName(e.process.name ?? e.process.executable);
+    const template = commandLineTemplate(e.process.command_line);
+
+    this.events++;
+    if (Number.isFinite(tt)) {
+      if (tt < this.minT) this.minT = tt;
+      if (tt > this.maxT) this.maxT = tt;
+    }
+    this.parents.set(parent, (this.parents.get(parent) ?? 0) + 1);
+    this.processes.set(child, (this.processes.get(child) ?? 0) + 1);
+    this.bumpKey(this.pairs, parent + SEP + child, hostId, tt);
+    this.bumpKey(this.templates, child + SEP + template, hostId, tt);
+  }
+
+  private bumpKey(map: Map<string, KeyStats>, key: string, hostId: number, t: number): void {
+    let s = map.get(key);
+    if (!s) {
+      if (this.pairs.size + this.templates.size >= this.maxKeys) {
+        this.ignored.droppedKeys++;
+        return;
+      }
+      map.set(key, (s = newStats(t)));
+    }
+    bump(s, hostId, t);
+  }
+
+  async childGivenParent(pairs: readonly PairKey[]): Promise<PairPrevalence[]> {
+    return pairs.map(({ parentName, childName }) => {
+      const parent = processName(parentName);
+      const child = processName(childName);
+      const s = this.pairs.get(parent + SEP + child);
+      const parentTotal = this.parents.get(parent) ?? 0;
+      const pairCount = s?.count ?? 0;
+      return {
+        parentName: parent,
+        childName: child,
+        pairCount,
+        parentTotal,
+        distinctHosts: s ? s.hosts.count() : 0,
+        firstSeen: s ? iso(s.first) : undefined,
+        lastSeen: s ? iso(s.last) : undefined,
+        probability: parentTotal > 0 ? pairCount / parentTotal : 0,
+      };
+    });
+  }
+
+  async cmdlineGivenProcess(items: readonly CmdlineKey[]): Promise<CmdlinePrevalence[]> {
+    return items.map(({ processName: name, template }) => {
+      const proc = processName(name);
+      const s = this.templates.get(proc + SEP + template);
+      const processTotal = this.processes.get(proc) ?? 0;
+      const templateCount = s?.count ?? 0;
+      return {
+        processName: proc,
+        template,
+        templateCount,
+        processTotal,
+        distinctHosts: s ? s.hosts.count() : 0,
+        firstSeen: s ? iso(s.first) : undefined,
+        lastSeen: s ? iso(s.last) : undefined,
+        probability: processTotal > 0 ? templateCount / processTotal : 0,
+      };
+    });
+  }
+
+  async environment(): Promise<PrevalenceEnvironment> {
+    return {
+      hosts: this.hostIds.size,
+      events: this.events,
+      from: iso(this.minT),
+      to: iso(this.maxT),
+      lookbackDays: this.lookbackDays,
+    };
+  }
+}
+
+/** Prevalence that knows nothing: every edge reads as never seen, so only the model score counts. */
+export class NoPrevalence implements PrevalenceService {
+  async childGivenParent(pairs: readonly PairKey[]): Promise<PairPrevalence[]> {
+    return pairs.map((p) => ({
+      parentName: processName(p.parentName),
+      childName: processName(p.childName),
+      pairCount: 0,
+      parentTotal: 0,
+      distinctHosts: 0,
+      probability: 0,
+    }));
+  }
+  async cmdlineGivenProcess(items: readonly CmdlineKey[]): Promise<CmdlinePrevalence[]> {
+    return items.map((c) => ({
+      processName: processName(c.processName),
+      template: c.template,
+      templateCount: 0,
+      processTotal: 0,
+      distinctHosts: 0,
+      probability: 0,
+    }));
+  }
+  async environment(): Promise<PrevalenceEnvironment> {
+    return { hosts: 0, events: 0, lookbackDays: 0 };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plain words
+// ---------------------------------------------------------------------------------------------
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+function percent(p: number): string {
+  if (p <= 0) return '0%';
+  if (p < 0.001) return '<0.1%';
+  if (p < 0.1) return `${(p * 100).toFixed(1)}%`;
+  return `${Math.round(p * 100)}%`;
+}
+
+/**
+ * The period the numbers really cover: the lookback, or less when the data is younger (a file of
+ * two hours must not be described as "30 days").
+ */
+export function describePeriod(env: Pick<PrevalenceEnvironment, 'lookbackDays' | 'from' | 'to'>): string {
+  const lookbackMs = env.lookbackDays * DAY_MS;
+  const from = env.from ? Date.parse(env.from) : NaN;
+  const to = env.to ? Date.parse(env.to) : NaN;
+  let span = Number.isFinite(from) && Number.isFinite(to) ? to - from : lookbackMs;
+  if (lookbackMs > 0 && span > lookbackMs) span = lookbackMs;
+  if (span >= 2 * DAY_MS) return `${Math.round(span / DAY_MS)} days`;
+  if (span >= 2 * 3_600_000) return `${Math.round(span / 3_600_000)} hours`;
+  if (span >= 2 * 60_000) return `${Math.round(span / 60_000)} minutes`;
+  return 'the data seen so far';
+}
+
+/** "cmd.exe → whoami.exe seen 2 times on 1 host in 30 days (2.0% of the 100 processes cmd.exe started)". */
+export function describePairPrevalence(p: PairPrevalence, env: PrevalenceEnvironment): string {
+  const period = describePeriod(env);
+  const head = `${p.parentName} → ${p.childName}`;
+  if (p.pairCount === 0) return `${head} never seen in ${period}`;
+  return (
+    `${head} seen ${plural(p.pairCount, 'time')} on ${plural(p.distinctHosts, 'host')} in ${period}` +
+    ` (${percent(p.probability)} of the ${plural(p.parentTotal, 'process', 'processes')} ${p.parentName} started)`
+  );
+}
+
+/** "whoami.exe ran as `whoami /all` 3 times on 2 hosts in 30 days (60% of its 5 runs)". */
+export function describeCmdlinePrevalence(c: CmdlinePrevalence, env: PrevalenceEnvironment): string {
+  const period = describePeriod(env);
+  const shape = c.template.length > 80 ? `${c.template.slice(0, 77)}...` : c.template;
+  const head = `${c.processName} ran as \`${shape}\``;
+  if (c.templateCount === 0) return `${head} never seen in ${period}`;
+  return (
+    `${head} ${plural(c.templateCount, 'time')} on ${plural(c.distinctHosts, 'host')} in ${period}` +
+    ` (${percent(c.probability)} of its ${plural(c.processTotal, 'run')})`
+  );
+}

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { DENSE_FEATURES, FeatureSpace, eventTokenKeys, parentStartLookup, parseTime } from './features';
+import { attackWinwordPowershell, benignSvchost, makeEvent } from './testing/fixtures';
+
+function corpus() {
+  return [
+    benignSvchost(),
+    benignSvchost(),
+    attackWinwordPowershell(),
+    attackWinwordPowershell(),
+    makeEvent({ name: 'cmd.exe', cmd: 'cmd.exe /c whoami', parentName: 'powershell.exe', user: 'wardog', host: 'WS05' }),
+    makeEvent({ name: 'cmd.exe', cmd: 'cmd.exe /c dir', parentName: 'explorer.exe', user: 'alice', host: 'WS06' }),
+  ];
+}
+
+function denseValue(space: FeatureSpace, v: Float32Array, name: string): number {
+  return v[DENSE_FEATURES.indexOf(name)] as number;
+}
+
+describe('FeatureSpace', () => {
+  it('is deterministic: same events in any order give the same vocabulary and vectors', () => {
+    const events = corpus();
+    const a = FeatureSpace.fit(events, { minDf: 1, minGroups: 1 });
+    const b = FeatureSpace.fit([...events].reverse(), { minDf: 1, minGroups: 1 });
+    expect(b.toJSON()).toEqual(a.toJSON());
+    for (const e of events) expect(Array.from(b.extract(e))).toEqual(Array.from(a.extract(e)));
+  });
+
+  it('round-trips through features.json with identical vectors', () => {
+    const events = corpus();
+    const a = FeatureSpace.fit(events, { minDf: 1, minGroups: 1 });
+    const b = FeatureSpace.fromJSON(JSON.parse(JSON.stringify(a.toJSON())));
+    for (const e of events) {
+      const va = a.extract(e);
+      const vb = b.extract(e);
+      for (let i = 0; i < va.length; i++) expect(vb[i]).toBeCloseTo(va[i] as number, 5);
+    }
+  });
+
+  it('applies minDf, minGroups and the vocabulary cap', () => {
+    const events = corpus();
+    const groups = FeatureSpace.fit(events, { minDf: 1, minGroups: 2, groupOf: (e) => e.host.name });
+    // Only tokens seen on two hosts survive: the per-host cmd.exe events each have one host.
+    expect(groups.vocabulary).not.toContain('cmd:whoami');
+    expect(groups.vocabulary).toContain('proc:cmd.exe');
+    const capped = FeatureSpace.fit(events, { minDf: 1, minGroups: 1, maxVocab: 3 });
+    expect(capped.vocabulary).toHaveLength(3);
+    expect(() => FeatureSpace.fromJSON({ ...capped.toJSON(), normalisationVersion: 999 })).toThrow(/retrain/);
+  });
+
+  it('never turns user, host or domain names into tokens', () => {
+    const e = makeEvent({
+      name: 'net.exe',
+      cmd: 'net.exe use \\\\WS09\\c$ /user:THESHIRE\\wardog C:\\Users\\wardog\\x.txt',
+      parentName: 'cmd.exe',
+      user: 'wardog',
+      host: 'ws09.theshire.local',
+    });
+    e.user.domain = 'THESHIRE';
+    const keys = eventTokenKeys(e).join(' ');
+    expect(keys).not.toMatch(/wardog|ws09|theshire/);
+  });
+
+  it('scores the encoded PowerShell event with the obfuscation features', () => {
+    const space = FeatureSpace.fit(corpus(), { minDf: 1, minGroups: 1 });
+    const v = space.extract(attackWinwordPowershell());
+    expect(denseValue(space, v, 'cmd_b64')).toBe(1);
+    expect(denseValue(space, v, 'cmd_enc_flag')).toBe(1);
+    expect(denseValue(space, v, 'cmd_hidden')).toBe(1);
+    expect(denseValue(space, v, 'name_mismatch')).toBe(0); // PowerShell.EXE vs powershell.exe
+    expect(v[space.featureNames.indexOf('parent→child: winword.exe→powershell.exe')]).toBe(1);
+    const b = space.extract(benignSvchost());
+    expect(denseValue(space, b, 'service_account')).toBe(1);
+    expect(denseValue(space, b, 'cmd_b64')).toBe(0);
+  });
+
+  it('flags a renamed binary and treats a missing original name separately', () => {
+    const space = FeatureSpace.fit(corpus(), { minDf: 1, minGroups: 1 });
+    const renamed = space.extract(makeEvent({ name: 'svch0st.exe', original: 'rundll32.exe' }));
+    expect(denseValue(space, renamed, 'name_mismatch')).toBe(1);
+    const missing = space.extract(makeEvent({ name: 'svch0st.exe' }));
+    expect(denseValue(space, missing, 'name_mismatch')).toBe(0);
+    expect(denseValue(space, missing, 'original_name_missing')).toBe(1);
+  });
+
+  it('takes the parent age from process.parent.start, else from the context lookup', () => {
+    const space = FeatureSpace.fit(corpus(), { minDf: 1, minGroups: 1 });
+    const withStart = makeEvent({ name: 'a.exe', time: '2024-01-01T10:00:10Z', parentStart: '2024-01-01T10:00:00Z' });
+    const v1 = space.extract(withStart);
+    expect(denseValue(space, v1, 'parent_age_missing')).toBe(0);
+    expect(denseValue(space, v1, 'parent_age_log')).toBeCloseTo(Math.log1p(10) / Math.log1p(7 * 86400), 6);
+
+    const parent = makeEvent({ name: 'p.exe', time: '2024-01-01T09:00:00Z' });
+    const child = makeEvent({ name: 'c.exe', time: '2024-01-01T10:00:00Z' });
+    child.process.parent.entity_id = parent.process.entity_id;
+    expect(denseValue(space, space.extract(child), 'parent_age_missing')).toBe(1);
+    const v2 = space.extract(child, parentStartLookup([parent, child]));
+    expect(denseValue(space, v2, 'parent_age_log')).toBeCloseTo(Math.log1p(3600) / Math.log1p(7 * 86400), 6);
+  });
+
+  it('parses Sysmon-style UTC times without a zone designator', () => {
+    expect(parseTime('2020-09-18 17:05:52.782')).toBe(Date.parse('2020-09-18T17:05:52.782Z'));
+    expect(parseTime('garbage')).toBeUndefined();
+  });
+});

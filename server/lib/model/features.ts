@@ -1,0 +1,496 @@
+/**
+ * Deterministic feature extraction for one parent→child process-creation event.
+ *
+ * Layout of a feature vector: [dense features (fixed list, DENSE_FEATURES) | TF-IDF tokens (vocabulary)].
+ *
+ * Vocabulary, not hashing: the vocabulary is fitted at training time and stored in features.json.
+ * We chose it over the hashing trick because explanations must name real tokens to an analyst
+ * ("cmdline token: -enc"), hashing collisions would make those names ambiguous, and a capped
+ * vocabulary keeps the model small. The cost is that unseen tokens are dropped; the *_oov
+ * features keep a coarse signal for them.
+ *
+ * What is deliberately NOT a feature (label leaks or source artefacts): Sysmon RuleName, host
+ * names, user names (blanked inside command lines too), dataset names, record ids, event.action /
+ * event.code (they only say whether the record is Sysmon or 4688), and Elastic's own score.
+ */
+import type { ProcessEvent } from '../../../common/types/process_event';
+import {
+  NORMALISATION_VERSION,
+  PATH_CLASSES,
+  baseName,
+  commandLineSignals,
+  dirOf,
+  normaliseCommandLine,
+  normaliseName,
+  normalisePath,
+  pathClass,
+  shannonEntropy,
+  specialCharCounts,
+  tokeniseCommandLine,
+} from './text_normalise';
+
+export const FEATURES_FORMAT_VERSION = 1;
+
+/** Caller-provided context, e.g. the detection stage knows every event of a host. */
+export interface FeatureContext {
+  /** Start time of the event's parent when process.parent.start is absent (ISO-8601 or epoch ms). */
+  parentStart?: (event: ProcessEvent) => string | number | undefined;
+}
+
+export const TOKEN_GROUPS = ['proc', 'parent', 'pair', 'dir', 'pdir', 'cmd'] as const;
+export type TokenGroup = (typeof TOKEN_GROUPS)[number];
+
+const INTEGRITY_CLASSES = ['system', 'high', 'medium', 'low', 'unknown'] as const;
+type Integrity = (typeof INTEGRITY_CLASSES)[number];
+
+/** Dense feature names, in vector order, with the phrase used in explanations. */
+const DENSE_DEFS: Array<[string, string]> = [
+  ['parent_age_log', 'time since parent start'],
+  ['parent_age_missing', 'parent start time unknown'],
+  ['signed_yes', 'signed'],
+  ['signed_no', 'not signed'],
+  ['signed_unknown', 'signature unknown'],
+  ['trusted_yes', 'signer trusted'],
+  ['trusted_no', 'signer not trusted'],
+  ['trusted_unknown', 'signer trust unknown'],
+  ['elevated_yes', 'elevated token'],
+  ['elevated_no', 'limited token'],
+  ['elevated_unknown', 'elevation unknown'],
+  ['service_account', 'runs as SYSTEM/LocalService/NetworkService'],
+  ['user_unknown', 'user unknown'],
+  ['name_mismatch', 'name differs from PE original file name'],
+  ['original_name_missing', 'PE original file name missing'],
+  ['name_not_exe', 'process name does not end in .exe'],
+  ['parent_missing', 'parent name unknown'],
+  ...PATH_CLASSES.map((c): [string, string] => [`path_class_${c}`, `executable folder: ${c.replace(/_/g, ' ')}`]),
+  ...PATH_CLASSES.map((c): [string, string] => [`parent_path_class_${c}`, `parent folder: ${c.replace(/_/g, ' ')}`]),
+  ...INTEGRITY_CLASSES.map((c): [string, string] => [`integrity_${c}`, `integrity level: ${c}`]),
+  ['cmd_missing', 'command line missing'],
+  ['cmd_len_log', 'command line length'],
+  ['cmd_entropy', 'command line entropy'],
+  ['cmd_b64', 'command line has base64 blob'],
+  ['cmd_enc_flag', 'PowerShell -EncodedCommand flag'],
+  ['cmd_url', 'command line has URL'],
+  ['cmd_ip', 'command line has IP address'],
+  ['cmd_hidden', 'hidden window flag'],
+  ['cmd_caret', 'carets (^) in command line'],
+  ['cmd_backtick', 'backticks (`) in command line'],
+  ['cmd_quote', "single quotes (') in command line"],
+  ['cmd_plus', 'plus signs (+) in command line'],
+  ['cmd_percent', 'percent signs (%) in command line'],
+  ['cmd_special_ratio', 'share of obfuscation characters'],
+  ['cmd_tokens_log', 'number of command-line tokens'],
+  ['proc_oov', 'process name unseen in training'],
+  ['parent_oov', 'parent name unseen in training'],
+  ['pair_oov', 'parent→child pair unseen in training'],
+  ['cmd_oov_frac', 'share of command-line tokens unseen in training'],
+];
+export const DENSE_FEATURES: readonly string[] = DENSE_DEFS.map(([n]) => n);
+const DENSE_INDEX = new Map(DENSE_FEATURES.map((n, i) => [n, i]));
+const DENSE_LABEL = new Map(DENSE_DEFS);
+
+/** Tokens of one event per group, before vocabulary lookup. */
+export type EventTokens = Record<TokenGroup, string[]>;
+
+/** Raw per-event facts that are independent of the fitted vocabulary. */
+interface EventFacts {
+  tokens: EventTokens;
+  dense: Float32Array;
+}
+
+export interface SparseRow {
+  /** Ascending feature indices. */
+  indices: Int32Array;
+  values: Float32Array;
+}
+
+export interface FeatureSpaceConfig {
+  /** Maximum vocabulary size (the most frequent tokens win). */
+  maxVocab: number;
+  /** Minimum number of training events containing a token. */
+  minDf: number;
+  /**
+   * Minimum number of distinct groups (dataset files / synthetic hosts) containing a token, so
+   * identifiers that only one lab capture uses cannot become features.
+   */
+  minGroups: number;
+}
+
+export const DEFAULT_FEATURE_CONFIG: FeatureSpaceConfig = { maxVocab: 1500, minDf: 3, minGroups: 2 };
+
+/** Serialised form stored as features.json next to the model. */
+export interface FeatureSpaceJson {
+  formatVersion: number;
+  normalisationVersion: number;
+  config: FeatureSpaceConfig;
+  documentCount: number;
+  denseFeatures: string[];
+  vocabulary: string[];
+  idf: number[];
+  /** Human-readable names of every vector position (dense then vocabulary). */
+  featureNames: string[];
+}
+
+const POWERSHELL_NAME = /^(?:powershell|pwsh|powershell_ise)(?:\.exe)?$/;
+const SERVICE_SIDS = new Set(['s-1-5-18', 's-1-5-19', 's-1-5-20']);
+const SERVICE_NAMES = new Set(['system', 'local service', 'network service', 'localservice', 'networkservice', 'local system']);
+const MAX_PARENT_AGE_S = 7 * 24 * 3600;
+
+/** Parses ISO-8601 or Sysmon-style 'YYYY-MM-DD hh:mm:ss.sss' (UTC without designator) or epoch ms. */
+export function parseTime(value: string | number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  let s = value.trim();
+  if (!s) return undefined;
+  if (/^\d{4}-\d{2}-\d{2} \d/.test(s)) s = s.replace(' ', 'T');
+  if (!/(?:z|[+-]\d{2}:?\d{2})$/i.test(s)) s += 'Z';
+  const t = Date.parse(s);
+  return Number.isNaN(t) ? undefined : t;
+}
+
+function tri(v: boolean | undefined): [number, number, number] {
+  return v === undefined ? [0, 0, 1] : v ? [1, 0, 0] : [0, 1, 0];
+}
+
+function integrityOf(raw: string | undefined): Integrity {
+  if (!raw) return 'unknown';
+  const v = raw.trim().toLowerCase();
+  if (v === 'system' || v === 's-1-16-16384' || v === 'protected' || v === 's-1-16-20480') return 'system';
+  if (v === 'high' || v === 's-1-16-12288') return 'high';
+  if (v === 'medium' || v === 'medium plus' || v === 's-1-16-8192' || v === 's-1-16-8448') return 'medium';
+  if (v === 'low' || v === 'untrusted' || v === 'appcontainer' || v === 's-1-16-4096' || v === 's-1-16-0') return 'low';
+  return 'unknown';
+}
+
+function elevationOf(event: ProcessEvent): boolean | undefined {
+  const token = event.process.Ext?.token;
+  if (token?.elevation !== undefined) return token.elevation;
+  const t = token?.elevation_type?.trim().toLowerCase();
+  if (!t) return undefined;
+  // 4688 renders TokenElevationType as %%1936 (default), %%1937 (full), %%1938 (limited).
+  // Elastic treated the mere presence of the field as "elevated"; we read its meaning.
+  if (t === 'full' || t === '%%1937' || t.includes('type 2')) return true;
+  if (t === 'limited' || t === '%%1938' || t.includes('type 3')) return false;
+  return undefined;
+}
+
+function isServiceAccount(event: ProcessEvent): boolean | undefined {
+  const id = event.user.id?.trim().toLowerCase();
+  const rawName = event.user.name?.trim().toLowerCase();
+  if (!id && !rawName) return undefined;
+  if (id && SERVICE_SIDS.has(id)) return true;
+  if (!rawName) return false;
+  const name = rawName.includes('\\') ? rawName.slice(rawName.lastIndexOf('\\') + 1) : rawName;
+  // A computer account (HOST$) acting as creator means the SYSTEM context.
+  return SERVICE_NAMES.has(name) || name.endsWith('$');
+}
+
+function stripMui(name: string): string {
+  return name.endsWith('.mui') ? name.slice(0, -4) : name;
+}
+
+function logScaled(x: number, cap: number): number {
+  return Math.min(1, Math.log1p(Math.max(0, x)) / Math.log1p(cap));
+}
+
+function processNameOf(event: ProcessEvent): string {
+  return event.process.name || (event.process.executable ? baseName(event.process.executable) : '');
+}
+
+function parentNameOf(event: ProcessEvent): string {
+  const p = event.process.parent;
+  return p.name || (p.executable ? baseName(p.executable) : '');
+}
+
+/** Computes tokens and vocabulary-independent dense features for one event. */
+function eventFacts(event: ProcessEvent, ctx?: FeatureContext): EventFacts {
+  const dense = new Float32Array(DENSE_FEATURES.length);
+  const set = (name: string, v: number): void => {
+    const i = DENSE_INDEX.get(name);
+    if (i === undefined) throw new Error(`unknown dense feature ${name}`);
+    dense[i] = v;
+  };
+
+  const procName = normaliseName(processNameOf(event));
+  const parentName = normaliseName(parentNameOf(event));
+  const exe = normalisePath(event.process.executable);
+  const pexe = normalisePath(event.process.parent.executable);
+
+  // Parent age: the gap between the parent's start and this launch.
+  const childT = parseTime(event['@timestamp']);
+  const parentT = parseTime(event.process.parent.start ?? ctx?.parentStart?.(event));
+  if (childT !== undefined && parentT !== undefined) {
+    set('parent_age_log', logScaled((childT - parentT) / 1000, MAX_PARENT_AGE_S));
+  } else {
+    set('parent_age_missing', 1);
+  }
+
+  const sig = event.process.code_signature;
+  const [sy, sn, su] = tri(sig?.exists);
+  set('signed_yes', sy);
+  set('signed_no', sn);
+  set('signed_unknown', su);
+  const [ty, tn, tu] = tri(sig?.exists === false ? false : sig?.trusted);
+  set('trusted_yes', ty);
+  set('trusted_no', tn);
+  set('trusted_unknown', tu);
+  const [ey, en, eu] = tri(elevationOf(event));
+  set('elevated_yes', ey);
+  set('elevated_no', en);
+  set('elevated_unknown', eu);
+  const service = isServiceAccount(event);
+  set('service_account', service ? 1 : 0);
+  set('user_unknown', service === undefined ? 1 : 0);
+
+  const original = event.process.pe?.original_file_name?.trim().toLowerCase();
+  if (!original) set('original_name_missing', 1);
+  else if (procName && stripMui(original) !== stripMui(procName.replace(/\^/g, ''))) set('name_mismatch', 1);
+  if (procName && !procName.endsWith('.exe')) set('name_not_exe', 1);
+  if (!parentName) set('parent_missing', 1);
+
+  set(`path_class_${pathClass(exe)}`, 1);
+  set(`parent_path_class_${pathClass(pexe)}`, 1);
+  set(`integrity_${integrityOf(event.process.Ext?.token?.integrity_level_name)}`, 1);
+
+  const rawCmd = event.process.command_line ?? (event.process.args ? event.process.args.join(' ') : '');
+  let cmdTokens: string[] = [];
+  if (!rawCmd.trim()) {
+    set('cmd_missing', 1);
+  } else {
+    const psContext = POWERSHELL_NAME.test(procName) || /powershell|pwsh/i.test(rawCmd);
+    const sig2 = commandLineSignals(rawCmd, psContext);
+    const chars = specialCharCounts(rawCmd);
+    set('cmd_len_log', logScaled(rawCmd.length, 32768));
+    set('cmd_entropy', Math.min(1, shannonEntropy(rawCmd) / 7));
+    set('cmd_b64', sig2.hasBase64 ? 1 : 0);
+    set('cmd_enc_flag', sig2.hasEncodedFlag ? 1 : 0);
+    set('cmd_url', sig2.hasUrl ? 1 : 0);
+    set('cmd_ip', sig2.hasIp ? 1 : 0);
+    set('cmd_hidden', sig2.hasHiddenWindow ? 1 : 0);
+    set('cmd_caret', logScaled(chars.caret, 100));
+    set('cmd_backtick', logScaled(chars.backtick, 100));
+    set('cmd_quote', logScaled(chars.quote, 100));
+    set('cmd_plus', logScaled(chars.plus, 100));
+    set('cmd_percent', logScaled(chars.percent, 100));
+    set(
+      'cmd_special_ratio',
+      Math.min(1, (4 * (chars.caret + chars.backtick + chars.quote + chars.plus)) / rawCmd.length),
+    );
+    cmdTokens = tokeniseCommandLine(normaliseCommandLine(rawCmd), {
+      userName: event.user.name,
+      hostName: event.host?.name,
+      domain: event.user.domain,
+    });
+    set('cmd_tokens_log', logScaled(cmdTokens.length, 1000));
+  }
+
+  const tokens: EventTokens = {
+    proc: procName ? [procName] : [],
+    parent: parentName ? [parentName] : [],
+    pair: procName || parentName ? [`${parentName || '?'}>${procName || '?'}`] : [],
+    dir: exe ? [dirOf(exe).slice(0, 120)] : [],
+    pdir: pexe ? [dirOf(pexe).slice(0, 120)] : [],
+    cmd: cmdTokens,
+  };
+  return { tokens, dense };
+}
+
+/** Tokens of an event keyed `<group>:<token>` (exposed for tests and vocabulary inspection). */
+export function eventTokenKeys(event: ProcessEvent, ctx?: FeatureContext): string[] {
+  const { tokens } = eventFacts(event, ctx);
+  const keys: string[] = [];
+  for (const g of TOKEN_GROUPS) for (const t of tokens[g]) keys.push(`${g}:${t}`);
+  return keys;
+}
+
+/**
+ * Builds the parent-start lookup the detection stage (or training) can pass as context:
+ * the parent is the event on the same host whose process.entity_id equals this event's
+ * process.parent.entity_id.
+ */
+export function parentStartLookup(events: Iterable<ProcessEvent>): FeatureContext {
+  const starts = new Map<string, string>();
+  for (const e of events) {
+    const key = `${e.host?.name ?? ''}\u0000${e.process.entity_id}`;
+    if (!starts.has(key)) starts.set(key, e.process.start ?? e['@timestamp']);
+  }
+  return {
+    parentStart: (e) => {
+      const id = e.process.parent.entity_id;
+      return id ? starts.get(`${e.host?.name ?? ''}\u0000${id}`) : undefined;
+    },
+  };
+}
+
+const GROUP_LABEL: Record<TokenGroup, string> = {
+  proc: 'process',
+  parent: 'parent',
+  pair: 'parent→child',
+  dir: 'folder',
+  pdir: 'parent folder',
+  cmd: 'cmdline token',
+};
+
+function humanName(key: string): string {
+  const dense = DENSE_LABEL.get(key);
+  if (dense) return dense;
+  const colon = key.indexOf(':');
+  const group = key.slice(0, colon) as TokenGroup;
+  const token = key.slice(colon + 1);
+  return `${GROUP_LABEL[group] ?? group}: ${group === 'pair' ? token.replace('>', '→') : token}`;
+}
+
+/** A fitted feature space: vocabulary + IDF weights + extraction. Immutable after fitting. */
+export class FeatureSpace {
+  readonly dimension: number;
+  readonly denseCount = DENSE_FEATURES.length;
+  private readonly index: Map<string, number>;
+  private readonly featureNamesCache: string[];
+
+  private constructor(
+    readonly config: FeatureSpaceConfig,
+    readonly vocabulary: readonly string[],
+    readonly idf: Float32Array,
+    readonly documentCount: number,
+  ) {
+    this.index = new Map(vocabulary.map((t, i) => [t, DENSE_FEATURES.length + i]));
+    this.dimension = DENSE_FEATURES.length + vocabulary.length;
+    this.featureNamesCache = [...DENSE_FEATURES.map(humanName), ...vocabulary.map(humanName)];
+  }
+
+  /**
+   * Fits the vocabulary on training events. `groupOf` names the provenance group of each event
+   * (dataset file, synthetic host) for the minGroups rule; without it every event is its own group.
+   */
+  static fit(
+    events: readonly ProcessEvent[],
+    options: Partial<FeatureSpaceConfig> & { groupOf?: (e: ProcessEvent, i: number) => string; ctx?: FeatureContext } = {},
+  ): FeatureSpace {
+    const config: FeatureSpaceConfig = {
+      maxVocab: options.maxVocab ?? DEFAULT_FEATURE_CONFIG.maxVocab,
+      minDf: options.minDf ?? DEFAULT_FEATURE_CONFIG.minDf,
+      minGroups: options.minGroups ?? DEFAULT_FEATURE_CONFIG.minGroups,
+    };
+    const df = new Map<string, number>();
+    const groups = new Map<string, Set<string>>();
+    events.forEach((e, i) => {
+      const group = options.groupOf ? options.groupOf(e, i) : String(i);
+      for (const key of new Set(eventTokenKeys(e, options.ctx))) {
+        df.set(key, (df.get(key) ?? 0) + 1);
+        let g = groups.get(key);
+        if (!g) groups.set(key, (g = new Set()));
+        // Only membership up to the threshold matters, so cap the set to bound memory.
+        if (g.size < config.minGroups) g.add(group);
+      }
+    });
+    const candidates = [...df.entries()]
+      .filter(([k, n]) => n >= config.minDf && (groups.get(k)?.size ?? 0) >= config.minGroups)
+      // Deterministic: frequency first, then the token text.
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      .slice(0, config.maxVocab);
+    const vocabulary = candidates.map(([k]) => k).sort();
+    const n = events.length;
+    // Smooth IDF (as scikit-learn): never zero, finite for every kept token.
+    const idf = Float32Array.from(vocabulary, (k) => Math.log((1 + n) / (1 + (df.get(k) ?? 0))) + 1);
+    return new FeatureSpace(config, vocabulary, idf, n);
+  }
+
+  static fromJSON(json: FeatureSpaceJson): FeatureSpace {
+    if (json.formatVersion !== FEATURES_FORMAT_VERSION) {
+      throw new Error(`features.json format ${json.formatVersion} is not supported (expected ${FEATURES_FORMAT_VERSION})`);
+    }
+    if (json.normalisationVersion !== NORMALISATION_VERSION) {
+      throw new Error(
+        `features.json was built with text normalisation v${json.normalisationVersion}, this code is v${NORMALISATION_VERSION}: retrain the model`,
+      );
+    }
+    if (json.denseFeatures.join('\n') !== DENSE_FEATURES.join('\n')) {
+      throw new Error('features.json dense feature list differs from this code: retrain the model');
+    }
+    if (json.vocabulary.length !== json.idf.length) throw new Error('features.json: vocabulary and idf lengths differ');
+    return new FeatureSpace(json.config, json.vocabulary, Float32Array.from(json.idf), json.documentCount);
+  }
+
+  toJSON(): FeatureSpaceJson {
+    return {
+      formatVersion: FEATURES_FORMAT_VERSION,
+      normalisationVersion: NORMALISATION_VERSION,
+      config: this.config,
+      documentCount: this.documentCount,
+      denseFeatures: [...DENSE_FEATURES],
+      vocabulary: [...this.vocabulary],
+      // Rounded so features.json stays small and diff-friendly; extraction uses the same rounded values after reload.
+      idf: Array.from(this.idf, (v) => Math.round(v * 1e6) / 1e6),
+      featureNames: this.featureNamesCache,
+    };
+  }
+
+  /** Human-readable name of each vector position. */
+  get featureNames(): readonly string[] {
+    return this.featureNamesCache;
+  }
+
+  /** Sparse feature vector of one event. */
+  extractSparse(event: ProcessEvent, ctx?: FeatureContext): SparseRow {
+    const { tokens, dense } = eventFacts(event, ctx);
+    const entries = new Map<number, number>();
+    const setDense = (name: string, v: number): void => {
+      dense[DENSE_INDEX.get(name) as number] = v;
+    };
+    const oov = (g: TokenGroup): number => {
+      const list = tokens[g];
+      if (list.length === 0) return 0;
+      let miss = 0;
+      for (const t of list) if (!this.index.has(`${g}:${t}`)) miss++;
+      return miss / list.length;
+    };
+    setDense('proc_oov', oov('proc'));
+    setDense('parent_oov', oov('parent'));
+    setDense('pair_oov', oov('pair'));
+    setDense('cmd_oov_frac', oov('cmd'));
+    for (let i = 0; i < dense.length; i++) if (dense[i] !== 0) entries.set(i, dense[i] as number);
+
+    // TF-IDF per token group with sublinear TF, L2-normalised within the group so a long command
+    // line cannot drown the name and pair tokens (for one-token groups this reduces to an indicator).
+    for (const g of TOKEN_GROUPS) {
+      const counts = new Map<number, number>();
+      for (const t of tokens[g]) {
+        const idx = this.index.get(`${g}:${t}`);
+        if (idx !== undefined) counts.set(idx, (counts.get(idx) ?? 0) + 1);
+      }
+      if (counts.size === 0) continue;
+      let norm = 0;
+      const weighted: Array<[number, number]> = [];
+      for (const [idx, tf] of counts) {
+        const w = (1 + Math.log(tf)) * (this.idf[idx - DENSE_FEATURES.length] as number);
+        weighted.push([idx, w]);
+        norm += w * w;
+      }
+      norm = Math.sqrt(norm);
+      for (const [idx, w] of weighted) entries.set(idx, w / norm);
+    }
+    const indices = Int32Array.from([...entries.keys()].sort((a, b) => a - b));
+    const values = Float32Array.from(indices, (i) => entries.get(i) as number);
+    return { indices, values };
+  }
+
+  /** Dense feature vector of one event (length = dimension). */
+  extract(event: ProcessEvent, ctx?: FeatureContext): Float32Array {
+    const row = this.extractSparse(event, ctx);
+    const out = new Float32Array(this.dimension);
+    for (let k = 0; k < row.indices.length; k++) out[row.indices[k] as number] = row.values[k] as number;
+    return out;
+  }
+
+  /** Packs sparse rows [from, to) into a row-major dense matrix for the model. */
+  toMatrix(rows: readonly SparseRow[], from = 0, to = rows.length): Float32Array {
+    const d = this.dimension;
+    const out = new Float32Array((to - from) * d);
+    for (let r = from; r < to; r++) {
+      const row = rows[r] as SparseRow;
+      const base = (r - from) * d;
+      for (let k = 0; k < row.indices.length; k++) out[base + (row.indices[k] as number)] = row.values[k] as number;
+    }
+    return out;
+  }
+}

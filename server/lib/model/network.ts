@@ -1,0 +1,188 @@
+/**
+ * The edge-score network and its training loop.
+ *
+ * Training uses a hand-written loop over raw tf.Variables instead of LayersModel.fit because
+ * (a) fit() has no per-sample weights, and we weight by class and by data source and merge
+ * duplicate rows into one weighted row; (b) the Dropout layer with a fixed seed draws the same
+ * mask on every batch, so masks come from our seeded PRNG instead; (c) every random draw (init,
+ * shuffle, dropout) is seeded, so the same data and seed give the same weights. The trained
+ * weights are then copied into a plain Sequential model, which is what gets saved and served.
+ */
+import type { SparseRow } from './features';
+import { deriveSeed, mulberry32, shuffleInPlace } from './prng';
+import { tf } from './tf_backend';
+
+export type NetworkKind = 'mlp' | 'logreg';
+
+export interface NetworkConfig {
+  kind: NetworkKind;
+  /** Hidden units (mlp only). */
+  hidden: number;
+  /** Dropout rate on the hidden layer during training (mlp only). */
+  dropout: number;
+  /** L2 penalty on kernels. */
+  l2: number;
+  learningRate: number;
+  epochs: number;
+  batchSize: number;
+  seed: number;
+}
+
+export const DEFAULT_NETWORK: NetworkConfig = {
+  kind: 'mlp',
+  hidden: 32,
+  dropout: 0.2,
+  l2: 1e-5,
+  learningRate: 0.003,
+  epochs: 12,
+  batchSize: 256,
+  seed: 1,
+};
+
+export interface TrainingSet {
+  rows: readonly SparseRow[];
+  labels: Uint8Array;
+  /** Per-row weight (class balance × source balance × duplicate count). */
+  weights: Float32Array;
+  dimension: number;
+}
+
+/** Rows per predict() call; predict defaults to batchSize 32, which is ~160× slower on wasm. */
+export const PREDICT_CHUNK = 8192;
+
+/** Dense row-major matrix of rows order[from..to) (or rows[from..to) without an order). */
+function densify(rows: readonly SparseRow[], order: ArrayLike<number> | null, from: number, to: number, d: number): Float32Array {
+  const out = new Float32Array((to - from) * d);
+  for (let r = from; r < to; r++) {
+    const row = rows[order ? (order[r] as number) : r] as SparseRow;
+    const base = (r - from) * d;
+    for (let k = 0; k < row.indices.length; k++) out[base + (row.indices[k] as number)] = row.values[k] as number;
+  }
+  return out;
+}
+
+/** Builds the serving model (no dropout layer: it is the identity at inference). */
+export function buildServingModel(kind: NetworkKind, dimension: number, hidden: number): tf.Sequential {
+  const model = tf.sequential();
+  if (kind === 'mlp') {
+    model.add(tf.layers.dense({ units: hidden, activation: 'relu', inputShape: [dimension], name: 'hidden' }));
+    model.add(tf.layers.dense({ units: 1, activation: 'sigmoid', name: 'score' }));
+  } else {
+    model.add(tf.layers.dense({ units: 1, activation: 'sigmoid', inputShape: [dimension], name: 'score' }));
+  }
+  return model;
+}
+
+export interface EpochReport {
+  epoch: number;
+  loss: number;
+}
+
+/** Trains the network; deterministic for a given backend, data order and seed. */
+export async function trainNetwork(
+  data: TrainingSet,
+  config: NetworkConfig,
+  onEpoch?: (r: EpochReport) => void,
+): Promise<tf.Sequential> {
+  const n = data.rows.length;
+  if (n === 0) throw new Error('trainNetwork: no training rows');
+  if (data.labels.length !== n || data.weights.length !== n) throw new Error('trainNetwork: rows/labels/weights length mismatch');
+  const d = data.dimension;
+  const mlp = config.kind === 'mlp';
+  const h = config.hidden;
+
+  const vars: tf.Variable[] = [];
+  const W1 = tf.variable(
+    tf.initializers.glorotUniform({ seed: deriveSeed(config.seed, 'W1') }).apply(mlp ? [d, h] : [d, 1]) as tf.Tensor2D,
+    true,
+    'W1',
+  );
+  const b1 = tf.variable(tf.zeros([mlp ? h : 1]), true, 'b1');
+  vars.push(W1, b1);
+  let W2: tf.Variable | undefined;
+  let b2: tf.Variable | undefined;
+  if (mlp) {
+    W2 = tf.variable(tf.initializers.glorotUniform({ seed: deriveSeed(config.seed, 'W2') }).apply([h, 1]) as tf.Tensor2D, true, 'W2');
+    b2 = tf.variable(tf.zeros([1]), true, 'b2');
+    vars.push(W2, b2);
+  }
+
+  const optimizer = tf.train.adam(config.learningRate);
+  const shuffleRand = mulberry32(deriveSeed(config.seed, 'shuffle'));
+  const dropRand = mulberry32(deriveSeed(config.seed, 'dropout'));
+  const order = Array.from({ length: n }, (_, i) => i);
+  const keep = 1 - config.dropout;
+
+  for (let epoch = 0; epoch < config.epochs; epoch++) {
+    shuffleInPlace(order, shuffleRand);
+    let lossSum = 0;
+    let batches = 0;
+    for (let from = 0; from < n; from += config.batchSize) {
+      const to = Math.min(n, from + config.batchSize);
+      const m = to - from;
+      const xArr = densify(data.rows, order, from, to, d);
+      const yArr = new Float32Array(m);
+      const wArr = new Float32Array(m);
+      for (let r = 0; r < m; r++) {
+        const i = order[from + r] as number;
+        yArr[r] = data.labels[i] as number;
+        wArr[r] = data.weights[i] as number;
+      }
+      let maskArr: Float32Array | undefined;
+      if (mlp && config.dropout > 0) {
+        maskArr = new Float32Array(m * h);
+        for (let k = 0; k < maskArr.length; k++) maskArr[k] = dropRand() < keep ? 1 / keep : 0;
+      }
+      const loss = tf.tidy(() => {
+        const x = tf.tensor2d(xArr, [m, d]);
+        const y = tf.tensor2d(yArr, [m, 1]);
+        const w = tf.tensor2d(wArr, [m, 1]);
+        const mask = maskArr ? tf.tensor2d(maskArr, [m, h]) : undefined;
+        return optimizer.minimize(
+          () => {
+            let logits: tf.Tensor2D;
+            if (mlp && W2 && b2) {
+              let hid = tf.relu(tf.add(tf.matMul(x, W1 as tf.Tensor2D), b1));
+              if (mask) hid = tf.mul(hid, mask);
+              logits = tf.add(tf.matMul(hid as tf.Tensor2D, W2 as tf.Tensor2D), b2);
+            } else {
+              logits = tf.add(tf.matMul(x, W1 as tf.Tensor2D), b1);
+            }
+            // Numerically stable weighted binary cross-entropy on logits.
+            const ce = tf.add(tf.sub(tf.relu(logits), tf.mul(logits, y)), tf.log1p(tf.exp(tf.neg(tf.abs(logits)))));
+            const dataLoss = tf.div(tf.sum(tf.mul(ce, w)), tf.sum(w));
+            let reg = tf.sum(tf.square(W1));
+            if (W2) reg = tf.add(reg, tf.sum(tf.square(W2)));
+            return tf.add(dataLoss, tf.mul(reg, config.l2)) as tf.Scalar;
+          },
+          true,
+          vars,
+        ) as tf.Scalar;
+      });
+      lossSum += (await loss.data())[0] as number;
+      loss.dispose();
+      batches++;
+    }
+    onEpoch?.({ epoch: epoch + 1, loss: lossSum / batches });
+  }
+
+  const model = buildServingModel(config.kind, d, h);
+  model.setWeights(mlp && W2 && b2 ? [W1, b1, W2, b2] : [W1, b1]);
+  optimizer.dispose();
+  for (const v of vars) v.dispose();
+  return model;
+}
+
+/** Scores sparse rows in chunks with a large predict batch size. */
+export async function predictRows(model: tf.LayersModel, rows: readonly SparseRow[], dimension: number): Promise<Float32Array> {
+  const out = new Float32Array(rows.length);
+  for (let from = 0; from < rows.length; from += PREDICT_CHUNK) {
+    const to = Math.min(rows.length, from + PREDICT_CHUNK);
+    const x = tf.tensor2d(densify(rows, null, from, to, dimension), [to - from, dimension]);
+    const y = model.predict(x, { batchSize: PREDICT_CHUNK }) as tf.Tensor;
+    out.set(await y.data(), from);
+    x.dispose();
+    y.dispose();
+  }
+  return out;
+}

@@ -1,0 +1,412 @@
+/**
+ * Text normalisation for process names, paths and command lines before tokenising.
+ *
+ * Goals, in order: (1) the same meaning gives the same tokens across machines and users
+ * (de-personalised paths, directory classes), (2) high-cardinality noise (GUIDs, hashes, PIDs,
+ * IPs, URLs, base64 blobs) collapses to placeholders so the vocabulary learns behaviour rather
+ * than one lab's identifiers, (3) every regex runs in linear time on adversarial 1 MB inputs.
+ *
+ * Regex safety rule used throughout: an unbounded quantifier is only allowed where nothing after
+ * it can fail (end of pattern or a zero-width lookahead over a disjoint class), or where a
+ * lookbehind pins the match start to the beginning of a run, so a failing start position costs
+ * O(1) and each character is rescanned at most a bounded number of times.
+ *
+ * Bump NORMALISATION_VERSION whenever output changes: stored vocabularies depend on it.
+ */
+
+export const NORMALISATION_VERSION = 1;
+
+/** Placeholders are wrapped in angle brackets, which never survive tokenising as real text. */
+export const PH = {
+  url: '<url>',
+  unc: '<unc>',
+  b64: '<b64>',
+  guid: '<guid>',
+  sha256: '<sha256>',
+  sha1: '<sha1>',
+  md5: '<md5>',
+  hex: '<hex>',
+  num: '<num>',
+  ip: '<ip>',
+  user: '<user>',
+  host: '<host>',
+  domain: '<domain>',
+  sysdir: '<sysdir>',
+  wowdir: '<wowdir>',
+  windir: '<windir>',
+  temp: '<temp>',
+  appdata: '<appdata>',
+  progfiles: '<progfiles>',
+  progdata: '<progdata>',
+  long: '<long>',
+  id: '<id>',
+  fqdn: '<fqdn>',
+} as const;
+
+// ---------------------------------------------------------------------------------------------
+// Detection regexes (run on the raw, case-preserved text).
+
+const URL_RE = /\b(?:https?|ftps?|file|smb|ldaps?|wss?|tcp|udp):\/\/[^\s"'`<>|]*/gi;
+// Mixed-case-plus-digit check happens in code; the pattern only finds maximal base64-alphabet runs.
+const B64_RUN_RE = /(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{32,}={0,2}/g;
+const IPV4_RE = /(?<![0-9.])(?:\d{1,3}\.){3}\d{1,3}(?![0-9.])/g;
+// PowerShell accepts any unambiguous prefix of -EncodedCommand (and -ec); the nested optionals are
+// bounded (at most 15 characters), so backtracking is O(1) per start.
+const ENC_FLAG_RE =
+  /(?:^|[\s"'])[-/\u2013\u2014\u2015](?:ec|e(?:n(?:c(?:o(?:d(?:e(?:d(?:c(?:o(?:m(?:m(?:a(?:n(?:d)?)?)?)?)?)?)?)?)?)?)?)?)?)(?=[\s"':]|$)/i;
+const HIDDEN_WINDOW_RE =
+  /(?:^|[\s"'])[-/\u2013\u2014\u2015]w(?:i(?:n(?:d(?:o(?:w(?:s(?:t(?:y(?:l(?:e)?)?)?)?)?)?)?)?)?)?[\s:]{1,8}["']?(?:h(?:i(?:d(?:d(?:e(?:n)?)?)?)?)?|1)(?=[\s"']|$)|\bvbhide\b|\bshowwindow\s{0,4}=\s{0,4}0\b|(?:^|\s)\/min(?=\s|$)/i;
+
+// ---------------------------------------------------------------------------------------------
+// Placeholder regexes (run on lower-cased text, in this order).
+
+const HTML_ENTITY_RE = /&(?:gt|lt|amp|quot|apos|#39);/g;
+const HTML_ENTITIES: Record<string, string> = {
+  '&gt;': '>',
+  '&lt;': '<',
+  '&amp;': '&',
+  '&quot;': '"',
+  '&apos;': "'",
+  '&#39;': "'",
+};
+// `\\?\` and `\\.\` device paths are local, not network shares.
+const UNC_RE = /(?<![\\\w])\\\\(?![?.]\\)[^\\\s"'/<>|]+/g;
+const USER_DIR_RE = /\\(users|documents and settings)\\([^\\"'\s/<>|]+)/g;
+const SHARED_PROFILES = new Set(['public', 'default', 'default user', 'all users', PH.user]);
+const GUID_RE = /\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?/g;
+// Hashes before the generic hex rule (Elastic ran generic hex first, so hashes never got their own
+// placeholder). Boundaries exclude [0-9a-z] so a hash-length run inside a longer identifier is left alone.
+const SHA256_RE = /(?<![0-9a-z])[0-9a-f]{64}(?![0-9a-z])/g;
+const SHA1_RE = /(?<![0-9a-z])[0-9a-f]{40}(?![0-9a-z])/g;
+const MD5_RE = /(?<![0-9a-z])[0-9a-f]{32}(?![0-9a-z])/g;
+const HEX_PREFIXED_RE = /(?<![0-9a-z])0x[0-9a-f]+(?![0-9a-z])/g;
+const HEX_RUN_RE = /(?<![0-9a-z])[0-9a-f]{8,}(?![0-9a-z])/g;
+// Three digits and up: PIDs, handles, ports and build numbers are identifiers, not behaviour.
+const LONG_NUM_RE = /(?<![0-9a-z])\d{3,}(?![0-9a-z])/g;
+
+// Directory classes. syswow64 and system32 before the bare Windows directory; temp/appdata before
+// the user profile (they live inside it).
+const DIR_RULES: Array<[RegExp, string]> = [
+  [/(?:[a-z]:\\windows|%systemroot%|%windir%|\\systemroot)\\syswow64(?![\w.-])/g, PH.wowdir],
+  [/(?:[a-z]:\\windows|%systemroot%|%windir%|\\systemroot)\\(?:system32|sysnative)(?![\w.-])/g, PH.sysdir],
+  [/(?:[a-z]:\\windows|%systemroot%|%windir%|\\systemroot)\\temp(?![\w.-])/g, PH.temp],
+  [/(?:[a-z]:\\windows|%systemroot%|%windir%|\\systemroot)(?![\w.-])/g, PH.windir],
+  [/[a-z]:\\users\\<user>\\appdata\\local\\temp(?![\w.-])|%temp%|%tmp%/g, PH.temp],
+  [/[a-z]:\\users\\<user>\\appdata\\(?:roaming|local|locallow)(?![\w.-])|%appdata%|%localappdata%/g, PH.appdata],
+  [/%userprofile%|%homepath%/g, 'c:\\users\\<user>'],
+  [/[a-z]:\\program files(?: \(x86\))?(?![\w.-])|%programfiles(?:\(x86\))?%|%programw6432%/g, PH.progfiles],
+  [/[a-z]:\\programdata(?![\w.-])|%programdata%|%allusersprofile%/g, PH.progdata],
+];
+
+/** Output of the raw-text detectors, computed once and reused for statistics. */
+export interface CommandLineSignals {
+  hasBase64: boolean;
+  hasUrl: boolean;
+  hasIp: boolean;
+  hasEncodedFlag: boolean;
+  hasHiddenWindow: boolean;
+}
+
+export interface NormaliseContext {
+  /** Lower-cased names to blank out as whole tokens (user, host, domain of this event). */
+  userName?: string;
+  hostName?: string;
+  domain?: string;
+}
+
+function decodeEntities(text: string): string {
+  // NXLog 2020 4688 command lines carry HTML entities; decode so `&gt;` and `>` tokenise alike.
+  return text.includes('&') ? text.replace(HTML_ENTITY_RE, (m) => HTML_ENTITIES[m] ?? m) : text;
+}
+
+function isLikelyBase64(run: string): boolean {
+  // Real base64 payloads mix upper case, lower case and digits; upper-case hex hashes and long
+  // lower-case words do not.
+  let upper = false;
+  let lower = false;
+  let digit = false;
+  for (let i = 0; i < run.length; i++) {
+    const c = run.charCodeAt(i);
+    if (c >= 65 && c <= 90) upper = true;
+    else if (c >= 97 && c <= 122) lower = true;
+    else if (c >= 48 && c <= 57) digit = true;
+    if (upper && lower && digit) return true;
+  }
+  return false;
+}
+
+function hasDigitAndLetter(run: string): boolean {
+  let digit = false;
+  let letter = false;
+  for (let i = 0; i < run.length; i++) {
+    const c = run.charCodeAt(i);
+    if (c >= 48 && c <= 57) digit = true;
+    else letter = true;
+    if (digit && letter) return true;
+  }
+  return false;
+}
+
+/** Replaces user profile names with <user>, keeping shared profiles such as Public. */
+function depersonaliseUserDirs(lower: string): string {
+  if (!lower.includes('\\users\\') && !lower.includes('\\documents and settings\\')) return lower;
+  return lower.replace(USER_DIR_RE, (m, root: string, name: string) =>
+    // Legacy `Documents and Settings` folds into `users` so XP-era and modern paths share tokens.
+    SHARED_PROFILES.has(name) ? (root === 'users' ? m : `\\users\\${name}`) : `\\users\\${PH.user}`,
+  );
+}
+
+function applyDirClasses(text: string): string {
+  let out = text;
+  for (const [re, ph] of DIR_RULES) out = out.replace(re, ph);
+  return out;
+}
+
+function applyIdentifierPlaceholders(text: string): string {
+  let out = text.replace(GUID_RE, PH.guid);
+  out = out.replace(SHA256_RE, PH.sha256).replace(SHA1_RE, PH.sha1).replace(MD5_RE, PH.md5);
+  out = out.replace(IPV4_RE, PH.ip);
+  out = out.replace(HEX_PREFIXED_RE, PH.hex);
+  out = out.replace(HEX_RUN_RE, (m) => (hasDigitAndLetter(m) ? PH.hex : m));
+  out = out.replace(LONG_NUM_RE, PH.num);
+  return out;
+}
+
+/**
+ * Normalises a Windows path: lower case, quotes stripped, forward slashes and repeated
+ * backslashes folded, user profile names and system directories replaced by classes.
+ */
+export function normalisePath(path: string | undefined): string {
+  if (!path) return '';
+  let p = decodeEntities(path).trim().toLowerCase().replace(/"/g, '');
+  p = p.replace(/\//g, '\\');
+  // Keep a leading `\\` (UNC / device path) but fold repeated separators elsewhere.
+  const lead = p.startsWith('\\\\') ? '\\\\' : '';
+  p = lead + p.slice(lead.length).replace(/\\{2,}/g, '\\');
+  p = p.replace(UNC_RE, `\\\\${PH.unc}`);
+  p = depersonaliseUserDirs(p);
+  p = applyDirClasses(p);
+  return applyIdentifierPlaceholders(p);
+}
+
+/** Directory part of a normalised path (without the trailing file name). */
+export function dirOf(normalisedPath: string): string {
+  const i = normalisedPath.lastIndexOf('\\');
+  return i < 0 ? '' : normalisedPath.slice(0, i);
+}
+
+/** Last path segment, for deriving a process name from an executable path. */
+export function baseName(path: string): string {
+  const p = path.replace(/\//g, '\\');
+  const i = p.lastIndexOf('\\');
+  return i < 0 ? p : p.slice(i + 1);
+}
+
+/** Normalises a process or file name: lower case, carets removed, identifiers to placeholders. */
+export function normaliseName(name: string | undefined): string {
+  if (!name) return '';
+  const n = decodeEntities(name).trim().toLowerCase().replace(/["^]/g, '');
+  return applyIdentifierPlaceholders(n);
+}
+
+export const PATH_CLASSES = [
+  'system_dir',
+  'syswow64',
+  'windows_dir',
+  'temp',
+  'user_appdata',
+  'user_downloads',
+  'user_dir',
+  'program_files',
+  'programdata',
+  'unc_network',
+  'root',
+  'unknown',
+] as const;
+export type PathClass = (typeof PATH_CLASSES)[number];
+
+/** Buckets an executable's folder; takes a path already passed through normalisePath. */
+export function pathClass(normalised: string): PathClass {
+  if (!normalised) return 'unknown';
+  if (normalised.startsWith('\\\\') && !/^\\\\[?.]\\/.test(normalised)) return 'unc_network';
+  const p = normalised.replace(/^\\\\[?.]\\/, '');
+  if (p.startsWith(PH.sysdir)) return 'system_dir';
+  if (p.startsWith(PH.wowdir)) return 'syswow64';
+  if (p.startsWith(PH.temp)) return 'temp';
+  if (p.startsWith(PH.windir)) return 'windows_dir';
+  if (p.startsWith(PH.appdata)) return 'user_appdata';
+  if (/^[a-z]:\\users\\[^\\]+\\downloads\\/.test(p)) return 'user_downloads';
+  if (/^[a-z]:\\users\\/.test(p)) return 'user_dir';
+  if (p.startsWith(PH.progfiles)) return 'program_files';
+  if (p.startsWith(PH.progdata)) return 'programdata';
+  // A file directly in a drive root (c:\evil.exe) or in a non-standard top-level folder.
+  if (/^[a-z]:\\[^\\]*$/.test(p)) return 'root';
+  return 'unknown';
+}
+
+/** Detectors on the raw command line (case matters for base64). */
+export function commandLineSignals(raw: string, powershellContext: boolean): CommandLineSignals {
+  URL_RE.lastIndex = 0;
+  IPV4_RE.lastIndex = 0;
+  let hasBase64 = false;
+  B64_RUN_RE.lastIndex = 0;
+  for (let m = B64_RUN_RE.exec(raw); m; m = B64_RUN_RE.exec(raw)) {
+    if (m[0].length >= 40 && isLikelyBase64(m[0])) {
+      hasBase64 = true;
+      break;
+    }
+  }
+  const hasUrl = URL_RE.test(raw);
+  const hasIp = IPV4_RE.test(raw);
+  URL_RE.lastIndex = 0;
+  IPV4_RE.lastIndex = 0;
+  return {
+    hasBase64,
+    hasUrl,
+    hasIp,
+    // `-e` is only meaningful as PowerShell's -EncodedCommand; elsewhere it is a common flag.
+    hasEncodedFlag: powershellContext && ENC_FLAG_RE.test(raw),
+    hasHiddenWindow: HIDDEN_WINDOW_RE.test(raw),
+  };
+}
+
+/** Normalises a full command line to lower-case text with placeholders (before tokenising). */
+export function normaliseCommandLine(raw: string | undefined): string {
+  if (!raw) return '';
+  let s = decodeEntities(raw);
+  s = s.replace(URL_RE, ` ${PH.url} `);
+  s = s.replace(B64_RUN_RE, (m) => (m.length >= 40 && isLikelyBase64(m) ? ` ${PH.b64} ` : m));
+  s = s.toLowerCase();
+  s = s.replace(UNC_RE, `\\\\${PH.unc}`);
+  s = depersonaliseUserDirs(s);
+  s = applyDirClasses(s);
+  return applyIdentifierPlaceholders(s);
+}
+
+const TOKEN_SPLIT = /[\s"'`,;=()[\]{}|&\\/+:*?!@#$%~]+/;
+const MAX_TOKEN_LEN = 64;
+const ACCOUNT_SWITCHES = new Map<string, string>([
+  ['user', PH.user],
+  ['u', PH.user],
+  ['username', PH.user],
+  ['account', PH.user],
+  ['domain', PH.domain],
+  ['target', PH.host],
+  ['computer', PH.host],
+  ['server', PH.host],
+]);
+// Random identifiers inside tokens (package ids, temp names): 16+ alphanumerics mixing letters and digits.
+const RANDOM_ID_RE = /[a-z0-9]{16,}/g;
+// Fully qualified names of other machines; needs two dots so `microsoft.net` survives.
+const FQDN_RE = /^[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,8}\.(?:local|lan|corp|com|net|org|internal|intra|int|io|de|uk|us|ru|cn)$/;
+/** Well-known account names that are behaviour, not personal data, so they stay as tokens. */
+const KEEP_NAMES = new Set(['system', 'local service', 'network service', 'administrator', 'administrators']);
+
+/**
+ * Tokenises a normalised command line: switches (/c, -nop, -ep) stay whole, everything else
+ * splits on separators; carets (cmd escape obfuscation) are removed from tokens, the event's own
+ * user, host and domain names become placeholders so personal identifiers never enter the vocabulary.
+ */
+export function tokeniseCommandLine(normalised: string, ctx: NormaliseContext = {}): string[] {
+  const out: string[] = [];
+  const blank = new Map<string, string>();
+  const addBlank = (name: string | undefined, ph: string): void => {
+    if (!name) return;
+    const n = name.toLowerCase();
+    if (n.length < 2 || KEEP_NAMES.has(n)) return;
+    blank.set(n, ph);
+    // Host names also appear as their first DNS label.
+    const dot = n.indexOf('.');
+    if (dot > 1 && ph === PH.host) blank.set(n.slice(0, dot), ph);
+  };
+  addBlank(ctx.userName, PH.user);
+  addBlank(ctx.hostName, PH.host);
+  addBlank(ctx.domain, PH.domain);
+  const chunks = normalised.split(/[\s"']+/);
+  for (const chunk of chunks) {
+    if (!chunk) continue;
+    const c0 = chunk.charCodeAt(0);
+    // A switch: -x / /x / –x up to its ':' or '=' value separator, unless it looks like a path.
+    if ((c0 === 45 || c0 === 47 || c0 === 0x2013) && chunk.length <= 40 && !chunk.includes('\\')) {
+      const slash2 = chunk.indexOf('/', 1);
+      if (slash2 < 0) {
+        const sep = chunk.search(/[:=]/);
+        const sw = (sep > 1 ? chunk.slice(0, sep) : chunk).replace(/\^/g, '');
+        const norm = sw.charCodeAt(0) === 0x2013 ? `-${sw.slice(1)}` : sw;
+        if (sw.length >= 2) out.push(norm);
+        if (sep > 1) {
+          // Account names given as switch values (/user:bob, -account=x) are personal data.
+          const ph = ACCOUNT_SWITCHES.get(norm.slice(1));
+          if (ph) out.push(ph);
+          else pushParts(chunk.slice(sep + 1), out, blank);
+        }
+        continue;
+      }
+    }
+    pushParts(chunk, out, blank);
+  }
+  return out;
+}
+
+function pushParts(chunk: string, out: string[], blank: Map<string, string>): void {
+  for (const part of chunk.split(TOKEN_SPLIT)) {
+    let t = part.replace(/\^/g, '');
+    // Trim dots around method calls such as `).downloadstring(`.
+    t = t.replace(/^\.+|\.+$/g, '');
+    if (t.length < 2) continue;
+    if (t.length > MAX_TOKEN_LEN) t = PH.long;
+    const named = blank.get(t);
+    if (named) {
+      out.push(named);
+      continue;
+    }
+    if (t.length >= 16) t = t.replace(RANDOM_ID_RE, (m) => (hasDigitAndLetter(m) ? PH.id : m));
+    if (t.includes('.') && t.indexOf('.') !== t.lastIndexOf('.') && FQDN_RE.test(t)) t = PH.fqdn;
+    out.push(t);
+  }
+}
+
+/** Shannon entropy in bits per character. */
+export function shannonEntropy(text: string): number {
+  if (text.length === 0) return 0;
+  const counts = new Map<number, number>();
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    counts.set(c, (counts.get(c) ?? 0) + 1);
+  }
+  let h = 0;
+  for (const n of counts.values()) {
+    const p = n / text.length;
+    h -= p * Math.log2(p);
+  }
+  return h;
+}
+
+/** Counts characters commonly used to obfuscate cmd/PowerShell command lines. */
+export function specialCharCounts(text: string): { caret: number; backtick: number; quote: number; plus: number; percent: number } {
+  let caret = 0;
+  let backtick = 0;
+  let quote = 0;
+  let plus = 0;
+  let percent = 0;
+  for (let i = 0; i < text.length; i++) {
+    switch (text.charCodeAt(i)) {
+      case 94:
+        caret++;
+        break;
+      case 96:
+        backtick++;
+        break;
+      case 39:
+        quote++;
+        break;
+      case 43:
+        plus++;
+        break;
+      case 37:
+        percent++;
+        break;
+    }
+  }
+  return { caret, backtick, quote, plus, percent };
+}

@@ -1,0 +1,215 @@
+/**
+ * The small interfaces the routes, the detection job and both hosts depend on. Elasticsearch and
+ * the embedded DuckDB store implement them; the engine (server/lib) knows neither.
+ */
+import type { AnomalousCommunity, SuppressionRule, TimeWindow } from '../common/types/community';
+import type { ProcessEvent } from '../common/types/process_event';
+import type { ListCommunitiesQuery } from '../common/schemas';
+import type { PrevalenceService } from './lib/detection/prevalence';
+import type { SuppressionSource } from './lib/detection/suppression';
+
+export interface Logger {
+  debug(message: string, meta?: Record<string, unknown>): void;
+  info(message: string, meta?: Record<string, unknown>): void;
+  warn(message: string, meta?: Record<string, unknown>): void;
+  error(message: string, meta?: Record<string, unknown>): void;
+}
+
+/** Work is split by host: partition i of n owns the hosts whose hash mod n is i. */
+export interface Partition {
+  index: number;
+  count: number;
+}
+
+export interface EventQuery {
+  window: TimeWindow;
+  partition?: Partition;
+  signal?: AbortSignal;
+}
+
+/** Records a source could not turn into process events: counted, never silently dropped. */
+export interface ReadAccounting {
+  read: number;
+  normalised: number;
+  rejected: Record<string, number>;
+  skipped: Record<string, number>;
+}
+
+export interface EventSource {
+  /** Normalised process-creation events of the window, in @timestamp order. */
+  readEvents(query: EventQuery, accounting?: ReadAccounting): AsyncIterable<ProcessEvent>;
+  /** Raw events by normalised event id, for the analyst's drill-down. */
+  eventsById(ids: readonly string[]): Promise<ProcessEvent[]>;
+}
+
+export interface PrevalenceProvider {
+  /**
+   * A prevalence service over the whole environment for `lookback`, computed once per run
+   * (store-side aggregations), then answered from memory.
+   */
+  forWindow(lookback: TimeWindow, signal?: AbortSignal): Promise<PrevalenceService>;
+}
+
+export type TriageStatus = 'open' | 'acknowledged' | 'closed';
+export type Verdict = 'benign' | 'malicious';
+
+export interface TriageChange {
+  at: string;
+  by: string;
+  changes: Partial<
+    Record<'status' | 'assignee' | 'note' | 'verdict', { from: unknown; to: unknown }>
+  >;
+}
+
+export interface TriageState {
+  status: TriageStatus;
+  assignee: string | null;
+  note: string;
+  verdict: Verdict | null;
+  updatedAt?: string;
+  updatedBy?: string;
+  history: TriageChange[];
+}
+
+export interface StoredCommunity extends AnomalousCommunity {
+  triage: TriageState;
+  /** Bumped on every write; clients send it back to detect concurrent edits (409). */
+  version: number;
+  detectedAt: string;
+  runId: string;
+}
+
+/** What the list view needs; the full community comes from `get`. */
+export interface CommunitySummary {
+  id: string;
+  rank: number;
+  host: string;
+  score: number;
+  maxAnomaly: number;
+  maxEdgeScore: number;
+  users: string[];
+  firstSeen: string;
+  lastSeen: string;
+  eventCount: number;
+  chain: string;
+  techniques: string[];
+  status: TriageStatus;
+  assignee: string | null;
+  verdict: Verdict | null;
+  version: number;
+}
+
+export interface CommunityPage {
+  total: number;
+  page: number;
+  perPage: number;
+  items: CommunitySummary[];
+  counts: { flagged: number; reviewed: number; open: number; acknowledged: number; closed: number };
+}
+
+export interface TriagePatch {
+  status?: TriageStatus;
+  assignee?: string | null;
+  note?: string;
+  verdict?: Verdict | null;
+}
+
+export interface WriteReport {
+  written: number;
+  /** Stale communities removed from a re-processed host window (never triaged ones only). */
+  removed: number;
+  failed: { id: string; reason: string }[];
+}
+
+export class ConflictError extends Error {
+  readonly statusCode = 409;
+  constructor(
+    message: string,
+    readonly current?: number,
+  ) {
+    super(message);
+  }
+}
+
+export class NotFoundError extends Error {
+  readonly statusCode = 404;
+}
+
+export interface CommunityStore {
+  /**
+   * Upserts by deterministic id (a re-run updates, never duplicates) and keeps triage state.
+   * `replaced` lists the host windows these communities fully describe: other untriaged
+   * communities stored for those host windows are stale and removed.
+   */
+  writeCommunities(
+    communities: readonly AnomalousCommunity[],
+    meta: { runId: string; detectedAt: string; replaced: { host: string; window: TimeWindow }[] },
+  ): Promise<WriteReport>;
+  list(query: ListCommunitiesQuery): Promise<CommunityPage>;
+  get(id: string): Promise<StoredCommunity | undefined>;
+  /** Throws NotFoundError, or ConflictError when `expectedVersion` is stale. */
+  triage(
+    id: string,
+    patch: TriagePatch,
+    actor: string,
+    expectedVersion?: number,
+  ): Promise<StoredCommunity>;
+}
+
+export interface SuppressionStore extends SuppressionSource {
+  add(rules: readonly SuppressionRule[]): Promise<void>;
+  remove(id: string): Promise<boolean>;
+  all(): Promise<SuppressionRule[]>;
+}
+
+export interface Checkpoint {
+  /** Events before this time are fully processed for the partition. */
+  processedUntil: string;
+  updatedAt: string;
+}
+
+export interface RunReport {
+  runId: string;
+  partition: Partition;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  window: TimeWindow | null;
+  status: 'succeeded' | 'failed' | 'aborted' | 'nothing_to_do';
+  eventsRead: number;
+  eventsRejected: number;
+  communities: number;
+  flagged: number;
+  errors: string[];
+}
+
+export interface JobStateStore {
+  getCheckpoint(partition: Partition): Promise<Checkpoint | undefined>;
+  saveCheckpoint(partition: Partition, checkpoint: Checkpoint): Promise<void>;
+  recordRun(report: RunReport): Promise<void>;
+  recentRuns(limit: number): Promise<RunReport[]>;
+}
+
+export interface Settings {
+  threshold: number;
+  interval: string;
+  lookback: string;
+  prevalence_lookback: string;
+  indices: string;
+  score_source: 'model' | 'elastic' | 'blend';
+}
+
+export interface SettingsStore {
+  get(): Promise<Settings>;
+  update(patch: Partial<Settings>): Promise<Settings>;
+}
+
+/** Everything a route handler or the job may touch, already scoped to the caller. */
+export interface Stores {
+  events: EventSource;
+  prevalence: PrevalenceProvider;
+  communities: CommunityStore;
+  suppressions: SuppressionStore;
+  state: JobStateStore;
+  settings: SettingsStore;
+}

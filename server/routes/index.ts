@@ -1,0 +1,29 @@
+import { bulkTriageRoute } from './bulk_triage_route';
+import { communityEventsRoute } from './community_events_route';
+import { detectionStatusRoute } from './detection_status_route';
+import { getCommunityRoute } from './get_community_route';
+import { listCommunitiesRoute } from './list_communities_route';
+import { prevalenceRoute } from './prevalence_route';
+import type { RouteDef } from './route_types';
+import { runDetectionRoute } from './run_detection_route';
+import { getSettingsRoute } from './get_settings_route';
+import { updateSettingsRoute } from './update_settings_route';
+import { deleteSuppressionRoute } from './delete_suppression_route';
+import { listSuppressionsRoute } from './list_suppressions_route';
+import { triageCommunityRoute } from './triage_community_route';
+
+/** Every API route, registered as-is by the Kibana glue and by the standalone host. */
+export const ROUTES: readonly RouteDef[] = [
+  listCommunitiesRoute,
+  bulkTriageRoute,
+  getCommunityRoute,
+  communityEventsRoute,
+  triageCommunityRoute,
+  runDetectionRoute,
+  detectionStatusRoute,
+  prevalenceRoute,
+  getSettingsRoute,
+  updateSettingsRoute,
+  listSuppressionsRoute,
+  deleteSuppressionRoute,
+];

@@ -1,0 +1,97 @@
+/**
+ * Every port of server/ports.ts on Elasticsearch: events and prevalence read the configured event
+ * indices, everything the product writes lives in its own two indices (see indices.ts).
+ *
+ * In Kibana, build one per request with the request-scoped client (`asCurrentUser`) so reads
+ * honour the analyst's index privileges, and one with `asInternalUser` for the detection task;
+ * call `setup()` once from plugin start (it is idempotent and safe on several nodes at once).
+ */
+import type { Client } from '@elastic/elasticsearch';
+import type { Logger, Settings, Stores } from '../../ports';
+import { EsCommunityStore } from './community_store';
+import { EsEventSource } from './event_source';
+import { DEFAULT_INDEX_NAMES, type EsCapabilities, type EsIndexNames, deleteIndices, ensureIndices } from './indices';
+import { EsPrevalenceProvider } from './prevalence';
+import {
+  DEFAULT_SETTINGS,
+  EsJobStateStore,
+  EsSettingsStore,
+  EsSuppressionStore,
+  type Refresh,
+  type StateCtx,
+} from './state_store';
+
+export interface EsStoreOptions {
+  client: Client;
+  names?: EsIndexNames;
+  logger?: Logger;
+  /** Overrides of the built-in setting defaults (stored settings still win). */
+  settingsDefaults?: Partial<Settings>;
+  /** Refresh after writes so the next read sees them (default true; 'wait_for' is gentler on busy clusters). */
+  refresh?: Refresh;
+  /** Hits per page when reading events (default 2,000). */
+  eventPageSize?: number;
+  /** Composite buckets per prevalence request (default 2,000). */
+  prevalencePageSize?: number;
+  /** Distinct raw command lines the prevalence table reads at most (default 1,000,000). */
+  maxCommandLineBuckets?: number;
+}
+
+export class EsStore implements Stores {
+  readonly events: EsEventSource;
+  readonly prevalence: EsPrevalenceProvider;
+  readonly communities: EsCommunityStore;
+  readonly suppressions: EsSuppressionStore;
+  readonly state: EsJobStateStore;
+  readonly settings: EsSettingsStore;
+  readonly names: EsIndexNames;
+
+  constructor(private readonly opts: EsStoreOptions) {
+    const { client, logger } = opts;
+    this.names = opts.names ?? DEFAULT_INDEX_NAMES;
+    const refresh = opts.refresh ?? true;
+    const state: StateCtx = { client, index: this.names.state, logger, refresh };
+    this.settings = new EsSettingsStore(state, { ...DEFAULT_SETTINGS, ...opts.settingsDefaults });
+    // Event indices come from the settings at every read, so a change applies to the next run.
+    const indices = async () => (await this.settings.get()).indices;
+    this.events = new EsEventSource({ client, logger, indices, pageSize: opts.eventPageSize });
+    this.prevalence = new EsPrevalenceProvider({
+      client,
+      logger,
+      indices,
+      pageSize: opts.prevalencePageSize,
+      maxCommandLineBuckets: opts.maxCommandLineBuckets,
+    });
+    this.communities = new EsCommunityStore({ client, index: this.names.communities, logger, refresh });
+    this.suppressions = new EsSuppressionStore(state);
+    this.state = new EsJobStateStore(state);
+  }
+
+  /** Templates and indices (idempotent): call from plugin start / standalone start. */
+  setup(): Promise<EsCapabilities> {
+    return ensureIndices(this.opts.client, { names: this.names, logger: this.opts.logger });
+  }
+
+  /** Deletes the store's own indices and templates (tests, uninstall). Event indices are untouched. */
+  destroy(): Promise<void> {
+    return deleteIndices(this.opts.client, this.names);
+  }
+
+  /** The ports alone, for code that must not see setup or destroy. */
+  get stores(): Stores {
+    return {
+      events: this.events,
+      prevalence: this.prevalence,
+      communities: this.communities,
+      suppressions: this.suppressions,
+      state: this.state,
+      settings: this.settings,
+    };
+  }
+}
+
+export async function openEsStore(opts: EsStoreOptions): Promise<EsStore> {
+  const store = new EsStore(opts);
+  await store.setup();
+  return store;
+}

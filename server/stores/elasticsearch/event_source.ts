@@ -1,0 +1,238 @@
+/**
+ * EventSource over the configured event indices: process creations of a time window, read with
+ * a point in time and search_after (consistent across pages, no deep-paging limit), normalised
+ * hit by hit with the same `normaliseRecord` the file reader uses.
+ *
+ * Order: hits come sorted by the raw `@timestamp`. The normalised time can differ slightly for
+ * Sysmon-via-Winlogbeat (the normaliser prefers Sysmon's own UtcTime), so "in @timestamp order"
+ * means the source's @timestamp; the detection engine groups by window and does not need more.
+ *
+ * Not done here (it needs neighbouring records): Sysmon/4688 twin merging and clock-offset
+ * correction. Each Elasticsearch document is one event.
+ */
+import type { Client, estypes } from '@elastic/elasticsearch';
+import { DEFAULT_EVENT_INDICES } from '../../../common/constants';
+import type { ProcessEvent } from '../../../common/types/process_event';
+import { normaliseRecord, type RecordResult } from '../../lib/normalise/normalise_record';
+import { hostPartition } from '../../partition';
+import type { EventQuery, EventSource, Logger, Partition, ReadAccounting } from '../../ports';
+import {
+  LENIENT,
+  SOURCE_FIELDS,
+  hostEntriesFilter,
+  listHosts,
+  parseIndices,
+  partitionEntries,
+  processStartQuery,
+  timeRange,
+} from './event_query';
+import { abortError, requestOptions, throwIfAborted, withRetry } from './retry';
+
+export interface EsEventSourceOptions {
+  client: Client;
+  /** Comma-separated index patterns, read at every call so a settings change applies to the next run. */
+  indices?: () => Promise<string> | string;
+  logger?: Logger;
+  /** Hits per page (default 2,000). */
+  pageSize?: number;
+  /** How long the point in time survives between pages (default 2m). */
+  keepAlive?: string;
+}
+
+type Hit = estypes.SearchHit<Record<string, unknown>>;
+type SortValues = estypes.SortResults;
+
+const ID_CHUNK = 1_000;
+
+export class EsEventSource implements EventSource {
+  private readonly client: Client;
+  private readonly logger?: Logger;
+  private readonly pageSize: number;
+  private readonly keepAlive: string;
+  private readonly indices: () => Promise<string> | string;
+
+  constructor(opts: EsEventSourceOptions) {
+    this.client = opts.client;
+    this.logger = opts.logger;
+    this.pageSize = opts.pageSize ?? 2_000;
+    this.keepAlive = opts.keepAlive ?? '2m';
+    this.indices = opts.indices ?? (() => DEFAULT_EVENT_INDICES);
+  }
+
+  private async indexList(): Promise<string[]> {
+    const list = parseIndices(await this.indices());
+    if (list.length === 0) throw new Error('no event indices configured');
+    return list;
+  }
+
+  async *readEvents(query: EventQuery, accounting?: ReadAccounting): AsyncGenerator<ProcessEvent> {
+    const outer = query.signal;
+    throwIfAborted(outer);
+    const index = await this.indexList();
+    const filter: estypes.QueryDslQueryContainer[] = [processStartQuery(), timeRange(query.window)];
+    const partition = query.partition && query.partition.count > 1 ? query.partition : undefined;
+    if (partition) {
+      const listing = await listHosts(this.client, index, { bool: { filter } }, { signal: outer, logger: this.logger });
+      const mine = partitionEntries(listing.entries, partition);
+      if (mine.length === 0) return;
+      filter.push(hostEntriesFilter(mine));
+    }
+
+    // A private controller so a consumer that stops early also cancels the prefetched page.
+    const ctl = new AbortController();
+    const onOuterAbort = () => ctl.abort(outer?.reason);
+    outer?.addEventListener('abort', onOuterAbort, { once: true });
+    const signal = ctl.signal;
+    let pitId = (
+      await withRetry(
+        () => this.client.openPointInTime(
+            { index, keep_alive: this.keepAlive, ignore_unavailable: true },
+            requestOptions(signal),
+          ),
+        { signal, logger: this.logger, what: 'open point in time' },
+      )
+    ).id;
+
+    const fetchPage = (after: SortValues | undefined) =>
+      withRetry(
+        () =>
+          this.client.search<Record<string, unknown>>(
+            {
+              pit: { id: pitId, keep_alive: this.keepAlive },
+              size: this.pageSize,
+              query: { bool: { filter } },
+              // numeric_type keeps sort values in epoch milliseconds even when an index maps
+              // @timestamp as date_nanos: nanosecond longs do not survive a JS number.
+              sort: [
+                { '@timestamp': { order: 'asc', unmapped_type: 'date', numeric_type: 'date' } },
+                // Same-time events in id order, as the embedded store gives them; the PIT adds
+                // _shard_doc as the final tiebreaker for sources without event.id.
+                { 'event.id': { order: 'asc', unmapped_type: 'keyword', missing: '_last' } },
+              ],
+              _source: { includes: [...SOURCE_FIELDS] },
+              track_total_hits: false,
+              ...(after ? { search_after: after } : {}),
+            },
+            requestOptions(signal),
+          ),
+        { signal, logger: this.logger, what: 'read events' },
+      );
+
+    let pending: ReturnType<typeof fetchPage> | undefined;
+    try {
+      pending = fetchPage(undefined);
+      while (pending) {
+        const page = await pending;
+        pending = undefined;
+        if (page.pit_id) pitId = page.pit_id;
+        const hits = page.hits.hits;
+        if (hits.length === 0) break;
+        // Fetch the next page while this one is normalised and consumed.
+        if (hits.length === this.pageSize) {
+          pending = fetchPage(hits[hits.length - 1]?.sort);
+          pending.catch(() => undefined);
+        }
+        for (const hit of hits) {
+          const e = this.normaliseHit(hit, accounting, partition);
+          if (e !== undefined) yield e;
+          // Checked per event: a consumer that aborts mid-page must not receive the rest of it.
+          if (outer?.aborted) throw abortError(outer);
+        }
+      }
+    } finally {
+      outer?.removeEventListener('abort', onOuterAbort);
+      ctl.abort();
+      await this.client.closePointInTime({ id: pitId }, requestOptions()).catch((err: unknown) => {
+        // An unclosed point in time expires after keep_alive; worth a line, not a failure.
+        this.logger?.debug('could not close point in time', { error: String(err) });
+      });
+    }
+  }
+
+  private normaliseHit(hit: Hit, accounting: ReadAccounting | undefined, partition?: Partition): ProcessEvent | undefined {
+    if (accounting) accounting.read++;
+    const src = hit._source ?? {};
+    const own = asOwnEvent(src);
+    const r: RecordResult = own
+      ? { status: 'event', event: own }
+      : normaliseRecord(src, { kind: 'es', index: hit._index, id: hit._id ?? '', format: 'ecs' });
+    if (r.status === 'event') {
+      if (partition && hostPartition(r.event.host.name, partition.count) !== partition.index) {
+        // The host filter already selects the partition's hosts; this only guards against
+        // documents whose host fields disagree with the listing (e.g. multi-valued host.name).
+        if (accounting) bump(accounting.skipped, 'other_partition');
+        return undefined;
+      }
+      if (accounting) accounting.normalised++;
+      return r.event;
+    }
+    if (accounting) {
+      if (r.status === 'rejected') bump(accounting.rejected, r.reason);
+      else bump(accounting.skipped, r.kind);
+    }
+    return undefined;
+  }
+
+  async eventsById(ids: readonly string[]): Promise<ProcessEvent[]> {
+    const wanted = [...new Set(ids.filter((id) => typeof id === 'string' && id.length > 0))];
+    if (wanted.length === 0) return [];
+    const index = await this.indexList();
+    const found = new Map<string, ProcessEvent>();
+    for (let i = 0; i < wanted.length; i += ID_CHUNK) {
+      const chunk = wanted.slice(i, i + ID_CHUNK);
+      // A normalised id is event.id when the source has one, else the dataset's _rid, else _id.
+      const res = await withRetry(
+        () =>
+          this.client.search<Record<string, unknown>>(
+            {
+              index,
+              ...LENIENT,
+              size: chunk.length * 2,
+              query: {
+                bool: {
+                  minimum_should_match: 1,
+                  should: [{ ids: { values: chunk } }, { terms: { 'event.id': chunk } }, { terms: { _rid: chunk } }],
+                },
+              },
+              _source: { includes: [...SOURCE_FIELDS] },
+            },
+            requestOptions(),
+          ),
+        { logger: this.logger, what: 'events by id' },
+      );
+      const want = new Set(chunk);
+      for (const hit of res.hits.hits) {
+        const e = this.normaliseHit(hit, undefined);
+        // An _id that happens to equal another event's event.id must not answer for it.
+        if (e && want.has(e.event.id) && !found.has(e.event.id)) found.set(e.event.id, e);
+      }
+    }
+    return wanted.map((id) => found.get(id)).filter((e): e is ProcessEvent => e !== undefined);
+  }
+}
+
+/**
+ * Documents this product wrote itself (already-normalised ProcessEvents, recognised by
+ * `problemchild.sources`, which no agent writes) are returned as stored: normalising them again
+ * would replace their provenance and re-derive fields the first pass already settled.
+ */
+export function asOwnEvent(src: Record<string, unknown>): ProcessEvent | undefined {
+  const pc = src.problemchild as { sources?: unknown } | undefined;
+  if (!pc || !Array.isArray(pc.sources) || pc.sources.length === 0) return undefined;
+  const e = src as unknown as Partial<ProcessEvent>;
+  const ok =
+    typeof e['@timestamp'] === 'string' &&
+    Number.isFinite(Date.parse(e['@timestamp'])) &&
+    typeof e.host?.name === 'string' &&
+    typeof e.event?.id === 'string' &&
+    typeof e.process?.entity_id === 'string' &&
+    typeof e.process?.name === 'string' &&
+    typeof e.process?.parent === 'object' &&
+    e.process.parent !== null &&
+    typeof e.user === 'object';
+  return ok ? (src as unknown as ProcessEvent) : undefined;
+}
+
+function bump(m: Record<string, number>, k: string): void {
+  m[k] = (m[k] ?? 0) + 1;
+}

@@ -1,0 +1,526 @@
+/**
+ * Environment prevalence from composite aggregations over the lookback window (all hosts): no
+ * per-event queries, one paged aggregation per table, then answered from memory for the run.
+ *
+ * Same semantics as InMemoryPrevalence fed the normalised events of the window:
+ *  - names are `processName(name ?? executable)`, lower-cased client-side, so "CMD.EXE",
+ *    "cmd.exe" and "C:\…\cmd.exe" buckets merge into one key;
+ *  - templates are `commandLineTemplate(command_line)`, computed client-side (no scripts on the
+ *    cluster), so the command-line table aggregates raw (process.name, process.command_line)
+ *    pairs and sums them per template. Its cost is the number of DISTINCT RAW COMMAND LINES in
+ *    the window, which can approach the event count where command lines carry unique ids; it is
+ *    capped (`maxCommandLineBuckets`) with a warning in the log and `stats.truncated`, and
+ *    templates past the cap read as never seen (rarer, never hidden);
+ *  - distinct hosts: each bucket lists its hosts (terms, up to HOST_TERMS) and the lists are
+ *    unioned after lower-casing, so counts are exact while a key has at most HOST_TERMS raw host
+ *    names per bucket. Past that the bucket's `cardinality` is used and merged keys take the
+ *    largest part (a lower bound). InMemoryPrevalence is exact up to 32 hosts and estimates
+ *    above, so the two agree exactly up to 32 hosts per key;
+ *  - the endpoint is `winlog.computer_name` when present, else `host.name`, as the normaliser
+ *    decides it.
+ *
+ * Documents the aggregations cannot see like the normaliser does, and so count differently:
+ * events whose process fields exist only under `winlog.event_data` / Winlogbeat 6 `event_data`,
+ * events with only `host.hostname`, and command lines longer than the field's `ignore_above`
+ * (they count under the empty template).
+ */
+import type { Client, estypes } from '@elastic/elasticsearch';
+import { DEFAULT_EVENT_INDICES } from '../../../common/constants';
+import type {
+  CmdlineKey,
+  CmdlinePrevalence,
+  PairKey,
+  PairPrevalence,
+  PrevalenceEnvironment,
+  TimeWindow,
+} from '../../../common/types/community';
+import { commandLineTemplate } from '../../lib/detection/command_line_template';
+import { hostKey, processName } from '../../lib/detection/names';
+import type { PrevalenceService } from '../../lib/detection/prevalence';
+import { basename, normaliseHost } from '../../lib/normalise/values';
+import type { Logger, PrevalenceProvider } from '../../ports';
+import { LENIENT, listHosts, parseIndices, processStartQuery, timeRange } from './event_query';
+import { requestOptions, throwIfAborted, withRetry } from './retry';
+
+type Query = estypes.QueryDslQueryContainer;
+
+const DAY_MS = 86_400_000;
+/** Host names listed per bucket; beyond it the bucket's host count is an estimate. */
+export const HOST_TERMS = 64;
+/** Union of exact host sets kept per key before switching to a count. */
+const MAX_EXACT_UNION = 4_096;
+
+export interface EsPrevalenceOptions {
+  client: Client;
+  indices?: () => Promise<string> | string;
+  logger?: Logger;
+  /** Composite buckets per request (default 2,000). */
+  pageSize?: number;
+  /** Distinct raw (process, command line) buckets read at most (default 1,000,000). */
+  maxCommandLineBuckets?: number;
+  /** Recent windows kept (default 4) and for how long (default 10 minutes). */
+  cacheSize?: number;
+  cacheTtlMs?: number;
+}
+
+export interface PrevalenceStats {
+  requests: number;
+  pairBuckets: number;
+  commandLineBuckets: number;
+  /** True when the command-line table stopped at `maxCommandLineBuckets`. */
+  truncated: boolean;
+  ms: { environment: number; pairs: number; commandLines: number };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Accumulators
+
+class HostAcc {
+  private names: Set<string> | undefined = new Set();
+  private floor = 0;
+
+  add(names: readonly string[], exact: boolean, estimate: number): void {
+    if (this.names) {
+      for (const n of names) this.names.add(n);
+      if (this.names.size > MAX_EXACT_UNION) {
+        this.floor = Math.max(this.floor, this.names.size);
+        this.names = undefined;
+      }
+    } else {
+      this.floor = Math.max(this.floor, names.length);
+    }
+    if (!exact) this.floor = Math.max(this.floor, estimate);
+  }
+
+  count(): number {
+    return Math.max(this.names?.size ?? 0, this.floor);
+  }
+}
+
+interface KeyAcc {
+  count: number;
+  hosts: HostAcc;
+  first: number;
+  last: number;
+}
+
+interface Group {
+  total: number;
+  keys: Map<string, KeyAcc>;
+}
+
+interface BucketInfo {
+  count: number;
+  names: string[];
+  exact: boolean;
+  estimate: number;
+  first: number;
+  last: number;
+}
+
+function addTo(groups: Map<string, Group>, group: string, key: string, b: BucketInfo): void {
+  let g = groups.get(group);
+  if (!g) groups.set(group, (g = { total: 0, keys: new Map() }));
+  g.total += b.count;
+  let k = g.keys.get(key);
+  if (!k) g.keys.set(key, (k = { count: 0, hosts: new HostAcc(), first: b.first, last: b.last }));
+  k.count += b.count;
+  k.hosts.add(b.names, b.exact, b.estimate);
+  if (b.first < k.first || !Number.isFinite(k.first)) k.first = b.first;
+  if (b.last > k.last || !Number.isFinite(k.last)) k.last = b.last;
+}
+
+function iso(t: number | undefined): string | undefined {
+  return t !== undefined && Number.isFinite(t) ? new Date(t).toISOString() : undefined;
+}
+
+/** The normaliser's `text()`: empty and "-" mean absent. */
+function present(v: string | null | undefined): string | undefined {
+  return v === null || v === undefined || v === '' || v === '-' ? undefined : v;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Query pieces
+
+function presentQ(field: string): Query {
+  return { bool: { filter: { exists: { field } }, must_not: { terms: { [field]: ['', '-'] } } } };
+}
+
+function anyOf(...qs: Query[]): Query {
+  return { bool: { minimum_should_match: 1, should: qs } };
+}
+
+interface HostFields {
+  computer: boolean;
+}
+
+function hostSubAggs(f: HostFields): Record<string, estypes.AggregationsAggregationContainer> {
+  const byName = {
+    hn: { terms: { field: 'host.name', size: HOST_TERMS } },
+    hnc: { cardinality: { field: 'host.name' } },
+  };
+  const time = { f: { min: { field: '@timestamp' } }, l: { max: { field: '@timestamp' } } };
+  if (!f.computer) return { ...byName, ...time };
+  return {
+    hc: { terms: { field: 'winlog.computer_name', size: HOST_TERMS } },
+    hcc: { cardinality: { field: 'winlog.computer_name' } },
+    nc: { filter: { bool: { must_not: { exists: { field: 'winlog.computer_name' } } } }, aggs: byName },
+    ...time,
+  };
+}
+
+interface TermsAgg {
+  buckets: { key: string; doc_count: number }[];
+  sum_other_doc_count?: number;
+}
+
+type RawBucket = {
+  key: Record<string, string | null>;
+  doc_count: number;
+  hn?: TermsAgg;
+  hnc?: { value: number };
+  hc?: TermsAgg;
+  hcc?: { value: number };
+  nc?: { hn: TermsAgg; hnc: { value: number } };
+  f?: { value: number | null };
+  l?: { value: number | null };
+};
+
+function bucketInfo(b: RawBucket): BucketInfo {
+  const names: string[] = [];
+  let exact = true;
+  let estimate = 0;
+  const take = (t: TermsAgg | undefined, card: { value: number } | undefined) => {
+    if (!t) return;
+    for (const hb of t.buckets) {
+      const h = normaliseHost(hb.key);
+      if (h !== undefined) names.push(hostKey(h));
+    }
+    if ((t.sum_other_doc_count ?? 0) > 0) exact = false;
+    estimate += card?.value ?? 0;
+  };
+  take(b.hc, b.hcc);
+  if (b.nc) take(b.nc.hn, b.nc.hnc);
+  else take(b.hn, b.hnc);
+  return {
+    count: b.doc_count,
+    names,
+    exact,
+    estimate,
+    first: b.f?.value ?? NaN,
+    last: b.l?.value ?? NaN,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The service
+
+interface Ctx {
+  client: Client;
+  index: string[];
+  logger?: Logger;
+  pageSize: number;
+  maxCommandLineBuckets: number;
+  signal?: AbortSignal;
+}
+
+export class EsPrevalence implements PrevalenceService {
+  readonly stats: PrevalenceStats = {
+    requests: 0,
+    pairBuckets: 0,
+    commandLineBuckets: 0,
+    truncated: false,
+    ms: { environment: 0, pairs: 0, commandLines: 0 },
+  };
+  /** Set when a load failed: the provider does not hand this instance out again. */
+  broken = false;
+  private env: Promise<PrevalenceEnvironment> | undefined;
+  private pairs: Promise<Map<string, Group>> | undefined;
+  private templates: Promise<Map<string, Group>> | undefined;
+  private fields: Promise<HostFields> | undefined;
+  private readonly base: Query[];
+
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly window: TimeWindow,
+  ) {
+    this.base = [
+      processStartQuery(),
+      timeRange(window),
+      anyOf({ exists: { field: 'winlog.computer_name' } }, { exists: { field: 'host.name' } }),
+    ];
+  }
+
+  private guard<T>(p: Promise<T>): Promise<T> {
+    p.catch(() => {
+      this.broken = true;
+    });
+    return p;
+  }
+
+  environment(): Promise<PrevalenceEnvironment> {
+    this.env ??= this.guard(this.loadEnvironment());
+    return this.env;
+  }
+
+  async childGivenParent(pairs: readonly PairKey[]): Promise<PairPrevalence[]> {
+    this.pairs ??= this.guard(this.loadPairs());
+    const groups = await this.pairs;
+    return pairs.map(({ parentName, childName }) => {
+      const parent = processName(parentName);
+      const child = processName(childName);
+      const g = groups.get(parent);
+      const s = g?.keys.get(child);
+      const parentTotal = g?.total ?? 0;
+      const pairCount = s?.count ?? 0;
+      return {
+        parentName: parent,
+        childName: child,
+        pairCount,
+        parentTotal,
+        distinctHosts: s ? s.hosts.count() : 0,
+        firstSeen: s ? iso(s.first) : undefined,
+        lastSeen: s ? iso(s.last) : undefined,
+        probability: parentTotal > 0 ? pairCount / parentTotal : 0,
+      };
+    });
+  }
+
+  async cmdlineGivenProcess(items: readonly CmdlineKey[]): Promise<CmdlinePrevalence[]> {
+    this.templates ??= this.guard(this.loadTemplates());
+    const groups = await this.templates;
+    return items.map(({ processName: name, template }) => {
+      const proc = processName(name);
+      const g = groups.get(proc);
+      const s = g?.keys.get(template);
+      const processTotal = g?.total ?? 0;
+      const templateCount = s?.count ?? 0;
+      return {
+        processName: proc,
+        template,
+        templateCount,
+        processTotal,
+        distinctHosts: s ? s.hosts.count() : 0,
+        firstSeen: s ? iso(s.first) : undefined,
+        lastSeen: s ? iso(s.last) : undefined,
+        probability: processTotal > 0 ? templateCount / processTotal : 0,
+      };
+    });
+  }
+
+  /** Whether any index maps winlog.computer_name; without it the per-bucket host aggs are simpler. */
+  private hostFields(): Promise<HostFields> {
+    this.fields ??= (async () => {
+      const caps = await withRetry(
+        () =>
+          this.ctx.client.fieldCaps(
+            { index: this.ctx.index, fields: ['winlog.computer_name'], ...LENIENT },
+            requestOptions(this.ctx.signal),
+          ),
+        { signal: this.ctx.signal, logger: this.ctx.logger, what: 'prevalence field caps' },
+      );
+      this.stats.requests++;
+      return { computer: caps.fields['winlog.computer_name'] !== undefined };
+    })();
+    return this.fields;
+  }
+
+  private async loadEnvironment(): Promise<PrevalenceEnvironment> {
+    const t0 = performance.now();
+    const imagePresent = anyOf(presentQ('process.name'), presentQ('process.executable'));
+    const listing = await listHosts(
+      this.ctx.client,
+      this.ctx.index,
+      { bool: { filter: [...this.base, imagePresent] } },
+      { signal: this.ctx.signal, logger: this.ctx.logger },
+    );
+    const hosts = new Set<string>();
+    for (const e of listing.entries) if (e.key !== undefined) hosts.add(e.key);
+    this.stats.requests++;
+    this.stats.ms.environment = performance.now() - t0;
+    return {
+      hosts: hosts.size,
+      events: listing.events,
+      from: iso(listing.first),
+      to: iso(listing.last),
+      lookbackDays: (Date.parse(this.window.end) - Date.parse(this.window.start)) / DAY_MS,
+    };
+  }
+
+  private async loadPairs(): Promise<Map<string, Group>> {
+    const t0 = performance.now();
+    const fields = await this.hostFields();
+    const groups = new Map<string, Group>();
+    const both = [presentQ('process.parent.name'), presentQ('process.name')];
+    // Most events name both processes: group on the names directly.
+    await this.composite(
+      { bool: { filter: [...this.base, ...both] } },
+      [{ p: { terms: { field: 'process.parent.name' } } }, { c: { terms: { field: 'process.name' } } }],
+      fields,
+      (key, b) => {
+        this.stats.pairBuckets++;
+        addTo(groups, processName(key.p), processName(key.c), b);
+      },
+    );
+    // The rest fall back to executables, as the normaliser does.
+    await this.composite(
+      {
+        bool: {
+          filter: [...this.base, anyOf(presentQ('process.name'), presentQ('process.executable'))],
+          must_not: { bool: { filter: both } },
+        },
+      },
+      [
+        { pn: { terms: { field: 'process.parent.name', missing_bucket: true } } },
+        { pe: { terms: { field: 'process.parent.executable', missing_bucket: true } } },
+        { cn: { terms: { field: 'process.name', missing_bucket: true } } },
+        { ce: { terms: { field: 'process.executable', missing_bucket: true } } },
+      ],
+      fields,
+      (key, b) => {
+        this.stats.pairBuckets++;
+        addTo(groups, nameOf(key.pn, key.pe), nameOf(key.cn, key.ce), b);
+      },
+    );
+    this.stats.ms.pairs = performance.now() - t0;
+    return groups;
+  }
+
+  private async loadTemplates(): Promise<Map<string, Group>> {
+    const t0 = performance.now();
+    const fields = await this.hostFields();
+    const groups = new Map<string, Group>();
+    const cap = this.ctx.maxCommandLineBuckets;
+    const onBucket = (proc: string, cmd: string | null, b: BucketInfo): boolean => {
+      this.stats.commandLineBuckets++;
+      addTo(groups, proc, commandLineTemplate(present(cmd)), b);
+      return this.stats.commandLineBuckets < cap;
+    };
+    const named = presentQ('process.name');
+    let complete = await this.composite(
+      { bool: { filter: [...this.base, named] } },
+      [{ c: { terms: { field: 'process.name' } } }, { cl: { terms: { field: 'process.command_line', missing_bucket: true } } }],
+      fields,
+      (key, b) => onBucket(processName(key.c), key.cl ?? null, b),
+    );
+    if (complete) {
+      complete = await this.composite(
+        { bool: { filter: [...this.base, presentQ('process.executable')], must_not: named } },
+        [
+          { ce: { terms: { field: 'process.executable' } } },
+          { cl: { terms: { field: 'process.command_line', missing_bucket: true } } },
+        ],
+        fields,
+        (key, b) => onBucket(nameOf(null, key.ce), key.cl ?? null, b),
+      );
+    }
+    if (!complete) {
+      this.stats.truncated = true;
+      this.ctx.logger?.warn(
+        `prevalence: the command-line table stopped at ${cap} distinct raw command lines ` +
+          `(maxCommandLineBuckets) for ${this.window.start} .. ${this.window.end}; command-line shapes ` +
+          'not reached read as never seen, which can only make edges look rarer',
+        { cap, window: this.window },
+      );
+    }
+    this.stats.ms.commandLines = performance.now() - t0;
+    return groups;
+  }
+
+  /** Pages a composite aggregation; returns false when `onBucket` asked to stop early. */
+  private async composite(
+    query: Query,
+    sources: Record<string, estypes.AggregationsCompositeAggregationSource>[],
+    fields: HostFields,
+    onBucket: (key: Record<string, string | null>, b: BucketInfo) => boolean | void,
+  ): Promise<boolean> {
+    const { client, index, signal, logger, pageSize } = this.ctx;
+    let after: Record<string, string | null> | undefined;
+    for (;;) {
+      throwIfAborted(signal);
+      const res = await withRetry(
+        () =>
+          client.search(
+            {
+              index,
+              ...LENIENT,
+              size: 0,
+              track_total_hits: false,
+              query,
+              aggs: {
+                k: {
+                  composite: { size: pageSize, sources, ...(after ? { after } : {}) },
+                  aggs: hostSubAggs(fields),
+                },
+              },
+            },
+            requestOptions(signal),
+          ),
+        { signal, logger, what: 'prevalence aggregation' },
+      );
+      this.stats.requests++;
+      const agg = res.aggregations?.k as { buckets: RawBucket[]; after_key?: Record<string, string | null> } | undefined;
+      const buckets = agg?.buckets ?? [];
+      for (const b of buckets) {
+        if (onBucket(b.key, bucketInfo(b)) === false) return false;
+      }
+      if (!agg?.after_key || buckets.length < pageSize) return true;
+      after = agg.after_key;
+    }
+  }
+}
+
+function nameOf(name: string | null | undefined, executable: string | null | undefined): string {
+  const n = present(name);
+  if (n !== undefined) return processName(n);
+  const e = present(executable);
+  return processName(e === undefined ? undefined : basename(e));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The provider
+
+export class EsPrevalenceProvider implements PrevalenceProvider {
+  private readonly cache = new Map<string, { at: number; service: EsPrevalence }>();
+  private readonly indices: () => Promise<string> | string;
+
+  constructor(private readonly opts: EsPrevalenceOptions) {
+    this.indices = opts.indices ?? (() => DEFAULT_EVENT_INDICES);
+  }
+
+  async forWindow(lookback: TimeWindow, signal?: AbortSignal): Promise<PrevalenceService> {
+    throwIfAborted(signal);
+    if (!(Date.parse(lookback.start) <= Date.parse(lookback.end))) {
+      throw new Error(`invalid prevalence window ${lookback.start} .. ${lookback.end}`);
+    }
+    const index = parseIndices(await this.indices());
+    const key = `${index.join(',')}|${lookback.start}|${lookback.end}`;
+    const now = Date.now();
+    const ttl = this.opts.cacheTtlMs ?? 600_000;
+    const hit = this.cache.get(key);
+    if (hit && !hit.service.broken && now - hit.at < ttl) return hit.service;
+
+    const service = new EsPrevalence(
+      {
+        client: this.opts.client,
+        index,
+        logger: this.opts.logger,
+        pageSize: this.opts.pageSize ?? 2_000,
+        maxCommandLineBuckets: this.opts.maxCommandLineBuckets ?? 1_000_000,
+        signal,
+      },
+      lookback,
+    );
+    // The environment is always needed and cheap; the tables load on first use, so a run with no
+    // candidate community never pays for them.
+    await service.environment();
+    this.cache.delete(key);
+    this.cache.set(key, { at: now, service });
+    const max = this.opts.cacheSize ?? 4;
+    for (const k of this.cache.keys()) {
+      if (this.cache.size <= max) break;
+      this.cache.delete(k);
+    }
+    return service;
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * Bounded retries with jittered exponential backoff for every request the store makes.
+ *
+ * The client's own retry (`maxRetries`) re-sends immediately, which turns a 429 from an
+ * overloaded cluster into a burst; requests made through this helper pass `maxRetries: 0` (see
+ * `requestOptions`) so that backoff is decided here, once, and an AbortSignal can cut a wait short.
+ */
+import { errors } from '@elastic/elasticsearch';
+import type { Logger } from '../../ports';
+
+export interface RetryOptions {
+  /** Total tries including the first one. */
+  attempts?: number;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  signal?: AbortSignal;
+  logger?: Logger;
+  /** Names the operation in log lines. */
+  what?: string;
+  retryable?: (err: unknown) => boolean;
+  /** Injected in tests so backoff does not slow them down. */
+  random?: () => number;
+}
+
+export const DEFAULT_ATTEMPTS = 4;
+const DEFAULT_BASE_MS = 200;
+const DEFAULT_MAX_MS = 5_000;
+
+/** Statuses that mean "try again later" rather than "this request is wrong". */
+export function isRetryableStatus(status: number | undefined): boolean {
+  return status === 429 || status === 502 || status === 503 || status === 504;
+}
+
+export function statusOf(err: unknown): number | undefined {
+  if (err instanceof errors.ResponseError) return err.statusCode ?? err.meta?.statusCode;
+  if (typeof err === 'object' && err !== null && 'statusCode' in err) {
+    const s = (err as { statusCode: unknown }).statusCode;
+    return typeof s === 'number' ? s : undefined;
+  }
+  return undefined;
+}
+
+export function isRetryableError(err: unknown): boolean {
+  if (err instanceof errors.RequestAbortedError) return false;
+  if (err instanceof errors.ConnectionError || err instanceof errors.NoLivingConnectionsError) return true;
+  // A client-side timeout may have reached the server; every caller of this helper sends
+  // idempotent requests (searches, index/update by id, deletes guarded by seq_no), so it is safe.
+  if (err instanceof errors.TimeoutError) return true;
+  return isRetryableStatus(statusOf(err));
+}
+
+/** Full jitter (AWS architecture blog): spreads concurrent retriers instead of synchronising them. */
+export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
+  const cap = Math.min(maxMs, baseMs * 2 ** attempt);
+  return Math.floor(random() * cap);
+}
+
+export function abortError(signal: AbortSignal): Error {
+  const r: unknown = signal.reason;
+  if (r instanceof Error) return r;
+  const e = new Error(typeof r === 'string' ? r : 'The operation was aborted');
+  e.name = 'AbortError';
+  return e;
+}
+
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw abortError(signal);
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(abortError(signal));
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortError(signal as AbortSignal));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: RetryOptions = {}): Promise<T> {
+  const attempts = Math.max(1, opts.attempts ?? DEFAULT_ATTEMPTS);
+  const retryable = opts.retryable ?? isRetryableError;
+  for (let attempt = 0; ; attempt++) {
+    throwIfAborted(opts.signal);
+    try {
+      return await fn(attempt);
+    } catch (err) {
+      // An abort surfaces as RequestAbortedError from the client: report the caller's reason.
+      if (opts.signal?.aborted) throw abortError(opts.signal);
+      if (attempt + 1 >= attempts || !retryable(err)) throw err;
+      const delay = backoffDelay(attempt, opts.baseDelayMs ?? DEFAULT_BASE_MS, opts.maxDelayMs ?? DEFAULT_MAX_MS, opts.random);
+      opts.logger?.warn(`${opts.what ?? 'Elasticsearch request'} failed, retrying in ${delay} ms`, {
+        attempt: attempt + 1,
+        of: attempts,
+        status: statusOf(err),
+        error: err instanceof Error ? err.message : String(err),
+      });
+      await sleep(delay, opts.signal);
+    }
+  }
+}
+
+/** Per-request transport options: retries are ours, and the caller's signal cancels the request. */
+export function requestOptions(signal?: AbortSignal): { maxRetries: number; signal?: AbortSignal } {
+  return signal ? { maxRetries: 0, signal } : { maxRetries: 0 };
+}

@@ -1,0 +1,100 @@
+/**
+ * Serves the shared RouteDefs from Fastify with Kibana's conventions: the same paths, zod
+ * validation with field-level 400s, the kbn-xsrf header on writes, and an optional API key.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import { formatZodError } from '../common/schemas';
+import type { Logger } from '../server/ports';
+import { errorResponse } from '../server/routes/errors';
+import type { RouteContext, RouteDef } from '../server/routes/route_types';
+
+export interface StandaloneRouteOptions {
+  routes: readonly RouteDef[];
+  /** Builds the per-request context (the standalone host has one user: the key holder). */
+  context: (req: FastifyRequest) => RouteContext;
+  /** When set, every API call must carry it in `x-api-key` or `Authorization: ApiKey <key>`. */
+  apiKey?: string;
+  logger: Logger;
+}
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s, 'utf8').digest();
+}
+
+/** Constant-time comparison: hashing first makes the lengths equal, so timing leaks nothing. */
+export function apiKeyMatches(expected: string, given: string | undefined): boolean {
+  if (given === undefined) return false;
+  return timingSafeEqual(digest(expected), digest(given));
+}
+
+function presentedKey(req: FastifyRequest): string | undefined {
+  const header = req.headers['x-api-key'];
+  if (typeof header === 'string') return header;
+  const auth = req.headers.authorization;
+  if (typeof auth === 'string' && auth.startsWith('ApiKey ')) return auth.slice('ApiKey '.length);
+  return undefined;
+}
+
+function send(reply: FastifyReply, status: number, body: unknown) {
+  return reply.code(status).type('application/json; charset=utf-8').send(body);
+}
+
+function badRequest(reply: FastifyReply, where: string, err: z.ZodError) {
+  const { message, errors } = formatZodError(where, err);
+  return send(reply, 400, { statusCode: 400, error: 'Bad Request', message, errors });
+}
+
+export function registerStandaloneRoutes(app: FastifyInstance, opts: StandaloneRouteOptions): void {
+  for (const route of opts.routes) {
+    app.route({
+      method: route.method.toUpperCase() as 'GET' | 'POST' | 'PUT' | 'DELETE',
+      url: route.path.replace(/\{(\w+)\}/g, ':$1'),
+      handler: async (req, reply) => {
+        if (opts.apiKey !== undefined && !apiKeyMatches(opts.apiKey, presentedKey(req))) {
+          return send(reply, 401, {
+            statusCode: 401,
+            error: 'Unauthorized',
+            message: 'missing or invalid API key (send it in the x-api-key header)',
+          });
+        }
+        if (route.method !== 'get' && req.headers['kbn-xsrf'] === undefined) {
+          return send(reply, 400, {
+            statusCode: 400,
+            error: 'Bad Request',
+            message: 'Request must contain a kbn-xsrf header.',
+          });
+        }
+        const input: Record<'params' | 'query' | 'body', unknown> = {
+          params: req.params ?? {},
+          query: req.query ?? {},
+          body: req.body,
+        };
+        const parsed: Record<string, unknown> = {};
+        for (const where of ['params', 'query', 'body'] as const) {
+          const schema = route.validate[where];
+          if (!schema) {
+            parsed[where] = where === 'body' ? undefined : {};
+            continue;
+          }
+          const r = schema.safeParse(input[where]);
+          if (!r.success) return badRequest(reply, where, r.error);
+          parsed[where] = r.data;
+        }
+        try {
+          const res = await route.handler(opts.context(req), parsed as never);
+          return send(reply, res.status, res.body);
+        } catch (e) {
+          const res = errorResponse(e);
+          if (res.status >= 500) {
+            opts.logger.error(`${route.method.toUpperCase()} ${route.path} failed`, {
+              error: e instanceof Error ? e.message : String(e),
+            });
+          }
+          return send(reply, res.status, res.body);
+        }
+      },
+    });
+  }
+}

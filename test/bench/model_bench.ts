@@ -1,0 +1,96 @@
+/**
+ * Edge-model benchmark: feature extraction and batch scoring throughput, model load time, and
+ * the linear-time guard for hostile 1 MB command lines (a time budget lives here, not in tests,
+ * so slow CI machines cannot make unit tests flaky).
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ProcessEvent } from '../../common/types/process_event';
+import { FeatureSpace } from '../../server/lib/model/features';
+import { mulberry32 } from '../../server/lib/model/prng';
+import { TfjsEdgeScorer, clearModelCache } from '../../server/lib/model/scorer';
+import { attackWinwordPowershell, benignSvchost, makeEvent } from '../../server/lib/model/testing/fixtures';
+import { normaliseCommandLine, tokeniseCommandLine } from '../../server/lib/model/text_normalise';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const MODEL_DIR = path.join(repoRoot, 'models/default');
+
+const CHILDREN = ['cmd.exe', 'powershell.exe', 'svchost.exe', 'conhost.exe', 'rundll32.exe', 'reg.exe', 'net.exe', 'schtasks.exe'];
+const PARENTS = ['explorer.exe', 'services.exe', 'cmd.exe', 'winword.exe', 'svchost.exe', 'wmiprvse.exe'];
+
+/** A varied, reproducible event mix (no external data needed). */
+function sampleEvents(n: number, seed = 11): ProcessEvent[] {
+  const rand = mulberry32(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
+  const out: ProcessEvent[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = rand();
+    if (r < 0.3) out.push(benignSvchost());
+    else if (r < 0.35) out.push(attackWinwordPowershell());
+    else {
+      const name = pick(CHILDREN);
+      out.push(
+        makeEvent({
+          name,
+          exe: `C:\\Windows\\System32\\${name}`,
+          cmd: `${name} /c echo ${Math.floor(rand() * 1e6)} C:\\Users\\user${i % 50}\\AppData\\Local\\Temp\\f${i}.tmp {0a1b2c3d-0000-1111-2222-333344445555}`,
+          parentName: pick(PARENTS),
+          user: `user${i % 50}`,
+          host: `ws${i % 20}`,
+          signed: rand() < 0.8,
+          integrity: pick(['Medium', 'High', 'System']),
+          original: name,
+        }),
+      );
+    }
+  }
+  return out;
+}
+
+export async function benchModel(): Promise<{ name: string; value: number; unit: string }[]> {
+  const results: { name: string; value: number; unit: string }[] = [];
+
+  clearModelCache();
+  let t = performance.now();
+  const scorer = await TfjsEdgeScorer.load({ modelDir: MODEL_DIR });
+  results.push({ name: 'model load (cold, incl. backend init)', value: performance.now() - t, unit: 'ms' });
+  clearModelCache();
+  t = performance.now();
+  const scorer2 = await TfjsEdgeScorer.load({ modelDir: MODEL_DIR });
+  results.push({ name: 'model load (backend ready)', value: performance.now() - t, unit: 'ms' });
+  void scorer;
+
+  const events = sampleEvents(20_000);
+  const space: FeatureSpace = scorer2.featureSpace;
+  t = performance.now();
+  for (const e of events) space.extractSparse(e);
+  results.push({ name: 'feature extraction', value: events.length / ((performance.now() - t) / 1000), unit: 'events/s' });
+
+  await scorer2.score(events.slice(0, 1000)); // warm-up
+  t = performance.now();
+  await scorer2.score(events);
+  results.push({ name: 'scoring, batch of 20k (features + predict + top-5 explanations)', value: events.length / ((performance.now() - t) / 1000), unit: 'events/s' });
+
+  const noExplain = await TfjsEdgeScorer.load({ modelDir: MODEL_DIR, topK: 0 });
+  t = performance.now();
+  await noExplain.score(events);
+  results.push({ name: 'scoring, batch of 20k (no explanations)', value: events.length / ((performance.now() - t) / 1000), unit: 'events/s' });
+
+  // Hostile inputs: every pattern family on 1 MB; the budget is generous (linear code takes ~0.1 s).
+  const MB = 1 << 20;
+  const hostile = ['a'.repeat(MB), 'f'.repeat(MB), '1'.repeat(MB), 'Ab1+'.repeat(MB / 4), '1.'.repeat(MB / 2), ` -w${' '.repeat(MB)}x`, '\\users\\'.repeat(MB / 7)];
+  let worst = 0;
+  for (const s of hostile) {
+    t = performance.now();
+    tokeniseCommandLine(normaliseCommandLine(s));
+    space.extractSparse(makeEvent({ name: 'powershell.exe', cmd: s }));
+    worst = Math.max(worst, performance.now() - t);
+  }
+  results.push({ name: 'worst hostile 1 MB command line (normalise + tokenise + features)', value: worst, unit: 'ms' });
+  if (worst > 2000) throw new Error(`hostile 1 MB command line took ${worst.toFixed(0)} ms (budget 2000 ms): a regex is not linear`);
+  return results;
+}
+
+if (process.argv[1] && import.meta.url === `file://${process.argv[1]}`) {
+  benchModel().then((r) => console.table(r));
+}
