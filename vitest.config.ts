@@ -23,6 +23,12 @@ export default defineConfig({
         },
       },
       {
+        resolve: {
+          alias: {
+            '@kbn/config-schema': new URL('./test/fakes/kbn_config_schema.ts', import.meta.url)
+              .pathname,
+          },
+        },
         test: {
           name: 'es',
           // Tests that talk to a real Elasticsearch: one server for the whole run, started by globalSetup.

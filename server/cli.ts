@@ -4,7 +4,20 @@
  */
 type CommandMain = (argv: string[]) => Promise<number>;
 
-const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMain> }> = {};
+const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMain> }> = {
+  generate: {
+    summary: 'write a seeded, labelled synthetic Windows environment (NDJSON + labels)',
+    load: async () => (await import('./lib/generator/cli')).runGenerateCli,
+  },
+  train: {
+    summary: 'train the edge model and write it with its model card',
+    load: async () => (await import('./lib/model/train_cli')).runTrainCli,
+  },
+  serve: {
+    summary: 'run the analyst app, API and scheduled detection (standalone host)',
+    load: async () => (await import('../standalone/serve_cli')).runServeCli,
+  },
+};
 
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);

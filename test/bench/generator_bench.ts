@@ -16,20 +16,36 @@ import type { BenchFigure } from './run';
 
 const EVENTS = 1_000_000;
 /** ~1M events: 200 hosts × 10 days at the default rate hits maxEvents part-way through. */
-const SHAPE = { hosts: 200, days: 10, attacks: 100, seed: 'bench', eventsPerHostDay: 1000 } as const;
+const SHAPE = {
+  hosts: 200,
+  days: 10,
+  attacks: 100,
+  seed: 'bench',
+  eventsPerHostDay: 1000,
+} as const;
 
 function peakRssMb(): number {
   // maxRSS is in kilobytes on every platform Node supports.
   return process.resourceUsage().maxRSS / 1024;
 }
 
-async function timedWrite(events: number, gzip: boolean): Promise<{ secs: number; bytes: number; written: number }> {
+async function timedWrite(
+  events: number,
+  gzip: boolean,
+): Promise<{ secs: number; bytes: number; written: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'pc-genbench-'));
   try {
     const t0 = performance.now();
-    const m = await writeDataset({ ...SHAPE, days: Math.max(SHAPE.days, Math.ceil(events / 150_000)), maxEvents: events, out: dir, gzip });
+    const m = await writeDataset({
+      ...SHAPE,
+      days: Math.max(SHAPE.days, Math.ceil(events / 150_000)),
+      maxEvents: events,
+      out: dir,
+      gzip,
+    });
     const secs = (performance.now() - t0) / 1000;
-    const bytes = statSync(join(dir, m.files.events)).size + statSync(join(dir, m.files.labels)).size;
+    const bytes =
+      statSync(join(dir, m.files.events)).size + statSync(join(dir, m.files.labels)).size;
     return { secs, bytes, written: m.totals.events };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -45,16 +61,32 @@ export async function benchGenerator(): Promise<BenchFigure[]> {
     if (rec.label._rid) n++;
   }
   const genSecs = (performance.now() - t0) / 1000;
-  figures.push({ name: 'generate 1M events in memory (sim + ECS + label objects)', value: n / genSecs, unit: 'events/s' });
+  figures.push({
+    name: 'generate 1M events in memory (sim + ECS + label objects)',
+    value: n / genSecs,
+    unit: 'events/s',
+  });
 
   const w = await timedWrite(EVENTS, false);
-  figures.push({ name: 'write 1M events ECS NDJSON + labels (uncompressed)', value: w.written / w.secs, unit: 'events/s' });
+  figures.push({
+    name: 'write 1M events ECS NDJSON + labels (uncompressed)',
+    value: w.written / w.secs,
+    unit: 'events/s',
+  });
   figures.push({ name: 'write 1M events: wall time', value: w.secs, unit: 's' });
-  figures.push({ name: 'write 1M events: bytes per event (events + labels)', value: w.bytes / w.written, unit: 'B' });
+  figures.push({
+    name: 'write 1M events: bytes per event (events + labels)',
+    value: w.bytes / w.written,
+    unit: 'B',
+  });
 
   const g = await timedWrite(EVENTS, true);
   figures.push({ name: 'write 1M events gzip', value: g.written / g.secs, unit: 'events/s' });
-  figures.push({ name: 'write 1M events gzip: bytes per event', value: g.bytes / g.written, unit: 'B' });
+  figures.push({
+    name: 'write 1M events gzip: bytes per event',
+    value: g.bytes / g.written,
+    unit: 'B',
+  });
 
   figures.push({ name: 'peak RSS of the benchmark process', value: peakRssMb(), unit: 'MB' });
 
@@ -63,7 +95,11 @@ export async function benchGenerator(): Promise<BenchFigure[]> {
     figures.push({ name: 'write 10M events ECS + labels: wall time', value: big.secs, unit: 's' });
     figures.push({ name: 'write 10M events: peak RSS', value: peakRssMb(), unit: 'MB' });
   } else {
-    figures.push({ name: 'write 10M events: extrapolated wall time (PC_BENCH_10M=1 to measure)', value: (w.secs * 10_000_000) / w.written, unit: 's' });
+    figures.push({
+      name: 'write 10M events: extrapolated wall time (PC_BENCH_10M=1 to measure)',
+      value: (w.secs * 10_000_000) / w.written,
+      unit: 's',
+    });
   }
   return figures;
 }

@@ -11,7 +11,7 @@ export function formatDateTime(iso: string | null | undefined): string {
 export function formatShortDateTime(iso: string | null | undefined): string {
   if (!iso) return '—';
   const m = moment(iso);
-  return m.isValid() ? m.format('MMM D HH:mm:ss') : iso;
+  return m.isValid() ? m.format('MMM D HH:mm') : iso;
 }
 
 export function formatRelative(iso: string | null | undefined): string {

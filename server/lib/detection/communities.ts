@@ -20,9 +20,12 @@
  *     common parent. Its edges to children scored higher are moved to a virtual copy of the hub,
  *     so several anomalous children of one WMI or service host still end up together, while the
  *     real hub node (and its own, benign creation event) stays with its parent.
- *  2. Entry-point split. The same for any other benign-looking process (creation score <
- *     hubMaxOwnScore, or not seen) with a child scored ≥ `entryScore`: that edge goes to the
- *     virtual copy, its benign edges stay. Otherwise modularity makes Outlook (the parent of a
+ *  2. Entry-point split. The same for any other process that looks clearly benign for
+ *     `lineageDepth` generations (its own and its nearest ancestors' creation scores <
+ *     entryMaxOwnScore, or not seen) with a child scored ≥ `entryScore`: that edge goes to the
+ *     virtual copy, its benign edges stay. A lukewarm score or an anomalous ancestor (a payload
+ *     started by an anomalous cmd.exe, a benign-looking step in the middle of a chain) does not
+ *     make an entry point. Otherwise modularity makes Outlook (the parent of a
  *     malicious attachment) join the attack and bring its browser and Excel children along:
  *     a low-weight leaf always joins its parent's community.
  *  3. Sharpening: w = floor + s^sharpen. With γ = 2 a 0.9 edge weighs ~80× a 0.1 edge (raw: 9×),
@@ -74,8 +77,10 @@ export interface CommunityOptions {
   hubNames: readonly string[];
   hubMaxOwnScore: number;
   hubKeepScore: number;
-  /** Entry-point split threshold for non-hub parents with a benign-looking creation. */
+  /** Entry-point split: children scored at least this leave a parent that looks benign... */
   entryScore: number;
+  /** ...meaning its own creation and its parent's scored below this. */
+  entryMaxOwnScore: number;
   /** Louvain on the directed clustering graph instead of the undirected one. */
   directed: boolean;
   splitDisconnected: boolean;
@@ -98,6 +103,7 @@ export const DEFAULT_COMMUNITY_OPTIONS: CommunityOptions = {
   hubMaxOwnScore: 0.5,
   hubKeepScore: 0.8,
   entryScore: 0.5,
+  entryMaxOwnScore: 0.2,
   directed: false,
   splitDisconnected: true,
   mergeScore: 0.5,
@@ -132,12 +138,24 @@ function creationScores(pg: ProcessGraph): Map<string, number> {
 function buildClusteringGraph(
   pg: ProcessGraph,
   o: CommunityOptions,
-): { g: ClusteringGraph; hubs: Set<string> } {
+): { g: ClusteringGraph; hubs: Set<string>; detached: Set<string> } {
   const src = pg.graph;
   const hubNames = new Set(o.hubNames.map((n) => n.toLowerCase()));
   const sharp = (s: number): number => o.floor + Math.pow(s, o.sharpen);
 
   const own = creationScores(pg);
+  // Lineage is walked through the highest-scored creation when bad data gives a node two parents.
+  const firstParent = (node: string): string | undefined => {
+    let best: string | undefined;
+    let bestW = -1;
+    src.forEachInEdge(node, (_e, a, up) => {
+      if (a.weight > bestW) {
+        best = up;
+        bestW = a.weight;
+      }
+    });
+    return best;
+  };
 
   const hubs = new Set<string>();
   src.forEachNode((node, a) => {
@@ -166,6 +184,31 @@ function buildClusteringGraph(
 
   const virtualOf = (hub: string): string => VIRTUAL_PREFIX + hub;
 
+  // An entry point looks clearly benign for `lineageDepth` generations (itself and its nearest
+  // ancestors): Outlook started by explorer.exe started by userinit.exe is one; a payload started
+  // by an anomalous cmd.exe, or a benign-looking cmd.exe → fodhelper.exe step in the middle of a
+  // chain, is not.
+  const benign = (node: string): boolean => (own.get(node) ?? 0) < o.entryMaxOwnScore;
+  const entryMemo = new Map<string, boolean>();
+  const isEntryPoint = (node: string): boolean => {
+    let r = entryMemo.get(node);
+    if (r === undefined) {
+      r = true;
+      let cur: string | undefined = node;
+      const seen = new Set<string>();
+      for (let k = 0; k < Math.max(2, o.lineageDepth) && cur !== undefined && !seen.has(cur); k++) {
+        if (!benign(cur)) {
+          r = false;
+          break;
+        }
+        seen.add(cur);
+        cur = firstParent(cur);
+      }
+      entryMemo.set(node, r);
+    }
+    return r;
+  };
+
   const addWeight = (a: string, b: string, w: number): void => {
     if (a === b || w <= 0) return;
     g.mergeNode(a);
@@ -177,14 +220,17 @@ function buildClusteringGraph(
 
   // Kept creation edges and, for lineage walking, each node's first kept parent.
   const keptParent = new Map<string, { parent: string; w: number }>();
-  src.forEachEdge((_e, attrs, source, child) => {
+  // Creation edges cut or moved to a virtual copy: deliberate separations step 7 must respect.
+  const detached = new Set<string>();
+  src.forEachEdge((e, attrs, source, child) => {
     let parent = source;
     if (hubs.has(source)) {
+      detached.add(e);
       if (attrs.weight < o.hubKeepScore) return;
       parent = virtualOf(source);
-    } else if (attrs.weight >= o.entryScore) {
-      const ps = own.get(source);
-      if (ps === undefined || ps < o.hubMaxOwnScore) parent = virtualOf(source);
+    } else if (attrs.weight >= o.entryScore && isEntryPoint(source)) {
+      detached.add(e);
+      parent = virtualOf(source);
     }
     const w = sharp(attrs.weight);
     addWeight(parent, child, w);
@@ -208,7 +254,7 @@ function buildClusteringGraph(
       }
     }
   }
-  return { g, hubs };
+  return { g, hubs, detached };
 }
 
 function splitIntoComponents(
@@ -246,14 +292,31 @@ function splitIntoComponents(
  * itself created anomalously (own score ≥ mergeScore) and the child community holds an
  * anomalous creation. Modularity cuts a chain at a step the model scored low, or splits a chain
  * that is most of a small host's weight; the analyst should still see one story when a
- * suspicious process starts a suspicious subtree. A benign parent (a hub, an entry point, a
- * user's shell) never pulls an attack into its own community this way.
+ * suspicious process starts a suspicious subtree. Edges steps 1–2 cut or moved are not used: a
+ * hub or entry point with one misfired score must not pull its whole tree into an attack.
  */
-function mergeAnomalousNeighbours(pg: ProcessGraph, members: string[][], mergeScore: number): string[][] {
+function mergeAnomalousNeighbours(
+  pg: ProcessGraph,
+  members: string[][],
+  detached: Set<string>,
+  mergeScore: number,
+): string[][] {
   const src = pg.graph;
   const comm = new Map<string, number>();
   members.forEach((m, i) => m.forEach((n) => comm.set(n, i)));
   const own = creationScores(pg);
+  // Lineage is walked through the highest-scored creation when bad data gives a node two parents.
+  const firstParent = (node: string): string | undefined => {
+    let best: string | undefined;
+    let bestW = -1;
+    src.forEachInEdge(node, (_e, a, up) => {
+      if (a.weight > bestW) {
+        best = up;
+        bestW = a.weight;
+      }
+    });
+    return best;
+  };
   // Highest score among the creations each community owns (edges into its nodes).
   const maxOwned = new Float64Array(members.length);
   src.forEachEdge((_e, a, _s, t) => {
@@ -272,7 +335,8 @@ function mergeAnomalousNeighbours(pg: ProcessGraph, members: string[][], mergeSc
     return r;
   };
   let merged = false;
-  src.forEachEdge((_e, _a, s, t) => {
+  src.forEachEdge((e, _a, s, t) => {
+    if (detached.has(e)) return;
     const a = comm.get(s) as number;
     const b = comm.get(t) as number;
     if (a === b || (own.get(s) ?? 0) < mergeScore || (maxOwned[b] as number) < mergeScore) return;
@@ -339,7 +403,7 @@ export function detectCommunities(
     }
     members = indexMembers(mapping, nodes);
   } else {
-    const { g, hubs: hubSet } = buildClusteringGraph(pg, o);
+    const { g, hubs: hubSet, detached } = buildClusteringGraph(pg, o);
     hubs = [...hubSet];
     clusteringEdges = g.size;
     if (g.size === 0) {
@@ -359,7 +423,7 @@ export function detectCommunities(
     }
     members = members.map((m) => m.filter((n) => !n.startsWith(VIRTUAL_PREFIX))).filter((m) => m.length > 0);
     for (const n of nodes) if (!g.hasNode(n)) members.push([n]);
-    if (o.mergeScore <= 1) members = mergeAnomalousNeighbours(pg, members, o.mergeScore);
+    if (o.mergeScore <= 1) members = mergeAnomalousNeighbours(pg, members, detached, o.mergeScore);
   }
 
   const communityOf = new Map<string, number>();

@@ -107,7 +107,14 @@ function dcomChild(sim: HostSim, t: number, session: SessionState | undefined): 
   const dcom = b.svc.get('DcomLaunch');
   if (!dcom) return;
   const rng = sim.rng;
-  const user = session ? { account: session.account, session: session.id, logon: session.logon, integrity: 'Medium' as const } : {};
+  const user = session
+    ? {
+        account: session.account,
+        session: session.id,
+        logon: session.logon,
+        integrity: 'Medium' as const,
+      }
+    : {};
   const kind = rng.weightedPairs<string>([
     ['wmiprvse', 3],
     ['dllhost', 3],
@@ -133,7 +140,11 @@ function dcomChild(sim: HostSim, t: number, session: SessionState | undefined): 
       return;
     }
     case 'dllhost':
-      sim.spawn(dcom, t, { ...user, bin: BIN.dllhost, cmd: `C:\\Windows\\system32\\DllHost.exe /Processid:${rng.pick(DLLHOST_CLSIDS)}` });
+      sim.spawn(dcom, t, {
+        ...user,
+        bin: BIN.dllhost,
+        cmd: `C:\\Windows\\system32\\DllHost.exe /Processid:${rng.pick(DLLHOST_CLSIDS)}`,
+      });
       return;
     case 'bgtask':
       sim.spawn(dcom, t, {
@@ -144,16 +155,32 @@ function dcomChild(sim: HostSim, t: number, session: SessionState | undefined): 
       });
       return;
     case 'runtimebroker':
-      sim.spawn(dcom, t, { ...user, bin: BIN.runtimebroker, cmd: 'C:\\Windows\\System32\\RuntimeBroker.exe -Embedding' });
+      sim.spawn(dcom, t, {
+        ...user,
+        bin: BIN.runtimebroker,
+        cmd: 'C:\\Windows\\System32\\RuntimeBroker.exe -Embedding',
+      });
       return;
     case 'smartscreen':
-      sim.spawn(dcom, t, { ...user, bin: BIN.smartscreen, cmd: 'C:\\Windows\\System32\\smartscreen.exe -Embedding' });
+      sim.spawn(dcom, t, {
+        ...user,
+        bin: BIN.smartscreen,
+        cmd: 'C:\\Windows\\System32\\smartscreen.exe -Embedding',
+      });
       return;
     case 'mousocore':
-      sim.spawn(dcom, t, { bin: BIN.mousocoreworker, cmd: 'C:\\Windows\\System32\\mousocoreworker.exe -Embedding', account: SYSTEM });
+      sim.spawn(dcom, t, {
+        bin: BIN.mousocoreworker,
+        cmd: 'C:\\Windows\\System32\\mousocoreworker.exe -Embedding',
+        account: SYSTEM,
+      });
       return;
     default:
-      sim.spawn(dcom, t, { bin: BIN.tiworker, cmd: `${BIN.tiworker.path} -Embedding`, account: SYSTEM });
+      sim.spawn(dcom, t, {
+        bin: BIN.tiworker,
+        cmd: `${BIN.tiworker.path} -Embedding`,
+        account: SYSTEM,
+      });
   }
 }
 
@@ -207,13 +234,25 @@ function scheduledTask(sim: HostSim, t: number, session: SessionState | undefine
       return;
     }
     case 'usoclient':
-      sim.spawn(sched, t, { ...sys, bin: BIN.usoclient, cmd: `C:\\Windows\\system32\\usoclient.exe ${rng.pick(['StartScan', 'StartDownload', 'StartInstall', 'StartOobeAppsScanAfterUpdate', 'RefreshSettings'])}` });
+      sim.spawn(sched, t, {
+        ...sys,
+        bin: BIN.usoclient,
+        cmd: `C:\\Windows\\system32\\usoclient.exe ${rng.pick(['StartScan', 'StartDownload', 'StartInstall', 'StartOobeAppsScanAfterUpdate', 'RefreshSettings'])}`,
+      });
       return;
     case 'wermgr':
-      sim.spawn(sched, t, { ...sys, bin: BIN.wermgr, cmd: 'C:\\Windows\\system32\\wermgr.exe -upload' });
+      sim.spawn(sched, t, {
+        ...sys,
+        bin: BIN.wermgr,
+        cmd: 'C:\\Windows\\system32\\wermgr.exe -upload',
+      });
       return;
     case 'dsregcmd':
-      sim.spawn(sched, t, { ...sys, bin: BIN.dsregcmd, cmd: 'C:\\Windows\\System32\\dsregcmd.exe $(Arg0) $(Arg1) $(Arg2)' });
+      sim.spawn(sched, t, {
+        ...sys,
+        bin: BIN.dsregcmd,
+        cmd: 'C:\\Windows\\System32\\dsregcmd.exe $(Arg0) $(Arg1) $(Arg2)',
+      });
       return;
     case 'edgeupdate':
       sim.spawn(sched, t, {
@@ -223,7 +262,11 @@ function scheduledTask(sim: HostSim, t: number, session: SessionState | undefine
       });
       return;
     case 'googleupdate':
-      sim.spawn(sched, t, { ...sys, bin: BIN.googleupdate, cmd: `"${BIN.googleupdate.path}" /ua /installsource scheduler` });
+      sim.spawn(sched, t, {
+        ...sys,
+        bin: BIN.googleupdate,
+        cmd: `"${BIN.googleupdate.path}" /ua /installsource scheduler`,
+      });
       return;
     case 'officec2r':
       sim.spawn(sched, t, {
@@ -234,7 +277,14 @@ function scheduledTask(sim: HostSim, t: number, session: SessionState | undefine
       return;
     case 'sdxhelper':
       if (session) {
-        sim.spawn(sched, t, { account: session.account, session: session.id, logon: session.logon, integrity: 'Medium', bin: BIN.sdxhelper, cmd: `"${BIN.sdxhelper.path}" /onlogon` });
+        sim.spawn(sched, t, {
+          account: session.account,
+          session: session.id,
+          logon: session.logon,
+          integrity: 'Medium',
+          bin: BIN.sdxhelper,
+          cmd: `"${BIN.sdxhelper.path}" /onlogon`,
+        });
       }
       return;
     case 'onedrive':
@@ -250,23 +300,43 @@ function scheduledTask(sim: HostSim, t: number, session: SessionState | undefine
       }
       return;
     case 'ccmeval':
-      sim.spawn(sched, t, { ...sys, bin: BIN.ccmeval, cmd: '"C:\\Windows\\CCM\\CcmEval.exe"', cwd: 'C:\\Windows\\CCM\\' });
+      sim.spawn(sched, t, {
+        ...sys,
+        bin: BIN.ccmeval,
+        cmd: '"C:\\Windows\\CCM\\CcmEval.exe"',
+        cwd: 'C:\\Windows\\CCM\\',
+      });
       return;
     case 'defrag':
-      sim.spawn(sched, t, { ...sys, bin: BIN.defrag, cmd: 'C:\\Windows\\system32\\defrag.exe -c -h -o -$' });
+      sim.spawn(sched, t, {
+        ...sys,
+        bin: BIN.defrag,
+        cmd: 'C:\\Windows\\system32\\defrag.exe -c -h -o -$',
+      });
       return;
     case 'sc_wuauserv':
-      sim.spawn(sched, t, { ...sys, bin: BIN.sc, cmd: 'C:\\Windows\\system32\\sc.exe start wuauserv' });
+      sim.spawn(sched, t, {
+        ...sys,
+        bin: BIN.sc,
+        cmd: 'C:\\Windows\\system32\\sc.exe start wuauserv',
+      });
       return;
     case 'gpupdate':
-      sim.spawn(sched, t, { account: NETWORK_SERVICE, bin: BIN.gpupdate, cmd: 'gpupdate.exe /target:computer' });
+      sim.spawn(sched, t, {
+        account: NETWORK_SERVICE,
+        bin: BIN.gpupdate,
+        cmd: 'gpupdate.exe /target:computer',
+      });
       return;
     case 'certutil_sync':
       // Root certificate auto-update: a benign certutil network fetch.
       sim.spawn(sched, t, {
         ...sys,
         bin: BIN.certutil,
-        cmd: `C:\\Windows\\system32\\certutil.exe -syncWithWU ${rng.pick(['-f', ''])} C:\\Windows\\Temp\\RootCerts`.replace('  ', ' '),
+        cmd: `C:\\Windows\\system32\\certutil.exe -syncWithWU ${rng.pick(['-f', ''])} C:\\Windows\\Temp\\RootCerts`.replace(
+          '  ',
+          ' ',
+        ),
       });
       return;
     case 'rundll32_task':
@@ -283,9 +353,21 @@ function scheduledTask(sim: HostSim, t: number, session: SessionState | undefine
       return;
     default:
       sim.spawn(sched, t, {
-        ...(session ? { account: session.account, session: session.id, logon: session.logon, integrity: 'Medium' as const } : sys),
+        ...(session
+          ? {
+              account: session.account,
+              session: session.id,
+              logon: session.logon,
+              integrity: 'Medium' as const,
+            }
+          : sys),
         bin: BIN.taskhostw,
-        cmd: rng.pick(['taskhostw.exe', 'taskhostw.exe Install $(Arg0)', 'taskhostw.exe -RegisterDevice -ProtectionStateChanged -FreeNetworkOnly', 'taskhostw.exe KEYROAMING']),
+        cmd: rng.pick([
+          'taskhostw.exe',
+          'taskhostw.exe Install $(Arg0)',
+          'taskhostw.exe -RegisterDevice -ProtectionStateChanged -FreeNetworkOnly',
+          'taskhostw.exe KEYROAMING',
+        ]),
       });
   }
 }
@@ -294,8 +376,21 @@ function triggerService(sim: HostSim, t: number): void {
   const services = boot(sim).services;
   if (!services) return;
   const args = sim.rng.pick(TRIGGER_SERVICES);
-  const account = args.includes('LocalService') ? { name: 'LOCAL SERVICE', domain: 'NT AUTHORITY', sid: 'S-1-5-19', kind: 'localservice' as const } : args.includes('NetworkService') ? NETWORK_SERVICE : SYSTEM;
-  sim.spawn(services, t, { bin: BIN.svchost, cmd: `C:\\Windows\\system32\\svchost.exe ${args}`, account });
+  const account = args.includes('LocalService')
+    ? {
+        name: 'LOCAL SERVICE',
+        domain: 'NT AUTHORITY',
+        sid: 'S-1-5-19',
+        kind: 'localservice' as const,
+      }
+    : args.includes('NetworkService')
+      ? NETWORK_SERVICE
+      : SYSTEM;
+  sim.spawn(services, t, {
+    bin: BIN.svchost,
+    cmd: `C:\\Windows\\system32\\svchost.exe ${args}`,
+    account,
+  });
 }
 
 function searchIndexer(sim: HostSim, t: number): void {
@@ -347,7 +442,10 @@ function ccmActivity(sim: HostSim, t: number): void {
       cwd,
     });
     if (rng.chance(0.5)) {
-      sim.spawn(ps, ps.start + rng.int(400, 4000), { bin: BIN.reg, cmd: `"C:\\Windows\\system32\\reg.exe" query HKLM\\SOFTWARE\\Contoso\\Baseline /v Version` });
+      sim.spawn(ps, ps.start + rng.int(400, 4000), {
+        bin: BIN.reg,
+        cmd: `"C:\\Windows\\system32\\reg.exe" query HKLM\\SOFTWARE\\Contoso\\Baseline /v Version`,
+      });
     }
   } else if (kind === 'deploy') {
     const pkg = rng.pick([
@@ -366,7 +464,11 @@ function ccmActivity(sim: HostSim, t: number): void {
     });
     const services = b.services;
     if (services) {
-      const server = sim.spawn(services, msi.start + rng.int(200, 900), { bin: BIN.msiexec, cmd: 'C:\\Windows\\system32\\msiexec.exe /V', account: SYSTEM });
+      const server = sim.spawn(services, msi.start + rng.int(200, 900), {
+        bin: BIN.msiexec,
+        cmd: 'C:\\Windows\\system32\\msiexec.exe /V',
+        account: SYSTEM,
+      });
       const custom = sim.spawn(server, server.start + rng.int(2000, 15_000), {
         bin: BIN.msiexec,
         cmd: `C:\\Windows\\syswow64\\MsiExec.exe -Embedding ${rng.hex(32, true)} E Global\\MSI0000`,
@@ -402,7 +504,11 @@ function inventory(sim: HostSim, t: number): void {
   const agent = boot(sim).named.get('invagent');
   if (!agent) return;
   const rng = sim.rng;
-  const c = sim.spawn(agent, t, { bin: BIN.cmd, cmd: `C:\\Windows\\system32\\cmd.exe /c "C:\\Program Files\\Contoso\\InventoryAgent\\collect.cmd"`, cwd: 'C:\\Program Files\\Contoso\\InventoryAgent\\' });
+  const c = sim.spawn(agent, t, {
+    bin: BIN.cmd,
+    cmd: `C:\\Windows\\system32\\cmd.exe /c "C:\\Program Files\\Contoso\\InventoryAgent\\collect.cmd"`,
+    cwd: 'C:\\Program Files\\Contoso\\InventoryAgent\\',
+  });
   let at = c.start;
   const steps: Array<[BinaryDef, string]> = [
     [BIN.systeminfo, 'systeminfo  /fo csv'],
@@ -415,7 +521,11 @@ function inventory(sim: HostSim, t: number): void {
     if (!rng.chance(0.75)) continue;
     at += rng.int(150, 3000);
     const p = sim.spawn(c, at, { bin, cmd });
-    if (bin === BIN.net) sim.spawn(p, p.start + rng.int(5, 40), { bin: BIN.net1, cmd: 'C:\\Windows\\system32\\net1  localgroup administrators' });
+    if (bin === BIN.net)
+      sim.spawn(p, p.start + rng.int(5, 40), {
+        bin: BIN.net1,
+        cmd: 'C:\\Windows\\system32\\net1  localgroup administrators',
+      });
     at = p.start;
   }
 }
@@ -431,7 +541,9 @@ interface BrowserState {
 
 const browserState = new WeakMap<ProcNode, BrowserState>();
 
-function userSpec(session: SessionState): Pick<SpawnSpec, 'account' | 'session' | 'logon' | 'integrity' | 'elevation'> {
+function userSpec(
+  session: SessionState,
+): Pick<SpawnSpec, 'account' | 'session' | 'logon' | 'integrity' | 'elevation'> {
   return {
     account: session.account,
     session: session.id,
@@ -442,7 +554,9 @@ function userSpec(session: SessionState): Pick<SpawnSpec, 'account' | 'session' 
 }
 
 function browserPreference(sim: HostSim, session: SessionState): 'chrome' | 'msedge' {
-  return (session.account.sid.charCodeAt(session.account.sid.length - 1) + sim.host.index) % 3 === 0 ? 'msedge' : 'chrome';
+  return (session.account.sid.charCodeAt(session.account.sid.length - 1) + sim.host.index) % 3 === 0
+    ? 'msedge'
+    : 'chrome';
 }
 
 function browserMain(sim: HostSim, t: number, session: SessionState): ProcNode | undefined {
@@ -453,7 +567,10 @@ function browserMain(sim: HostSim, t: number, session: SessionState): ProcNode |
   const kind = browserPreference(sim, session);
   const bin = kind === 'chrome' ? BIN.chrome : BIN.msedge;
   const profile = session.account.profile ?? '';
-  const dataDir = kind === 'chrome' ? `${profile}\\AppData\\Local\\Google\\Chrome\\User Data` : `${profile}\\AppData\\Local\\Microsoft\\Edge\\User Data`;
+  const dataDir =
+    kind === 'chrome'
+      ? `${profile}\\AppData\\Local\\Google\\Chrome\\User Data`
+      : `${profile}\\AppData\\Local\\Microsoft\\Edge\\User Data`;
   const main = sim.spawn(session.explorer, t, {
     ...userSpec(session),
     bin,
@@ -469,18 +586,41 @@ function browserMain(sim: HostSim, t: number, session: SessionState): ProcNode |
   };
   browserState.set(main, st);
   session.apps.set('browser', main);
-  const p = (args: string, integrity: 'Medium' | 'Low' | 'Untrusted', dt: [number, number]): void => {
-    sim.spawn(main, main.start + rng.int(dt[0], dt[1]), { ...userSpec(session), bin, cmd: `"${bin.path}" ${args}`, integrity, cwd: `${bin.path.slice(0, bin.path.lastIndexOf('\\'))}\\` });
+  const p = (
+    args: string,
+    integrity: 'Medium' | 'Low' | 'Untrusted',
+    dt: [number, number],
+  ): void => {
+    sim.spawn(main, main.start + rng.int(dt[0], dt[1]), {
+      ...userSpec(session),
+      bin,
+      cmd: `"${bin.path}" ${args}`,
+      integrity,
+      cwd: `${bin.path.slice(0, bin.path.lastIndexOf('\\'))}\\`,
+    });
   };
   p(
     `--type=crashpad-handler "--user-data-dir=${dataDir}" /prefetch:4 --monitor-self-annotation=ptype=crashpad-handler "--database=${dataDir}\\Crashpad" --annotation=plat=Win64 --annotation=prod=${kind === 'chrome' ? 'Chrome' : 'Edge'} --annotation=ver=${bin.version} --initial-client-data=0x${rng.hex(3)},0x${rng.hex(3)},0x${rng.hex(3)},0x${rng.hex(2)},0x${rng.hex(3)},0x7ff${rng.hex(9)},0x7ff${rng.hex(9)},0x7ff${rng.hex(9)}`,
     'Medium',
     [20, 120],
   );
-  p(`--type=gpu-process --gpu-preferences=UAAAAAAAAADgAAAEAAAAAAAAAAAAAAAAAABgAAEAAAAAAAAAAAAAAAAAAAACAAAAAAAAAAAAAAAAAAAAAAAAEAAAAAAAAAAIAAAAAAAAAAgAAAAAAAAA --field-trial-handle=${st.trial} --mojo-platform-channel-handle=${rng.int(1800, 2100)} /prefetch:2`, 'Low', [80, 400]);
-  p(`--type=utility --utility-sub-type=network.mojom.NetworkService --lang=en-US --service-sandbox-type=none --field-trial-handle=${st.trial} --mojo-platform-channel-handle=${rng.int(2100, 2400)} /prefetch:3`, 'Medium', [90, 450]);
-  p(`--type=utility --utility-sub-type=storage.mojom.StorageService --lang=en-US --service-sandbox-type=service --field-trial-handle=${st.trial} --mojo-platform-channel-handle=${rng.int(2400, 2700)} /prefetch:8`, 'Low', [100, 500]);
-  for (let i = rng.int(2, 5); i > 0; i--) browserRenderer(sim, main, main.start + rng.int(300, 3000), session);
+  p(
+    `--type=gpu-process --gpu-preferences=UAAAAAAAAADgAAAEAAAAAAAAAAAAAAAAAABgAAEAAAAAAAAAAAAAAAAAAAACAAAAAAAAAAAAAAAAAAAAAAAAEAAAAAAAAAAIAAAAAAAAAAgAAAAAAAAA --field-trial-handle=${st.trial} --mojo-platform-channel-handle=${rng.int(1800, 2100)} /prefetch:2`,
+    'Low',
+    [80, 400],
+  );
+  p(
+    `--type=utility --utility-sub-type=network.mojom.NetworkService --lang=en-US --service-sandbox-type=none --field-trial-handle=${st.trial} --mojo-platform-channel-handle=${rng.int(2100, 2400)} /prefetch:3`,
+    'Medium',
+    [90, 450],
+  );
+  p(
+    `--type=utility --utility-sub-type=storage.mojom.StorageService --lang=en-US --service-sandbox-type=service --field-trial-handle=${st.trial} --mojo-platform-channel-handle=${rng.int(2400, 2700)} /prefetch:8`,
+    'Low',
+    [100, 500],
+  );
+  for (let i = rng.int(2, 5); i > 0; i--)
+    browserRenderer(sim, main, main.start + rng.int(300, 3000), session);
   return main;
 }
 
@@ -506,7 +646,15 @@ function browsing(sim: HostSim, t: number, session: SessionState | undefined): v
     browserMain(sim, t, session);
     return;
   }
-  for (let i = rng.weightedPairs<number>([[1, 6], [2, 3], [3, 1]]); i > 0; i--) {
+  for (
+    let i = rng.weightedPairs<number>([
+      [1, 6],
+      [2, 3],
+      [3, 1],
+    ]);
+    i > 0;
+    i--
+  ) {
     browserRenderer(sim, main, t + rng.int(0, 4000), session);
   }
   if (rng.chance(0.05)) {
@@ -537,7 +685,13 @@ function company(sim: HostSim): string {
   return n.charAt(0) + n.slice(1).toLowerCase();
 }
 
-function officeDoc(sim: HostSim, parent: ProcNode, t: number, session: SessionState, fromOutlook: boolean): ProcNode {
+function officeDoc(
+  sim: HostSim,
+  parent: ProcNode,
+  t: number,
+  session: SessionState,
+  fromOutlook: boolean,
+): ProcNode {
   const rng = sim.rng;
   const which = rng.weightedPairs<[BinaryDef, string]>([
     [[BIN.winword, 'docx'], 5],
@@ -547,19 +701,40 @@ function officeDoc(sim: HostSim, parent: ProcNode, t: number, session: SessionSt
   ]);
   const [bin, ext] = which;
   const profile = session.account.profile ?? '';
-  const file = fromOutlook ? outlookCachePath(rng, profile, docName(rng, ext)) : userDocPath(rng, profile, ext, company(sim));
+  const file = fromOutlook
+    ? outlookCachePath(rng, profile, docName(rng, ext))
+    : userDocPath(rng, profile, ext, company(sim));
   const cmd =
     bin === BIN.acrord32
       ? `"${bin.path}" "${file}"`
       : rng.chance(0.5)
         ? `"${bin.path}" /n "${file}" /o ""`
         : `"${bin.path}" /n "${file}"`;
-  const node = sim.spawn(parent, t, { ...userSpec(session), bin, cmd, cwd: fromOutlook ? `${profile}\\Documents\\` : undefined });
+  const node = sim.spawn(parent, t, {
+    ...userSpec(session),
+    bin,
+    cmd,
+    cwd: fromOutlook ? `${profile}\\Documents\\` : undefined,
+  });
   if (bin === BIN.acrord32 && rng.chance(0.7)) {
-    sim.spawn(node, node.start + rng.int(500, 3000), { ...userSpec(session), bin, cmd: `"${bin.path}" --type=renderer /prefetch:1 --field-trial-handle=${rng.int(1500, 1900)},i,${rng.int(1e8, 9e9)},${rng.int(1e8, 9e9)},131072`, integrity: 'Low' });
-    if (rng.chance(0.2)) sim.spawn(node, node.start + rng.int(5000, 60_000), { ...userSpec(session), bin: BIN.adobearm, cmd: `"${BIN.adobearm.path}" /PRODUCT:Reader /VERSION:24.0 /MODE:3` });
+    sim.spawn(node, node.start + rng.int(500, 3000), {
+      ...userSpec(session),
+      bin,
+      cmd: `"${bin.path}" --type=renderer /prefetch:1 --field-trial-handle=${rng.int(1500, 1900)},i,${rng.int(1e8, 9e9)},${rng.int(1e8, 9e9)},131072`,
+      integrity: 'Low',
+    });
+    if (rng.chance(0.2))
+      sim.spawn(node, node.start + rng.int(5000, 60_000), {
+        ...userSpec(session),
+        bin: BIN.adobearm,
+        cmd: `"${BIN.adobearm.path}" /PRODUCT:Reader /VERSION:24.0 /MODE:3`,
+      });
   } else if (rng.chance(0.08)) {
-    sim.spawn(node, node.start + rng.int(20_000, 600_000), { ...userSpec(session), bin: BIN.splwow64, cmd: `C:\\Windows\\splwow64.exe ${rng.pick(['8192', '12288'])}` });
+    sim.spawn(node, node.start + rng.int(20_000, 600_000), {
+      ...userSpec(session),
+      bin: BIN.splwow64,
+      cmd: `C:\\Windows\\splwow64.exe ${rng.pick(['8192', '12288'])}`,
+    });
   }
   return node;
 }
@@ -592,7 +767,12 @@ function appLaunch(sim: HostSim, t: number, session: SessionState | undefined): 
       officeDoc(sim, explorer, t, session, false);
       return;
     case 'outlook': {
-      const o = sim.spawn(explorer, t, { ...u, bin: BIN.outlook, cmd: `"${BIN.outlook.path}" `, persistent: true });
+      const o = sim.spawn(explorer, t, {
+        ...u,
+        bin: BIN.outlook,
+        cmd: `"${BIN.outlook.path}" `,
+        persistent: true,
+      });
       session.apps.set('outlook', o);
       return;
     }
@@ -611,31 +791,64 @@ function appLaunch(sim: HostSim, t: number, session: SessionState | undefined): 
       return;
     }
     case 'notepad':
-      sim.spawn(explorer, t, { ...u, bin: BIN.notepad, cmd: `"C:\\Windows\\system32\\NOTEPAD.EXE" ${q(`${profile}\\${rng.pick(['Desktop', 'Documents', 'Downloads'])}\\${rng.pick(['notes', 'todo', 'readme', 'config', 'log', 'install'])}.txt`)}` });
+      sim.spawn(explorer, t, {
+        ...u,
+        bin: BIN.notepad,
+        cmd: `"C:\\Windows\\system32\\NOTEPAD.EXE" ${q(`${profile}\\${rng.pick(['Desktop', 'Documents', 'Downloads'])}\\${rng.pick(['notes', 'todo', 'readme', 'config', 'log', 'install'])}.txt`)}`,
+      });
       return;
     case 'calc':
       sim.spawn(explorer, t, { ...u, bin: BIN.calc, cmd: '"C:\\Windows\\System32\\calc.exe" ' });
       return;
     case 'snip':
-      sim.spawn(explorer, t, { ...u, bin: BIN.snippingtool, cmd: '"C:\\Windows\\System32\\SnippingTool.exe" ' });
+      sim.spawn(explorer, t, {
+        ...u,
+        bin: BIN.snippingtool,
+        cmd: '"C:\\Windows\\System32\\SnippingTool.exe" ',
+      });
       return;
     case 'mstsc': {
       const servers = sim.env.hosts.filter((h) => h.role !== 'workstation');
       const target = servers.length > 0 ? rng.pick(servers).name : 'jumphost';
-      sim.spawn(explorer, t, { ...u, bin: BIN.mstsc, cmd: rng.chance(0.5) ? `"C:\\Windows\\system32\\mstsc.exe" /v:${target}` : '"C:\\Windows\\system32\\mstsc.exe" ' });
+      sim.spawn(explorer, t, {
+        ...u,
+        bin: BIN.mstsc,
+        cmd: rng.chance(0.5)
+          ? `"C:\\Windows\\system32\\mstsc.exe" /v:${target}`
+          : '"C:\\Windows\\system32\\mstsc.exe" ',
+      });
       return;
     }
     case 'sevenzip':
-      sim.spawn(explorer, t, { ...u, bin: BIN.sevenzip, cmd: `"${BIN.sevenzip.path}" ${q(`${profile}\\Downloads\\${rng.pick(['logs', 'export', 'photos', 'drivers', 'backup'])}_${rng.int(1, 99)}.zip`)}` });
+      sim.spawn(explorer, t, {
+        ...u,
+        bin: BIN.sevenzip,
+        cmd: `"${BIN.sevenzip.path}" ${q(`${profile}\\Downloads\\${rng.pick(['logs', 'export', 'photos', 'drivers', 'backup'])}_${rng.int(1, 99)}.zip`)}`,
+      });
       return;
     case 'notepadpp':
-      sim.spawn(explorer, t, { ...u, bin: BIN.notepadpp, cmd: `"${BIN.notepadpp.path}" ${q(`${profile}\\Documents\\${docName(rng, rng.pick(['txt', 'csv', 'xml', 'json', 'ini']))}`)}` });
+      sim.spawn(explorer, t, {
+        ...u,
+        bin: BIN.notepadpp,
+        cmd: `"${BIN.notepadpp.path}" ${q(`${profile}\\Documents\\${docName(rng, rng.pick(['txt', 'csv', 'xml', 'json', 'ini']))}`)}`,
+      });
       return;
     case 'taskmgr':
-      sim.spawn(explorer, t, { ...u, bin: BIN.taskmgr, cmd: '"C:\\Windows\\system32\\taskmgr.exe" /4', integrity: it ? 'High' : 'Medium', elevation: it ? 'full' : u.elevation });
+      sim.spawn(explorer, t, {
+        ...u,
+        bin: BIN.taskmgr,
+        cmd: '"C:\\Windows\\system32\\taskmgr.exe" /4',
+        integrity: it ? 'High' : 'Medium',
+        elevation: it ? 'full' : u.elevation,
+      });
       return;
     case 'user_cmd': {
-      const c = sim.spawn(explorer, t, { ...u, bin: BIN.cmd, cmd: '"C:\\Windows\\system32\\cmd.exe" ', cwd: `${profile}\\` });
+      const c = sim.spawn(explorer, t, {
+        ...u,
+        bin: BIN.cmd,
+        cmd: '"C:\\Windows\\system32\\cmd.exe" ',
+        cwd: `${profile}\\`,
+      });
       let at = c.start + rng.int(3000, 30_000);
       for (let i = rng.int(1, 4); i > 0; i--) {
         const [bin, cmd] = rng.pick<[BinaryDef, string]>([
@@ -649,7 +862,11 @@ function appLaunch(sim: HostSim, t: number, session: SessionState | undefined): 
           [BIN.tasklist, 'tasklist  '],
         ]);
         const p = sim.spawn(c, at, { bin, cmd });
-        if (bin === BIN.net) sim.spawn(p, p.start + rng.int(5, 40), { bin: BIN.net1, cmd: 'C:\\Windows\\system32\\net1  use' });
+        if (bin === BIN.net)
+          sim.spawn(p, p.start + rng.int(5, 40), {
+            bin: BIN.net1,
+            cmd: 'C:\\Windows\\system32\\net1  use',
+          });
         at = p.start + rng.int(4000, 90_000);
       }
       return;
@@ -676,7 +893,12 @@ function adminPowerShell(sim: HostSim, t: number, session: SessionState): void {
   const b = boot(sim);
   const appinfo = b.svc.get('Appinfo');
   if (appinfo && session.kind === 'console') {
-    sim.spawn(appinfo, t, { bin: BIN.consent, cmd: `consent.exe ${rng.int(900, 9000)} ${rng.int(200, 600)} 000001${rng.hex(10, true)}`, account: SYSTEM, session: session.id });
+    sim.spawn(appinfo, t, {
+      bin: BIN.consent,
+      cmd: `consent.exe ${rng.int(900, 9000)} ${rng.int(200, 600)} 000001${rng.hex(10, true)}`,
+      account: SYSTEM,
+      session: session.id,
+    });
   }
   const ps = sim.spawn(explorer, t + rng.int(1500, 6000), {
     ...userSpec(session),
@@ -696,19 +918,33 @@ function adminPowerShell(sim: HostSim, t: number, session: SessionState): void {
       [BIN.net, `"C:\\Windows\\system32\\net.exe" user ${someone} /domain`],
       [BIN.nltest, `"C:\\Windows\\system32\\nltest.exe" /dsgetdc:${sim.env.domain.fqdn}`],
       [BIN.gpupdate, '"C:\\Windows\\system32\\gpupdate.exe" /force'],
-      [BIN.sc, `"C:\\Windows\\system32\\sc.exe" query ${rng.pick(['wuauserv', 'Spooler', 'WinRM', 'CcmExec'])}`],
+      [
+        BIN.sc,
+        `"C:\\Windows\\system32\\sc.exe" query ${rng.pick(['wuauserv', 'Spooler', 'WinRM', 'CcmExec'])}`,
+      ],
       [BIN.netsh, '"C:\\Windows\\system32\\netsh.exe" advfirewall show allprofiles'],
       [BIN.repadmin, `"C:\\Windows\\system32\\repadmin.exe" /replsummary`],
       [BIN.nslookup, `"C:\\Windows\\system32\\nslookup.exe" ${dc?.name ?? 'dc01'}`],
       [BIN.wevtutil, '"C:\\Windows\\system32\\wevtutil.exe" qe System /c:20 /rd:true /f:text'],
     ]);
     const p = sim.spawn(ps, at, { bin, cmd });
-    if (bin === BIN.net) sim.spawn(p, p.start + rng.int(5, 40), { bin: BIN.net1, cmd: `C:\\Windows\\system32\\net1 user ${someone} /domain` });
+    if (bin === BIN.net)
+      sim.spawn(p, p.start + rng.int(5, 40), {
+        bin: BIN.net1,
+        cmd: `C:\\Windows\\system32\\net1 user ${someone} /domain`,
+      });
     at = p.start + rng.int(5000, 120_000);
   }
 }
 
-const DEV_REPOS = ['billing-api', 'web-portal', 'infra-scripts', 'data-pipeline', 'mobile-backend', 'design-system'];
+const DEV_REPOS = [
+  'billing-api',
+  'web-portal',
+  'infra-scripts',
+  'data-pipeline',
+  'mobile-backend',
+  'design-system',
+];
 
 function developer(sim: HostSim, t: number, session: SessionState | undefined): void {
   if (!session?.explorer || !session.person.developer) return;
@@ -718,20 +954,55 @@ function developer(sim: HostSim, t: number, session: SessionState | undefined): 
   const codePath = BIN.code.path.replace('%PROFILE%', profile);
   let code = session.apps.get('code');
   if (!code) {
-    code = sim.spawn(session.explorer, t, { ...u, bin: BIN.code, cmd: `"${codePath}" `, persistent: true });
+    code = sim.spawn(session.explorer, t, {
+      ...u,
+      bin: BIN.code,
+      cmd: `"${codePath}" `,
+      persistent: true,
+    });
     session.apps.set('code', code);
-    for (const type of ['gpu-process', 'utility --utility-sub-type=network.mojom.NetworkService', 'utility --utility-sub-type=node.mojom.NodeService', 'renderer']) {
-      sim.spawn(code, code.start + rng.int(200, 3000), { ...u, bin: BIN.code, cmd: `"${codePath}" --type=${type} --lang=en-US --field-trial-handle=${rng.int(1500, 2100)},i,${rng.int(1e8, 9e9)},${rng.int(1e8, 9e9)},262144 --mojo-platform-channel-handle=${rng.int(2000, 5000)} /prefetch:${rng.int(1, 8)}` });
+    for (const type of [
+      'gpu-process',
+      'utility --utility-sub-type=network.mojom.NetworkService',
+      'utility --utility-sub-type=node.mojom.NodeService',
+      'renderer',
+    ]) {
+      sim.spawn(code, code.start + rng.int(200, 3000), {
+        ...u,
+        bin: BIN.code,
+        cmd: `"${codePath}" --type=${type} --lang=en-US --field-trial-handle=${rng.int(1500, 2100)},i,${rng.int(1e8, 9e9)},${rng.int(1e8, 9e9)},262144 --mojo-platform-channel-handle=${rng.int(2000, 5000)} /prefetch:${rng.int(1, 8)}`,
+      });
     }
     return;
   }
   const repo = `${profile}\\source\\repos\\${rng.pick(DEV_REPOS)}`;
-  const shellKind = rng.weightedPairs<string>([['powershell', 3], ['cmd', 1], ['git_only', 3]]);
+  const shellKind = rng.weightedPairs<string>([
+    ['powershell', 3],
+    ['cmd', 1],
+    ['git_only', 3],
+  ]);
   if (shellKind === 'git_only') {
     // VS Code's git extension runs git directly.
-    const g = sim.spawn(code, t, { ...u, bin: BIN.git, cmd: `"${BIN.git.path}" ${rng.pick(['status -z -uall', 'fetch', 'rev-parse --show-toplevel', 'log --oneline -n 20', 'diff --cached'])}`, cwd: `${repo}\\`, conhost: false });
-    const m = sim.spawn(g, g.start + rng.int(2, 30), { ...u, bin: BIN.gitMingw, cmd: `"${BIN.gitMingw.path}" ${g.cmd.slice(g.cmd.indexOf('" ') + 2)}`, cwd: `${repo}\\` });
-    if (g.cmd.includes('fetch')) sim.spawn(m, m.start + rng.int(10, 80), { ...u, bin: BIN.gitRemoteHttps, cmd: `"${BIN.gitRemoteHttps.path}" origin https://github.com/${sim.env.domain.netbios.toLowerCase()}/${repo.slice(repo.lastIndexOf('\\') + 1)}.git`, cwd: `${repo}\\` });
+    const g = sim.spawn(code, t, {
+      ...u,
+      bin: BIN.git,
+      cmd: `"${BIN.git.path}" ${rng.pick(['status -z -uall', 'fetch', 'rev-parse --show-toplevel', 'log --oneline -n 20', 'diff --cached'])}`,
+      cwd: `${repo}\\`,
+      conhost: false,
+    });
+    const m = sim.spawn(g, g.start + rng.int(2, 30), {
+      ...u,
+      bin: BIN.gitMingw,
+      cmd: `"${BIN.gitMingw.path}" ${g.cmd.slice(g.cmd.indexOf('" ') + 2)}`,
+      cwd: `${repo}\\`,
+    });
+    if (g.cmd.includes('fetch'))
+      sim.spawn(m, m.start + rng.int(10, 80), {
+        ...u,
+        bin: BIN.gitRemoteHttps,
+        cmd: `"${BIN.gitRemoteHttps.path}" origin https://github.com/${sim.env.domain.netbios.toLowerCase()}/${repo.slice(repo.lastIndexOf('\\') + 1)}.git`,
+        cwd: `${repo}\\`,
+      });
     return;
   }
   const shell =
@@ -742,31 +1013,75 @@ function developer(sim: HostSim, t: number, session: SessionState | undefined): 
           cmd: `C:\\WINDOWS\\System32\\WindowsPowerShell\\v1.0\\powershell.exe -noexit -command "try { . \\"${profile}\\AppData\\Local\\Programs\\Microsoft VS Code\\resources\\app\\out\\vs\\workbench\\contrib\\terminal\\common\\scripts\\shellIntegration.ps1\\" } catch {}"`,
           cwd: `${repo}\\`,
         })
-      : sim.spawn(code, t, { ...u, bin: BIN.cmd, cmd: 'C:\\WINDOWS\\system32\\cmd.exe', cwd: `${repo}\\` });
+      : sim.spawn(code, t, {
+          ...u,
+          bin: BIN.cmd,
+          cmd: 'C:\\WINDOWS\\system32\\cmd.exe',
+          cwd: `${repo}\\`,
+        });
   let at = shell.start + rng.int(2000, 20_000);
   for (let i = rng.int(1, 4); i > 0; i--) {
     const what = rng.pick(['git', 'npm', 'node', 'python']);
     if (what === 'git') {
-      const sub = rng.pick(['pull', 'status', 'checkout -b feature/' + rng.chars(6), 'commit -m "wip"', 'push']);
+      const sub = rng.pick([
+        'pull',
+        'status',
+        'checkout -b feature/' + rng.chars(6),
+        'commit -m "wip"',
+        'push',
+      ]);
       const g = sim.spawn(shell, at, { ...u, bin: BIN.git, cmd: `"${BIN.git.path}" ${sub}` });
-      const m = sim.spawn(g, g.start + rng.int(2, 30), { ...u, bin: BIN.gitMingw, cmd: `"${BIN.gitMingw.path}" ${sub}` });
-      if (sub === 'pull' || sub === 'push') sim.spawn(m, m.start + rng.int(10, 80), { ...u, bin: BIN.gitRemoteHttps, cmd: `"${BIN.gitRemoteHttps.path}" origin https://github.com/${sim.env.domain.netbios.toLowerCase()}/${repo.slice(repo.lastIndexOf('\\') + 1)}.git` });
+      const m = sim.spawn(g, g.start + rng.int(2, 30), {
+        ...u,
+        bin: BIN.gitMingw,
+        cmd: `"${BIN.gitMingw.path}" ${sub}`,
+      });
+      if (sub === 'pull' || sub === 'push')
+        sim.spawn(m, m.start + rng.int(10, 80), {
+          ...u,
+          bin: BIN.gitRemoteHttps,
+          cmd: `"${BIN.gitRemoteHttps.path}" origin https://github.com/${sim.env.domain.netbios.toLowerCase()}/${repo.slice(repo.lastIndexOf('\\') + 1)}.git`,
+        });
       at = g.start;
     } else if (what === 'npm') {
       const script = rng.pick(['test', 'run build', 'run lint', 'install', 'ci']);
-      const c = sim.spawn(shell, at, { ...u, bin: BIN.cmd, cmd: `C:\\WINDOWS\\system32\\cmd.exe /d /s /c "npm ${script}"` });
-      const n = sim.spawn(c, c.start + rng.int(20, 200), { ...u, bin: BIN.node, cmd: `"C:\\Program Files\\nodejs\\node.exe" "C:\\Program Files\\nodejs\\node_modules\\npm\\bin\\npm-cli.js" ${script}` });
+      const c = sim.spawn(shell, at, {
+        ...u,
+        bin: BIN.cmd,
+        cmd: `C:\\WINDOWS\\system32\\cmd.exe /d /s /c "npm ${script}"`,
+      });
+      const n = sim.spawn(c, c.start + rng.int(20, 200), {
+        ...u,
+        bin: BIN.node,
+        cmd: `"C:\\Program Files\\nodejs\\node.exe" "C:\\Program Files\\nodejs\\node_modules\\npm\\bin\\npm-cli.js" ${script}`,
+      });
       if (script !== 'install' && script !== 'ci') {
-        const c2 = sim.spawn(n, n.start + rng.int(300, 1500), { ...u, bin: BIN.cmd, cmd: `C:\\WINDOWS\\system32\\cmd.exe /d /s /c "${rng.pick(['vitest run', 'tsc -p tsconfig.json', 'eslint .', 'vite build'])}"` });
-        sim.spawn(c2, c2.start + rng.int(20, 200), { ...u, bin: BIN.node, cmd: `"C:\\Program Files\\nodejs\\node.exe" "${repo}\\node_modules\\.bin\\..\\${rng.pick(['vitest\\vitest.mjs', 'typescript\\bin\\tsc', 'eslint\\bin\\eslint.js', 'vite\\bin\\vite.js'])}" ${rng.pick(['run', '-p tsconfig.json', '.', 'build'])}` });
+        const c2 = sim.spawn(n, n.start + rng.int(300, 1500), {
+          ...u,
+          bin: BIN.cmd,
+          cmd: `C:\\WINDOWS\\system32\\cmd.exe /d /s /c "${rng.pick(['vitest run', 'tsc -p tsconfig.json', 'eslint .', 'vite build'])}"`,
+        });
+        sim.spawn(c2, c2.start + rng.int(20, 200), {
+          ...u,
+          bin: BIN.node,
+          cmd: `"C:\\Program Files\\nodejs\\node.exe" "${repo}\\node_modules\\.bin\\..\\${rng.pick(['vitest\\vitest.mjs', 'typescript\\bin\\tsc', 'eslint\\bin\\eslint.js', 'vite\\bin\\vite.js'])}" ${rng.pick(['run', '-p tsconfig.json', '.', 'build'])}`,
+        });
       }
       at = c.start;
     } else if (what === 'node') {
-      const n = sim.spawn(shell, at, { ...u, bin: BIN.node, cmd: `"C:\\Program Files\\nodejs\\node.exe" ${rng.pick(['scripts/seed.js', 'server.js', 'dist/index.js', '-e "console.log(process.version)"'])}` });
+      const n = sim.spawn(shell, at, {
+        ...u,
+        bin: BIN.node,
+        cmd: `"C:\\Program Files\\nodejs\\node.exe" ${rng.pick(['scripts/seed.js', 'server.js', 'dist/index.js', '-e "console.log(process.version)"'])}`,
+      });
       at = n.start;
     } else {
       const pyPath = BIN.python.path.replace('%PROFILE%', profile);
-      const p = sim.spawn(shell, at, { ...u, bin: BIN.python, cmd: `"${pyPath}" ${rng.pick(['-m pytest -q', 'manage.py runserver', 'scripts\\etl.py --since yesterday', '-m pip install -r requirements.txt'])}` });
+      const p = sim.spawn(shell, at, {
+        ...u,
+        bin: BIN.python,
+        cmd: `"${pyPath}" ${rng.pick(['-m pytest -q', 'manage.py runserver', 'scripts\\etl.py --since yesterday', '-m pip install -r requirements.txt'])}`,
+      });
       at = p.start;
     }
     at += rng.int(10_000, 300_000);
@@ -808,14 +1123,28 @@ function backup(sim: HostSim, t: number): void {
   if (!agent) return;
   const rng = sim.rng;
   if (sim.host.role === 'dc' && rng.chance(0.5)) {
-    const c = sim.spawn(agent, t, { bin: BIN.wbadmin, cmd: 'wbadmin  start systemstatebackup -backupTarget:E: -quiet' });
+    const c = sim.spawn(agent, t, {
+      bin: BIN.wbadmin,
+      cmd: 'wbadmin  start systemstatebackup -backupTarget:E: -quiet',
+    });
     const services = b.services;
-    if (services) sim.spawn(services, c.start + rng.int(1000, 5000), { bin: BIN.vssvc, cmd: 'C:\\Windows\\system32\\vssvc.exe' });
+    if (services)
+      sim.spawn(services, c.start + rng.int(1000, 5000), {
+        bin: BIN.vssvc,
+        cmd: 'C:\\Windows\\system32\\vssvc.exe',
+      });
     return;
   }
-  sim.spawn(agent, t, { bin: BIN.vssadmin, cmd: `vssadmin  ${rng.pick(['list shadows', 'list writers', 'list shadowstorage'])}` });
+  sim.spawn(agent, t, {
+    bin: BIN.vssadmin,
+    cmd: `vssadmin  ${rng.pick(['list shadows', 'list writers', 'list shadowstorage'])}`,
+  });
   const services = b.services;
-  if (services && rng.chance(0.5)) sim.spawn(services, t + rng.int(500, 3000), { bin: BIN.vssvc, cmd: 'C:\\Windows\\system32\\vssvc.exe' });
+  if (services && rng.chance(0.5))
+    sim.spawn(services, t + rng.int(500, 3000), {
+      bin: BIN.vssvc,
+      cmd: 'C:\\Windows\\system32\\vssvc.exe',
+    });
 }
 
 function webServer(sim: HostSim, t: number): void {
@@ -824,11 +1153,23 @@ function webServer(sim: HostSim, t: number): void {
   const pools = [...b.named.entries()].filter(([k]) => k.startsWith('w3wp:'));
   if (pools.length === 0) return;
   const [key, w3wp] = rng.pick(pools);
-  const what = rng.weightedPairs<string>([['csc', 2], ['recycle', 1], ['pdf', 3], ['conhost_tool', 1]]);
+  const what = rng.weightedPairs<string>([
+    ['csc', 2],
+    ['recycle', 1],
+    ['pdf', 3],
+    ['conhost_tool', 1],
+  ]);
   if (what === 'csc') {
     const dir = `C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\Temporary ASP.NET Files\\root\\${rng.hex(8)}\\${rng.hex(8)}`;
-    const c = sim.spawn(w3wp, t, { bin: BIN.csc, cmd: `"${BIN.csc.path}" /t:library /utf8output /nostdlib+ /R:"C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\mscorlib.dll" /out:"${dir}\\App_Web_${rng.chars(8)}.dll" /debug- /optimize+ /w:4 /nowarn:1659;1699;1701;612;618 "${dir}\\App_Web_${rng.chars(8)}.0.cs"`, cwd: 'C:\\Windows\\system32\\inetsrv\\' });
-    sim.spawn(c, c.start + rng.int(200, 900), { bin: BIN.cvtres, cmd: `C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\cvtres.exe /NOLOGO /READONLY /MACHINE:IX86 "/OUT:C:\\Windows\\TEMP\\RES${rng.hex(4, true)}.tmp" "c:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\Temporary ASP.NET Files\\root\\CSC${rng.hex(8, true)}.TMP"` });
+    const c = sim.spawn(w3wp, t, {
+      bin: BIN.csc,
+      cmd: `"${BIN.csc.path}" /t:library /utf8output /nostdlib+ /R:"C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\mscorlib.dll" /out:"${dir}\\App_Web_${rng.chars(8)}.dll" /debug- /optimize+ /w:4 /nowarn:1659;1699;1701;612;618 "${dir}\\App_Web_${rng.chars(8)}.0.cs"`,
+      cwd: 'C:\\Windows\\system32\\inetsrv\\',
+    });
+    sim.spawn(c, c.start + rng.int(200, 900), {
+      bin: BIN.cvtres,
+      cmd: `C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\cvtres.exe /NOLOGO /READONLY /MACHINE:IX86 "/OUT:C:\\Windows\\TEMP\\RES${rng.hex(4, true)}.tmp" "c:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\Temporary ASP.NET Files\\root\\CSC${rng.hex(8, true)}.TMP"`,
+    });
   } else if (what === 'recycle') {
     const iis = b.svc.get('iissvcs');
     if (!iis) return;
@@ -842,7 +1183,11 @@ function webServer(sim: HostSim, t: number): void {
       cwd: 'C:\\inetpub\\wwwroot\\portal\\',
     });
   } else {
-    sim.spawn(w3wp, t, { bin: BIN.appcmd, cmd: `C:\\Windows\\system32\\inetsrv\\appcmd.exe list apppool /state:Started`, conhost: true });
+    sim.spawn(w3wp, t, {
+      bin: BIN.appcmd,
+      cmd: `C:\\Windows\\system32\\inetsrv\\appcmd.exe list apppool /state:Started`,
+      conhost: true,
+    });
   }
 }
 
@@ -851,8 +1196,15 @@ function sqlJobs(sim: HostSim, t: number): void {
   if (!agent) return;
   const rng = sim.rng;
   if (rng.chance(0.5)) {
-    const c = sim.spawn(agent, t, { bin: BIN.cmd, cmd: `C:\\Windows\\system32\\cmd.exe /c "C:\\SQLJobs\\${rng.pick(['nightly_export', 'index_maint', 'purge_staging'])}.cmd"`, cwd: 'C:\\SQLJobs\\' });
-    sim.spawn(c, c.start + rng.int(30, 400), { bin: BIN.sqlcmd, cmd: `sqlcmd  -S localhost -E -i C:\\SQLJobs\\${rng.pick(['export', 'maint', 'purge'])}.sql -o C:\\SQLJobs\\logs\\run_${rng.int(1, 999)}.log` });
+    const c = sim.spawn(agent, t, {
+      bin: BIN.cmd,
+      cmd: `C:\\Windows\\system32\\cmd.exe /c "C:\\SQLJobs\\${rng.pick(['nightly_export', 'index_maint', 'purge_staging'])}.cmd"`,
+      cwd: 'C:\\SQLJobs\\',
+    });
+    sim.spawn(c, c.start + rng.int(30, 400), {
+      bin: BIN.sqlcmd,
+      cmd: `sqlcmd  -S localhost -E -i C:\\SQLJobs\\${rng.pick(['export', 'maint', 'purge'])}.sql -o C:\\SQLJobs\\logs\\run_${rng.int(1, 999)}.log`,
+    });
   } else {
     sim.spawn(agent, t, {
       bin: BIN.powershell,
@@ -866,10 +1218,21 @@ function appServer(sim: HostSim, t: number): void {
   const svc = boot(sim).named.get('orderservice');
   if (!svc) return;
   const rng = sim.rng;
-  const c = sim.spawn(svc, t, { bin: BIN.cmd, cmd: `C:\\Windows\\system32\\cmd.exe /c ""C:\\Program Files\\LineOfBusiness\\OrderService\\scripts\\${rng.pick(['export_orders', 'sync_catalog', 'rotate_logs'])}.bat""`, cwd: 'C:\\Program Files\\LineOfBusiness\\OrderService\\' });
+  const c = sim.spawn(svc, t, {
+    bin: BIN.cmd,
+    cmd: `C:\\Windows\\system32\\cmd.exe /c ""C:\\Program Files\\LineOfBusiness\\OrderService\\scripts\\${rng.pick(['export_orders', 'sync_catalog', 'rotate_logs'])}.bat""`,
+    cwd: 'C:\\Program Files\\LineOfBusiness\\OrderService\\',
+  });
   const fs = sim.env.hosts.find((h) => h.serverKind === 'file')?.short.toLowerCase() ?? 'files';
-  sim.spawn(c, c.start + rng.int(50, 2000), { bin: BIN.robocopy, cmd: `robocopy  "C:\\Program Files\\LineOfBusiness\\OrderService\\out" \\\\${fs}\\exports\\orders /MOV /R:2 /W:5 /NP` });
-  if (rng.chance(0.3)) sim.spawn(c, c.start + rng.int(2000, 6000), { bin: BIN.findstr, cmd: 'findstr  /I /C:"ERROR" "C:\\Program Files\\LineOfBusiness\\OrderService\\logs\\service.log"' });
+  sim.spawn(c, c.start + rng.int(50, 2000), {
+    bin: BIN.robocopy,
+    cmd: `robocopy  "C:\\Program Files\\LineOfBusiness\\OrderService\\out" \\\\${fs}\\exports\\orders /MOV /R:2 /W:5 /NP`,
+  });
+  if (rng.chance(0.3))
+    sim.spawn(c, c.start + rng.int(2000, 6000), {
+      bin: BIN.findstr,
+      cmd: 'findstr  /I /C:"ERROR" "C:\\Program Files\\LineOfBusiness\\OrderService\\logs\\service.log"',
+    });
 }
 
 function serverAdminSession(sim: HostSim, t: number, session: SessionState | undefined): void {
@@ -882,13 +1245,36 @@ function serverAdminSession(sim: HostSim, t: number, session: SessionState | und
   const u = userSpec(session);
   const what = rng.pick(['mmc', 'notepad', 'cmd', 'taskmgr']);
   if (what === 'mmc') {
-    sim.spawn(session.explorer, t, { ...u, bin: BIN.mmc, cmd: `"C:\\Windows\\system32\\mmc.exe" "C:\\Windows\\system32\\${rng.pick(['eventvwr.msc', 'services.msc', 'compmgmt.msc', 'dsa.msc', 'dnsmgmt.msc', 'inetmgr.msc'])}" /s`, integrity: 'High', elevation: 'full' });
+    sim.spawn(session.explorer, t, {
+      ...u,
+      bin: BIN.mmc,
+      cmd: `"C:\\Windows\\system32\\mmc.exe" "C:\\Windows\\system32\\${rng.pick(['eventvwr.msc', 'services.msc', 'compmgmt.msc', 'dsa.msc', 'dnsmgmt.msc', 'inetmgr.msc'])}" /s`,
+      integrity: 'High',
+      elevation: 'full',
+    });
   } else if (what === 'notepad') {
-    sim.spawn(session.explorer, t, { ...u, bin: BIN.notepad, cmd: `"C:\\Windows\\system32\\notepad.exe" ${q(rng.pick(['C:\\inetpub\\logs\\LogFiles\\W3SVC1\\u_ex' + rng.int(250101, 251231) + '.log', 'C:\\Windows\\Logs\\CBS\\CBS.log', 'C:\\Windows\\System32\\drivers\\etc\\hosts']))}` });
+    sim.spawn(session.explorer, t, {
+      ...u,
+      bin: BIN.notepad,
+      cmd: `"C:\\Windows\\system32\\notepad.exe" ${q(rng.pick(['C:\\inetpub\\logs\\LogFiles\\W3SVC1\\u_ex' + rng.int(250101, 251231) + '.log', 'C:\\Windows\\Logs\\CBS\\CBS.log', 'C:\\Windows\\System32\\drivers\\etc\\hosts']))}`,
+    });
   } else if (what === 'taskmgr') {
-    sim.spawn(session.explorer, t, { ...u, bin: BIN.taskmgr, cmd: '"C:\\Windows\\system32\\taskmgr.exe" /7', integrity: 'High', elevation: 'full' });
+    sim.spawn(session.explorer, t, {
+      ...u,
+      bin: BIN.taskmgr,
+      cmd: '"C:\\Windows\\system32\\taskmgr.exe" /7',
+      integrity: 'High',
+      elevation: 'full',
+    });
   } else {
-    const c = sim.spawn(session.explorer, t, { ...u, bin: BIN.cmd, cmd: '"C:\\Windows\\system32\\cmd.exe" ', integrity: 'High', elevation: 'full', cwd: 'C:\\Windows\\system32\\' });
+    const c = sim.spawn(session.explorer, t, {
+      ...u,
+      bin: BIN.cmd,
+      cmd: '"C:\\Windows\\system32\\cmd.exe" ',
+      integrity: 'High',
+      elevation: 'full',
+      cwd: 'C:\\Windows\\system32\\',
+    });
     let at = c.start + rng.int(3000, 30_000);
     for (let i = rng.int(1, 4); i > 0; i--) {
       const [bin, cmd] = rng.pick<[BinaryDef, string]>([
@@ -906,23 +1292,131 @@ function serverAdminSession(sim: HostSim, t: number, session: SessionState | und
 }
 
 const SOURCES: Source[] = [
-  { name: 'service_trigger', applies: always, perHour: roleRate(5, 6, 8), shape: flat, run: (s, t) => triggerService(s, t) },
-  { name: 'dcom_activation', applies: always, perHour: roleRate(6, 7, 9), shape: flat, run: dcomChild },
-  { name: 'scheduled_task', applies: always, perHour: roleRate(4, 5, 6), shape: flat, run: scheduledTask },
-  { name: 'search_indexer', applies: (h) => h.role === 'workstation' || h.serverKind === 'file', perHour: roleRate(2, 5, 0), shape: flat, run: (s, t) => searchIndexer(s, t) },
-  { name: 'configmgr', applies: always, perHour: roleRate(0.5, 0.7, 0.5), shape: business, run: (s, t) => ccmActivity(s, t) },
-  { name: 'inventory_agent', applies: always, perHour: roleRate(0.12, 0.12, 0.12), shape: flat, run: (s, t) => inventory(s, t) },
-  { name: 'browser', applies: always, perHour: roleRate(28, 4, 3), shape: flat, session: true, run: browsing },
-  { name: 'teams', applies: isWs, perHour: roleRate(2.5, 0, 0), shape: flat, session: true, run: teamsActivity },
-  { name: 'desktop_apps', applies: always, perHour: roleRate(7, 0, 0), shape: flat, session: true, run: appLaunch },
-  { name: 'developer', applies: isWs, perHour: roleRate(5, 0, 0), shape: flat, session: true, run: developer },
-  { name: 'it_admin', applies: isWs, perHour: roleRate(0.8, 0, 0), shape: flat, session: true, run: (s, t, sess) => sess?.person.it && sess.explorer && adminPowerShell(s, t, sess) },
-  { name: 'server_admin', applies: notWs, perHour: roleRate(0, 10, 10), shape: flat, session: true, run: serverAdminSession },
-  { name: 'monitoring', applies: notWs, perHour: roleRate(0, 8, 10), shape: flat, run: (s, t) => monitoring(s, t) },
-  { name: 'backup', applies: notWs, perHour: roleRate(0, 1.5, 1.5), shape: nightly, run: (s, t) => backup(s, t) },
-  { name: 'web_app', applies: (h) => h.serverKind === 'web', perHour: roleRate(0, 6, 0), shape: business, run: (s, t) => webServer(s, t) },
-  { name: 'sql_jobs', applies: (h) => h.serverKind === 'sql', perHour: roleRate(0, 3, 0), shape: business, run: (s, t) => sqlJobs(s, t) },
-  { name: 'app_service', applies: (h) => h.serverKind === 'app', perHour: roleRate(0, 6, 0), shape: business, run: (s, t) => appServer(s, t) },
+  {
+    name: 'service_trigger',
+    applies: always,
+    perHour: roleRate(5, 8, 14),
+    shape: flat,
+    run: (s, t) => triggerService(s, t),
+  },
+  {
+    name: 'dcom_activation',
+    applies: always,
+    perHour: roleRate(6, 10, 16),
+    shape: flat,
+    run: dcomChild,
+  },
+  {
+    name: 'scheduled_task',
+    applies: always,
+    perHour: roleRate(4, 7, 11),
+    shape: flat,
+    run: scheduledTask,
+  },
+  {
+    name: 'search_indexer',
+    applies: (h) => h.role === 'workstation' || h.serverKind === 'file',
+    perHour: roleRate(2, 5, 0),
+    shape: flat,
+    run: (s, t) => searchIndexer(s, t),
+  },
+  {
+    name: 'configmgr',
+    applies: always,
+    perHour: roleRate(0.5, 0.7, 0.5),
+    shape: business,
+    run: (s, t) => ccmActivity(s, t),
+  },
+  {
+    name: 'inventory_agent',
+    applies: always,
+    perHour: roleRate(0.12, 0.12, 0.12),
+    shape: flat,
+    run: (s, t) => inventory(s, t),
+  },
+  {
+    name: 'browser',
+    applies: always,
+    perHour: roleRate(31, 4, 3),
+    shape: flat,
+    session: true,
+    run: browsing,
+  },
+  {
+    name: 'teams',
+    applies: isWs,
+    perHour: roleRate(2.5, 0, 0),
+    shape: flat,
+    session: true,
+    run: teamsActivity,
+  },
+  {
+    name: 'desktop_apps',
+    applies: always,
+    perHour: roleRate(7, 0, 0),
+    shape: flat,
+    session: true,
+    run: appLaunch,
+  },
+  {
+    name: 'developer',
+    applies: isWs,
+    perHour: roleRate(5, 0, 0),
+    shape: flat,
+    session: true,
+    run: developer,
+  },
+  {
+    name: 'it_admin',
+    applies: isWs,
+    perHour: roleRate(0.8, 0, 0),
+    shape: flat,
+    session: true,
+    run: (s, t, sess) => sess?.person.it && sess.explorer && adminPowerShell(s, t, sess),
+  },
+  {
+    name: 'server_admin',
+    applies: notWs,
+    perHour: roleRate(0, 10, 10),
+    shape: flat,
+    session: true,
+    run: serverAdminSession,
+  },
+  {
+    name: 'monitoring',
+    applies: notWs,
+    perHour: roleRate(0, 11, 20),
+    shape: flat,
+    run: (s, t) => monitoring(s, t),
+  },
+  {
+    name: 'backup',
+    applies: notWs,
+    perHour: roleRate(0, 1.5, 1.5),
+    shape: nightly,
+    run: (s, t) => backup(s, t),
+  },
+  {
+    name: 'web_app',
+    applies: (h) => h.serverKind === 'web',
+    perHour: roleRate(0, 6, 0),
+    shape: business,
+    run: (s, t) => webServer(s, t),
+  },
+  {
+    name: 'sql_jobs',
+    applies: (h) => h.serverKind === 'sql',
+    perHour: roleRate(0, 3, 0),
+    shape: business,
+    run: (s, t) => sqlJobs(s, t),
+  },
+  {
+    name: 'app_service',
+    applies: (h) => h.serverKind === 'app',
+    perHour: roleRate(0, 6, 0),
+    shape: business,
+    run: (s, t) => appServer(s, t),
+  },
 ];
 
 /** Put the benign sources on a host's agenda. */

@@ -93,7 +93,10 @@ export const BIN = {
   dwm: sys('dwm.exe', 'dwm.exe', 'Desktop Window Manager'),
   logonui: sys('LogonUI.exe', 'logonui.exe', 'Windows Logon User Interface Host'),
   userinit: sys('userinit.exe', 'USERINIT.EXE', 'Userinit Logon Application'),
-  explorer: def('C:\\Windows\\explorer.exe', { original: 'EXPLORER.EXE', description: 'Windows Explorer' }),
+  explorer: def('C:\\Windows\\explorer.exe', {
+    original: 'EXPLORER.EXE',
+    description: 'Windows Explorer',
+  }),
   sihost: sys('sihost.exe', 'sihost.exe', 'Shell Infrastructure Host'),
   taskhostw: sys('taskhostw.exe', 'taskhostw.exe', 'Host Process for Windows Tasks'),
   runtimebroker: sys('RuntimeBroker.exe', 'RuntimeBroker.exe', 'Runtime Broker'),
@@ -114,7 +117,10 @@ export const BIN = {
     version: '7.4.6.500',
     console: true,
   }),
-  wmiprvse: def(`${SYS32}\\wbem\\WmiPrvSE.exe`, { original: 'Wmiprvse.exe', description: 'WMI Provider Host' }),
+  wmiprvse: def(`${SYS32}\\wbem\\WmiPrvSE.exe`, {
+    original: 'Wmiprvse.exe',
+    description: 'WMI Provider Host',
+  }),
   wmic: def(`${SYS32}\\wbem\\WMIC.exe`, {
     original: 'wmic.exe',
     description: 'WMI Commandline Utility',
@@ -126,8 +132,16 @@ export const BIN = {
     'SearchProtocolHost.exe',
     'Microsoft Windows Search Protocol Host',
   ),
-  searchfilterhost: sys('SearchFilterHost.exe', 'SearchFilterHost.exe', 'Microsoft Windows Search Filter Host'),
-  backgroundtaskhost: sys('backgroundTaskHost.exe', 'backgroundTaskHost.exe', 'Background Task Host'),
+  searchfilterhost: sys(
+    'SearchFilterHost.exe',
+    'SearchFilterHost.exe',
+    'Microsoft Windows Search Filter Host',
+  ),
+  backgroundtaskhost: sys(
+    'backgroundTaskHost.exe',
+    'backgroundTaskHost.exe',
+    'Background Task Host',
+  ),
   smartscreen: sys('smartscreen.exe', 'smartscreen.exe', 'Windows Defender SmartScreen'),
   consent: sys('consent.exe', 'consent.exe', 'Consent UI for administrative applications'),
   trustedinstaller: def('C:\\Windows\\servicing\\TrustedInstaller.exe', {
@@ -180,7 +194,12 @@ export const BIN = {
     true,
   ),
   vssvc: sys('VSSVC.exe', 'VSSVC.EXE', 'Microsoft® Volume Shadow Copy Service'),
-  wbadmin: sys('wbadmin.exe', 'WBADMIN.EXE', 'Command Line Interface for Microsoft® BLB Backup', true),
+  wbadmin: sys(
+    'wbadmin.exe',
+    'WBADMIN.EXE',
+    'Command Line Interface for Microsoft® BLB Backup',
+    true,
+  ),
   bcdedit: sys('bcdedit.exe', 'bcdedit.exe', 'Boot Configuration Data Editor', true),
   sc: sys('sc.exe', 'sc.exe', 'Service Control Manager Configuration Tool', true),
   netsh: sys('netsh.exe', 'netsh.exe', 'Network Command Shell', true),
@@ -189,7 +208,11 @@ export const BIN = {
   findstr: sys('findstr.exe', 'FINDSTR.EXE', 'Find String (QGREP) Utility', true),
   timeout: sys('timeout.exe', 'timeout.exe', 'timeout - pauses command processing', true),
   robocopy: sys('Robocopy.exe', 'robocopy.exe', 'Microsoft® Robust File Copy', true),
-  compattelrunner: sys('CompatTelRunner.exe', 'CompatTelRunner.exe', 'Microsoft Compatibility Telemetry'),
+  compattelrunner: sys(
+    'CompatTelRunner.exe',
+    'CompatTelRunner.exe',
+    'Microsoft Compatibility Telemetry',
+  ),
   dsregcmd: sys('dsregcmd.exe', 'dsregcmd.exe', 'DSREG commandline tool', true),
   defrag: sys('defrag.exe', 'Defrag.EXE', 'Disk Defragmenter Module', true),
   wevtutil: sys('wevtutil.exe', 'wevtutil.exe', 'Eventing Command Line Utility', true),
@@ -213,8 +236,15 @@ export const BIN = {
   servermanager: sys('ServerManager.exe', 'ServerManager.exe', 'Server Manager'),
   rdpclip: sys('rdpclip.exe', 'rdpclip.exe', 'RDP Clipboard Monitor'),
   spoolsv: sys('spoolsv.exe', 'spoolsv.exe', 'Spooler SubSystem App'),
-  splwow64: def('C:\\Windows\\splwow64.exe', { original: 'splwow64.exe', description: 'Print driver host for applications' }),
-  securityhealthservice: sys('SecurityHealthService.exe', 'SecurityHealthService.exe', 'Windows Security Health Service'),
+  splwow64: def('C:\\Windows\\splwow64.exe', {
+    original: 'splwow64.exe',
+    description: 'Print driver host for applications',
+  }),
+  securityhealthservice: sys(
+    'SecurityHealthService.exe',
+    'SecurityHealthService.exe',
+    'Windows Security Health Service',
+  ),
   securityhealthsystray: sys(
     'SecurityHealthSystray.exe',
     'SecurityHealthSystray.exe',
@@ -248,7 +278,11 @@ export const BIN = {
     description: 'Microsoft.ActiveDirectory.WebServices',
   }),
   repadmin: sys('repadmin.exe', 'repadmin.exe', 'Replication Diagnosis Tool', true),
-  w3wp: def(`${SYS32}\\inetsrv\\w3wp.exe`, { original: 'w3wp.exe', description: 'IIS Worker Process', product: 'Internet Information Services' }),
+  w3wp: def(`${SYS32}\\inetsrv\\w3wp.exe`, {
+    original: 'w3wp.exe',
+    description: 'IIS Worker Process',
+    product: 'Internet Information Services',
+  }),
   appcmd: def(`${SYS32}\\inetsrv\\appcmd.exe`, {
     original: 'appcmd.exe',
     description: 'Application Server Command Line Admin Tool',
@@ -270,20 +304,26 @@ export const BIN = {
     signer: MS,
     version: '14.10.25028.0 built by: NET48REL1',
   }),
-  sqlservr: def('C:\\Program Files\\Microsoft SQL Server\\MSSQL15.MSSQLSERVER\\MSSQL\\Binn\\sqlservr.exe', {
-    original: 'sqlservr.exe',
-    description: 'SQL Server Windows NT - 64 Bit',
-    product: 'Microsoft SQL Server',
-    signer: MS,
-    version: '2019.0150.4390.02 ((SQL19_RTM_QFE-CU).240711-1919)',
-  }),
-  sqlagent: def('C:\\Program Files\\Microsoft SQL Server\\MSSQL15.MSSQLSERVER\\MSSQL\\Binn\\SQLAGENT.EXE', {
-    original: 'SQLAGENT.EXE',
-    description: 'SQLAGENT - SQL Server Agent',
-    product: 'Microsoft SQL Server',
-    signer: MS,
-    version: '2019.0150.4390.02 ((SQL19_RTM_QFE-CU).240711-1919)',
-  }),
+  sqlservr: def(
+    'C:\\Program Files\\Microsoft SQL Server\\MSSQL15.MSSQLSERVER\\MSSQL\\Binn\\sqlservr.exe',
+    {
+      original: 'sqlservr.exe',
+      description: 'SQL Server Windows NT - 64 Bit',
+      product: 'Microsoft SQL Server',
+      signer: MS,
+      version: '2019.0150.4390.02 ((SQL19_RTM_QFE-CU).240711-1919)',
+    },
+  ),
+  sqlagent: def(
+    'C:\\Program Files\\Microsoft SQL Server\\MSSQL15.MSSQLSERVER\\MSSQL\\Binn\\SQLAGENT.EXE',
+    {
+      original: 'SQLAGENT.EXE',
+      description: 'SQLAGENT - SQL Server Agent',
+      product: 'Microsoft SQL Server',
+      signer: MS,
+      version: '2019.0150.4390.02 ((SQL19_RTM_QFE-CU).240711-1919)',
+    },
+  ),
   sqlwriter: def('C:\\Program Files\\Microsoft SQL Server\\90\\Shared\\sqlwriter.exe', {
     original: 'sqlwriter.exe',
     description: 'SQL Server VSS Writer - 64 Bit',
@@ -291,14 +331,17 @@ export const BIN = {
     signer: MS,
     version: '2019.0150.4390.02',
   }),
-  sqlcmd: def('C:\\Program Files\\Microsoft SQL Server\\Client SDK\\ODBC\\170\\Tools\\Binn\\SQLCMD.EXE', {
-    original: 'sqlcmd.exe',
-    description: 'T-SQL execution command line utility',
-    product: 'Microsoft SQL Server',
-    signer: MS,
-    version: '2017.0170.0014.01',
-    console: true,
-  }),
+  sqlcmd: def(
+    'C:\\Program Files\\Microsoft SQL Server\\Client SDK\\ODBC\\170\\Tools\\Binn\\SQLCMD.EXE',
+    {
+      original: 'sqlcmd.exe',
+      description: 'T-SQL execution command line utility',
+      product: 'Microsoft SQL Server',
+      signer: MS,
+      version: '2017.0170.0014.01',
+      console: true,
+    },
+  ),
   // Configuration Manager client (software deployment)
   ccmexec: def('C:\\Windows\\CCM\\CcmExec.exe', {
     original: 'CcmExec.exe',
@@ -315,20 +358,26 @@ export const BIN = {
     version: '5.00.9128.1010',
   }),
   // Office and productivity
-  officeclicktorun: def('C:\\Program Files\\Common Files\\Microsoft Shared\\ClickToRun\\OfficeClickToRun.exe', {
-    original: 'OfficeClickToRun.exe',
-    description: 'Microsoft Office Click-to-Run (SxS)',
-    product: 'Microsoft Office',
-    signer: MS,
-    version: OFFICE_VER,
-  }),
-  officec2rclient: def('C:\\Program Files\\Common Files\\Microsoft Shared\\ClickToRun\\OfficeC2RClient.exe', {
-    original: 'OfficeC2RClient.exe',
-    description: 'Microsoft Office Click-to-Run Client',
-    product: 'Microsoft Office',
-    signer: MS,
-    version: OFFICE_VER,
-  }),
+  officeclicktorun: def(
+    'C:\\Program Files\\Common Files\\Microsoft Shared\\ClickToRun\\OfficeClickToRun.exe',
+    {
+      original: 'OfficeClickToRun.exe',
+      description: 'Microsoft Office Click-to-Run (SxS)',
+      product: 'Microsoft Office',
+      signer: MS,
+      version: OFFICE_VER,
+    },
+  ),
+  officec2rclient: def(
+    'C:\\Program Files\\Common Files\\Microsoft Shared\\ClickToRun\\OfficeC2RClient.exe',
+    {
+      original: 'OfficeC2RClient.exe',
+      description: 'Microsoft Office Click-to-Run Client',
+      product: 'Microsoft Office',
+      signer: MS,
+      version: OFFICE_VER,
+    },
+  ),
   winword: def(`${OFFICE}\\WINWORD.EXE`, {
     original: 'WinWord.exe',
     description: 'Microsoft Word',
@@ -385,13 +434,16 @@ export const BIN = {
     signer: MS,
     version: '24.226.1110.0004',
   }),
-  onedriveUpdater: def('%PROFILE%\\AppData\\Local\\Microsoft\\OneDrive\\OneDriveStandaloneUpdater.exe', {
-    original: 'OneDriveStandaloneUpdater.exe',
-    description: 'Standalone Updater',
-    product: 'Microsoft OneDrive',
-    signer: MS,
-    version: '24.226.1110.0004',
-  }),
+  onedriveUpdater: def(
+    '%PROFILE%\\AppData\\Local\\Microsoft\\OneDrive\\OneDriveStandaloneUpdater.exe',
+    {
+      original: 'OneDriveStandaloneUpdater.exe',
+      description: 'Standalone Updater',
+      product: 'Microsoft OneDrive',
+      signer: MS,
+      version: '24.226.1110.0004',
+    },
+  ),
   msedge: def(`C:\\Program Files (x86)\\Microsoft\\Edge\\Application\\msedge.exe`, {
     original: 'msedge.exe',
     description: 'Microsoft Edge',
@@ -642,7 +694,8 @@ const hashCache = new Map<string, FileHashes>();
  * `salt` gives attacker payloads their own identity per scenario instance.
  */
 export function fileHashes(bin: BinaryDef, os: OsKind, salt = ''): FileHashes {
-  const identity = bin.signer === null && bin.originalFileName === '-' ? bin.path : bin.originalFileName;
+  const identity =
+    bin.signer === null && bin.originalFileName === '-' ? bin.path : bin.originalFileName;
   const key = `${identity}|${fileVersion(bin, os)}|${salt}`;
   let h = hashCache.get(key);
   if (!h) {

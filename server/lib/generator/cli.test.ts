@@ -9,7 +9,11 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-function capture(): { io: { stdout: (t: string) => void; stderr: (t: string) => void }; out: string[]; err: string[] } {
+function capture(): {
+  io: { stdout: (t: string) => void; stderr: (t: string) => void };
+  out: string[];
+  err: string[];
+} {
   const out: string[] = [];
   const err: string[] = [];
   return { io: { stdout: (t) => out.push(t), stderr: (t) => err.push(t) }, out, err };
@@ -27,7 +31,25 @@ function flagOf(argv: string[]): string {
 
 describe('parseGenerateArgs', () => {
   it('parses every option, in both --flag value and --flag=value forms', () => {
-    const p = parseGenerateArgs(['--hosts', '7', '--days=2', '--attacks', '3', '--seed', 'abc', '--out', '/tmp/x', '--format', 'sysmon', '--gzip', '--events-per-host-day', '50', '--start', '2026-02-02', '--max-events=10']);
+    const p = parseGenerateArgs([
+      '--hosts',
+      '7',
+      '--days=2',
+      '--attacks',
+      '3',
+      '--seed',
+      'abc',
+      '--out',
+      '/tmp/x',
+      '--format',
+      'sysmon',
+      '--gzip',
+      '--events-per-host-day',
+      '50',
+      '--start',
+      '2026-02-02',
+      '--max-events=10',
+    ]);
     expect(p.help).toBe(false);
     expect(p.options).toEqual({
       hosts: 7,
@@ -76,10 +98,29 @@ describe('runGenerateCli', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pc-cli-'));
     dirs.push(dir);
     const c = capture();
-    const code = await runGenerateCli(['--hosts', '3', '--days', '1', '--attacks', '2', '--seed', '9', '--events-per-host-day', '60', '--out', dir], c.io);
+    const code = await runGenerateCli(
+      [
+        '--hosts',
+        '3',
+        '--days',
+        '1',
+        '--attacks',
+        '2',
+        '--seed',
+        '9',
+        '--events-per-host-day',
+        '60',
+        '--out',
+        dir,
+      ],
+      c.io,
+    );
     expect(code).toBe(0);
-    for (const f of ['synthetic.events.ndjson', 'synthetic.labels.ndjson', 'manifest.json']) expect(existsSync(join(dir, f))).toBe(true);
-    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { totals: { events: number } };
+    for (const f of ['synthetic.events.ndjson', 'synthetic.labels.ndjson', 'manifest.json'])
+      expect(existsSync(join(dir, f))).toBe(true);
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
+      totals: { events: number };
+    };
     expect(c.out.join('')).toContain(`wrote ${manifest.totals.events} events`);
   });
 });

@@ -72,7 +72,11 @@ export function parseGenerateArgs(argv: readonly string[]): ParsedGenerateArgs {
       help = true;
       continue;
     }
-    if (!raw.startsWith('--')) throw new CliUsageError(raw, `generate: unexpected argument '${raw}' (options start with --)`);
+    if (!raw.startsWith('--'))
+      throw new CliUsageError(
+        raw,
+        `generate: unexpected argument '${raw}' (options start with --)`,
+      );
     const eq = raw.indexOf('=');
     const flag = eq >= 0 ? raw.slice(0, eq) : raw;
     if (seen.has(flag)) throw new CliUsageError(flag, `generate: ${flag} given more than once`);
@@ -96,13 +100,18 @@ export function parseGenerateArgs(argv: readonly string[]): ParsedGenerateArgs {
     if (value === '') throw new CliUsageError(flag, `generate: ${flag} needs a non-empty value`);
     const intKey = INT_FLAGS[flag];
     if (intKey) {
-      if (!/^\d+$/.test(value)) throw new CliUsageError(flag, `generate: ${flag} needs a whole number, got '${value}'`);
+      if (!/^\d+$/.test(value))
+        throw new CliUsageError(flag, `generate: ${flag} needs a whole number, got '${value}'`);
       opts[intKey] = Number(value);
     } else if (flag === '--out') opts.out = value;
     else if (flag === '--seed') opts.seed = value;
     else if (flag === '--start') opts.start = value;
     else {
-      if (value !== 'ecs' && value !== 'sysmon') throw new CliUsageError(flag, `generate: --format must be 'ecs' or 'sysmon', got '${value}'`);
+      if (value !== 'ecs' && value !== 'sysmon')
+        throw new CliUsageError(
+          flag,
+          `generate: --format must be 'ecs' or 'sysmon', got '${value}'`,
+        );
       opts.format = value as OutputFormat;
     }
   }
@@ -131,7 +140,10 @@ const defaultIo: CliIo = {
 };
 
 /** Run `generate` with its arguments (without the command name). Resolves to an exit code. */
-export async function runGenerateCli(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
+export async function runGenerateCli(
+  argv: readonly string[],
+  io: CliIo = defaultIo,
+): Promise<number> {
   let parsed: ParsedGenerateArgs;
   try {
     parsed = parseGenerateArgs(argv);

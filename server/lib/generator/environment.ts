@@ -10,7 +10,8 @@ import { Rng, hash32 } from './rng';
 export type HostRole = 'workstation' | 'server' | 'dc';
 export type ServerKind = 'web' | 'sql' | 'file' | 'app' | 'mgmt';
 
-export type AccountKind = 'system' | 'localservice' | 'networkservice' | 'user' | 'service' | 'virtual' | 'local';
+export type AccountKind =
+  'system' | 'localservice' | 'networkservice' | 'user' | 'service' | 'virtual' | 'local';
 
 export interface Account {
   name: string;
@@ -65,7 +66,12 @@ export interface Environment {
   eventsPerHostDay: number;
 }
 
-export const SYSTEM: Account = { name: 'SYSTEM', domain: 'NT AUTHORITY', sid: 'S-1-5-18', kind: 'system' };
+export const SYSTEM: Account = {
+  name: 'SYSTEM',
+  domain: 'NT AUTHORITY',
+  sid: 'S-1-5-18',
+  kind: 'system',
+};
 export const LOCAL_SERVICE: Account = {
   name: 'LOCAL SERVICE',
   domain: 'NT AUTHORITY',
@@ -80,11 +86,21 @@ export const NETWORK_SERVICE: Account = {
 };
 
 export function dwmAccount(session: number): Account {
-  return { name: `DWM-${session}`, domain: 'Window Manager', sid: `S-1-5-90-0-${session}`, kind: 'virtual' };
+  return {
+    name: `DWM-${session}`,
+    domain: 'Window Manager',
+    sid: `S-1-5-90-0-${session}`,
+    kind: 'virtual',
+  };
 }
 
 export function umfdAccount(session: number): Account {
-  return { name: `UMFD-${session}`, domain: 'Font Driver Host', sid: `S-1-5-96-0-${session}`, kind: 'virtual' };
+  return {
+    name: `UMFD-${session}`,
+    domain: 'Font Driver Host',
+    sid: `S-1-5-96-0-${session}`,
+    kind: 'virtual',
+  };
 }
 
 export function appPoolAccount(pool: string): Account {
@@ -98,25 +114,158 @@ export function appPoolAccount(pool: string): Account {
 }
 
 const FIRST = [
-  'james', 'mary', 'robert', 'patricia', 'john', 'jennifer', 'michael', 'linda', 'david', 'elizabeth',
-  'william', 'barbara', 'richard', 'susan', 'joseph', 'jessica', 'thomas', 'sarah', 'charles', 'karen',
-  'christopher', 'lisa', 'daniel', 'nancy', 'matthew', 'betty', 'anthony', 'sandra', 'mark', 'ashley',
-  'steven', 'kimberly', 'paul', 'emily', 'andrew', 'donna', 'joshua', 'michelle', 'kenneth', 'carol',
-  'kevin', 'amanda', 'brian', 'melissa', 'george', 'deborah', 'timothy', 'stephanie', 'ronald', 'rebecca',
-  'priya', 'wei', 'fatima', 'luca', 'sofia', 'mateo', 'aisha', 'kenji', 'ingrid', 'omar',
+  'james',
+  'mary',
+  'robert',
+  'patricia',
+  'john',
+  'jennifer',
+  'michael',
+  'linda',
+  'david',
+  'elizabeth',
+  'william',
+  'barbara',
+  'richard',
+  'susan',
+  'joseph',
+  'jessica',
+  'thomas',
+  'sarah',
+  'charles',
+  'karen',
+  'christopher',
+  'lisa',
+  'daniel',
+  'nancy',
+  'matthew',
+  'betty',
+  'anthony',
+  'sandra',
+  'mark',
+  'ashley',
+  'steven',
+  'kimberly',
+  'paul',
+  'emily',
+  'andrew',
+  'donna',
+  'joshua',
+  'michelle',
+  'kenneth',
+  'carol',
+  'kevin',
+  'amanda',
+  'brian',
+  'melissa',
+  'george',
+  'deborah',
+  'timothy',
+  'stephanie',
+  'ronald',
+  'rebecca',
+  'priya',
+  'wei',
+  'fatima',
+  'luca',
+  'sofia',
+  'mateo',
+  'aisha',
+  'kenji',
+  'ingrid',
+  'omar',
 ];
 const LAST = [
-  'smith', 'johnson', 'williams', 'brown', 'jones', 'garcia', 'miller', 'davis', 'rodriguez', 'martinez',
-  'hernandez', 'lopez', 'gonzalez', 'wilson', 'anderson', 'thomas', 'taylor', 'moore', 'jackson', 'martin',
-  'lee', 'perez', 'thompson', 'white', 'harris', 'sanchez', 'clark', 'ramirez', 'lewis', 'robinson',
-  'walker', 'young', 'allen', 'king', 'wright', 'scott', 'torres', 'nguyen', 'hill', 'flores',
-  'green', 'adams', 'nelson', 'baker', 'hall', 'rivera', 'campbell', 'mitchell', 'carter', 'roberts',
-  'patel', 'chen', 'khan', 'rossi', 'novak', 'schmidt', 'kowalski', 'tanaka', 'larsen', 'haddad',
+  'smith',
+  'johnson',
+  'williams',
+  'brown',
+  'jones',
+  'garcia',
+  'miller',
+  'davis',
+  'rodriguez',
+  'martinez',
+  'hernandez',
+  'lopez',
+  'gonzalez',
+  'wilson',
+  'anderson',
+  'thomas',
+  'taylor',
+  'moore',
+  'jackson',
+  'martin',
+  'lee',
+  'perez',
+  'thompson',
+  'white',
+  'harris',
+  'sanchez',
+  'clark',
+  'ramirez',
+  'lewis',
+  'robinson',
+  'walker',
+  'young',
+  'allen',
+  'king',
+  'wright',
+  'scott',
+  'torres',
+  'nguyen',
+  'hill',
+  'flores',
+  'green',
+  'adams',
+  'nelson',
+  'baker',
+  'hall',
+  'rivera',
+  'campbell',
+  'mitchell',
+  'carter',
+  'roberts',
+  'patel',
+  'chen',
+  'khan',
+  'rossi',
+  'novak',
+  'schmidt',
+  'kowalski',
+  'tanaka',
+  'larsen',
+  'haddad',
 ];
-const DOMAINS = ['CONTOSO', 'FABRIKAM', 'NORTHWIND', 'WOODGROVE', 'TAILSPIN', 'LITWARE', 'ADATUM', 'PROSEWARE'];
+const DOMAINS = [
+  'CONTOSO',
+  'FABRIKAM',
+  'NORTHWIND',
+  'WOODGROVE',
+  'TAILSPIN',
+  'LITWARE',
+  'ADATUM',
+  'PROSEWARE',
+];
 const DEPTS = ['FIN', 'HR', 'ENG', 'OPS', 'MKT', 'SALES', 'LEGAL', 'IT'];
-const SERVER_KINDS: ServerKind[] = ['web', 'sql', 'file', 'app', 'mgmt', 'web', 'app', 'file', 'sql'];
-const SERVER_NAME: Record<ServerKind, string> = { web: 'WEB', sql: 'SQL', file: 'FS', app: 'APP', mgmt: 'MGMT' };
+const SERVER_KINDS: ServerKind[] = [
+  'web',
+  'sql',
+  'file',
+  'app',
+  'mgmt',
+  'web',
+  'app',
+  'file',
+  'sql',
+];
+const SERVER_NAME: Record<ServerKind, string> = {
+  web: 'WEB',
+  sql: 'SQL',
+  file: 'FS',
+  app: 'APP',
+  mgmt: 'MGMT',
+};
 
 export const DAY_MS = 86_400_000;
 export const HOUR_MS = 3_600_000;
@@ -178,7 +327,12 @@ export function buildEnvironment(opts: EnvironmentOptions): Environment {
   const hosts: HostInfo[] = [];
   const prefixes = new Set<string>();
   const subnet = rng.int(10, 200);
-  const addHost = (role: HostRole, short: string, serverKind?: ServerKind, owner?: Person): void => {
+  const addHost = (
+    role: HostRole,
+    short: string,
+    serverKind?: ServerKind,
+    owner?: Person,
+  ): void => {
     const index = hosts.length;
     let prefix = (hash32(`${opts.seed}|guid|${index}`) >>> 0).toString(16).padStart(8, '0');
     for (let k = 1; prefixes.has(prefix); k++) {
@@ -186,7 +340,13 @@ export function buildEnvironment(opts: EnvironmentOptions): Environment {
     }
     prefixes.add(prefix);
     const os: OsKind =
-      role === 'workstation' ? (rng.chance(0.3) ? 'win11' : 'win10') : rng.chance(0.6) ? 'srv2022' : 'srv2019';
+      role === 'workstation'
+        ? rng.chance(0.3)
+          ? 'win11'
+          : 'win10'
+        : rng.chance(0.6)
+          ? 'srv2022'
+          : 'srv2019';
     const third = role === 'workstation' ? 20 + Math.floor(index / 250) : 10;
     const fourth = role === 'workstation' ? (index % 250) + 2 : 10 + (index % 240);
     hosts.push({
@@ -353,7 +513,10 @@ export function dayPlan(env: Environment, host: HostInfo, day: number): DayPlan 
   // stream has its ancestors in the stream too.
   let on = day === 0 ? false : !offAtEndOf(env, host, day - 1);
   if (day === 0) {
-    power.push({ t: dayStart + rng.int(5_000, host.role === 'workstation' ? 20 * MIN_MS : 10 * MIN_MS), up: true });
+    power.push({
+      t: dayStart + rng.int(5_000, host.role === 'workstation' ? 20 * MIN_MS : 10 * MIN_MS),
+      up: true,
+    });
     on = true;
   }
   if (drawn.nightReboot !== undefined && on) {

@@ -4,12 +4,26 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventLabel, ProcessEvent } from '../../../common/types/process_event';
-import { createGenerator, generate, generateSync, GeneratorOptionError, resolveOptions, type GeneratedRecord } from './generate';
+import {
+  createGenerator,
+  generate,
+  generateSync,
+  GeneratorOptionError,
+  resolveOptions,
+  type GeneratedRecord,
+} from './generate';
+import { normaliseRecord } from '../normalise/normalise_record';
 import { ecsLine } from './records';
 import { TEMPLATE_NAMES } from './scenarios';
 import { writeDataset, type DatasetManifest } from './write';
 
-const SMALL = { hosts: 12, days: 5, attacks: TEMPLATE_NAMES.length * 2, seed: 'unit', eventsPerHostDay: 150 } as const;
+const SMALL = {
+  hosts: 12,
+  days: 5,
+  attacks: TEMPLATE_NAMES.length * 2,
+  seed: 'unit',
+  eventsPerHostDay: 150,
+} as const;
 
 let records: GeneratedRecord[] = [];
 const dirs: string[] = [];
@@ -41,9 +55,8 @@ function byScenario(): Map<string, GeneratedRecord[]> {
 
 describe('generated stream', () => {
   it('is globally sorted by @timestamp', () => {
-    for (let i = 1; i < records.length; i++) {
-      expect(records[i - 1]?.event['@timestamp'] <= (records[i]?.event['@timestamp'] ?? '')).toBe(true);
-    }
+    const times = records.map((r) => r.event['@timestamp']);
+    expect(times).toEqual([...times].sort());
     expect(records.length).toBeGreaterThan(5000);
   });
 
@@ -87,10 +100,10 @@ describe('generated stream', () => {
   });
 
   it('produces valid-looking ECS fields', () => {
-    const integrity = new Set(['system', 'high', 'medium', 'low', 'appcontainer', 'untrusted']);
+    const integrity = new Set(['system', 'high', 'medium', 'low', 'untrusted']);
     for (const { event } of records.slice(0, 3000)) {
       const p = event.process;
-      expect(p.entity_id).toMatch(/^\{[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}$/);
+      expect(p.entity_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
       expect(p.pid! % 4).toBe(0);
       expect(p.name).toBe(p.executable?.slice(p.executable.lastIndexOf('\\') + 1));
       expect(p.hash?.sha256).toMatch(/^[0-9a-f]{64}$/);
@@ -102,8 +115,12 @@ describe('generated stream', () => {
   });
 
   it('mixes signed Microsoft binaries with unsigned third-party ones and SYSTEM services', () => {
-    const signed = records.filter((r) => r.event.process.code_signature?.subject_name === 'Microsoft Windows').length;
-    const unsignedBenign = records.filter((r) => r.event.process.code_signature?.exists === false && !r.label.malicious).length;
+    const signed = records.filter(
+      (r) => r.event.process.code_signature?.subject_name === 'Microsoft Windows',
+    ).length;
+    const unsignedBenign = records.filter(
+      (r) => r.event.process.code_signature?.exists === false && !r.label.malicious,
+    ).length;
     const system = records.filter((r) => r.event.user.id === 'S-1-5-18').length;
     expect(signed / records.length).toBeGreaterThan(0.3);
     expect(unsignedBenign).toBeGreaterThan(0);
@@ -111,12 +128,30 @@ describe('generated stream', () => {
   });
 
   it('contains benign uses of LOLBins so image names alone do not separate the classes', () => {
-    const benign = records.filter((r) => !r.label.malicious).map((r) => r.event.process.command_line ?? '');
-    expect(benign.some((c) => /-ExecutionPolicy Bypass -(NoProfile -WindowStyle Hidden )?-File "C:\\(Program Files|Windows\\CCM)/i.test(c))).toBe(true);
+    const benign = records
+      .filter((r) => !r.label.malicious)
+      .map((r) => r.event.process.command_line ?? '');
+    expect(
+      benign.some((c) =>
+        /-ExecutionPolicy Bypass -(NoProfile -WindowStyle Hidden )?-File "C:\\(Program Files|Windows\\CCM)/i.test(
+          c,
+        ),
+      ),
+    ).toBe(true);
     expect(benign.some((c) => / -EncodedCommand /.test(c))).toBe(true);
     expect(benign.some((c) => /^(net|ipconfig|systeminfo|wmic)\s/i.test(c))).toBe(true);
-    const benignImages = new Set(records.filter((r) => !r.label.malicious).map((r) => r.event.process.name.toLowerCase()));
-    for (const lolbin of ['powershell.exe', 'cmd.exe', 'rundll32.exe', 'wmiprvse.exe', 'net.exe', 'reg.exe', 'msiexec.exe']) {
+    const benignImages = new Set(
+      records.filter((r) => !r.label.malicious).map((r) => r.event.process.name.toLowerCase()),
+    );
+    for (const lolbin of [
+      'powershell.exe',
+      'cmd.exe',
+      'rundll32.exe',
+      'wmiprvse.exe',
+      'net.exe',
+      'reg.exe',
+      'msiexec.exe',
+    ]) {
       expect(benignImages.has(lolbin)).toBe(true);
     }
   });
@@ -144,7 +179,12 @@ describe('generated stream', () => {
         expect(root?.label.scenario_id).toBe(id);
       }
       const has = (parent: RegExp, child: RegExp, cmd: RegExp = /.*/): boolean =>
-        evs.some((r) => parent.test(r.event.process.parent.name ?? '') && child.test(r.event.process.name) && cmd.test(r.event.process.command_line ?? ''));
+        evs.some(
+          (r) =>
+            parent.test(r.event.process.parent.name ?? '') &&
+            child.test(r.event.process.name) &&
+            cmd.test(r.event.process.command_line ?? ''),
+        );
       const hosts = new Set(evs.map((r) => r.event.host.name));
       switch (tpl) {
         case 'office_macro_powershell':
@@ -163,7 +203,13 @@ describe('generated stream', () => {
           expect(has(/^explorer\.exe$/, /^rundll32\.exe$/, /javascript:/)).toBe(true);
           break;
         case 'certutil_download_exec':
-          expect(evs.some((r) => r.event.process.pe?.original_file_name === 'CertUtil.exe' && /-urlcache|-decode/.test(r.event.process.command_line ?? ''))).toBe(true);
+          expect(
+            evs.some(
+              (r) =>
+                r.event.process.pe?.original_file_name === 'CertUtil.exe' &&
+                /-urlcache|-decode/.test(r.event.process.command_line ?? ''),
+            ),
+          ).toBe(true);
           break;
         case 'bitsadmin_download_exec':
           expect(has(/./, /^bitsadmin\.exe$/, /\/transfer|\/addfile/)).toBe(true);
@@ -187,17 +233,34 @@ describe('generated stream', () => {
           expect(hosts.size).toBe(2);
           break;
         case 'lsass_dump_comsvcs': {
-          const dump = evs.find((r) => /comsvcs\.dll(,| #24)/.test(r.event.process.command_line ?? ''));
+          const dump = evs.find((r) =>
+            /comsvcs\.dll(,| #24)/.test(r.event.process.command_line ?? ''),
+          );
           expect(dump).toBeDefined();
-          const pid = Number(/(?:MiniDump|#24) (\d+)/.exec(dump?.event.process.command_line ?? '')?.[1]);
+          const pid = Number(
+            /(?:MiniDump|#24) (\d+)/.exec(dump?.event.process.command_line ?? '')?.[1],
+          );
           expect(lsassPids.get(dump?.event.host.name ?? '')?.has(pid)).toBe(true);
           break;
         }
         case 'lsass_dump_procdump':
-          expect(evs.some((r) => r.event.process.pe?.original_file_name === 'procdump' && /-ma /.test(r.event.process.command_line ?? ''))).toBe(true);
+          expect(
+            evs.some(
+              (r) =>
+                r.event.process.pe?.original_file_name === 'procdump' &&
+                /-ma /.test(r.event.process.command_line ?? ''),
+            ),
+          ).toBe(true);
           break;
         case 'discovery_burst':
-          expect(evs.filter((r) => /^(whoami|net|nltest|ipconfig|systeminfo|tasklist|quser|ARP|ROUTE|NETSTAT|HOSTNAME)\.exe$/i.test(r.event.process.name) && r.label.role === 'attack').length).toBeGreaterThanOrEqual(5);
+          expect(
+            evs.filter(
+              (r) =>
+                /^(whoami|net|nltest|ipconfig|systeminfo|tasklist|quser|ARP|ROUTE|NETSTAT|HOSTNAME)\.exe$/i.test(
+                  r.event.process.name,
+                ) && r.label.role === 'attack',
+            ).length,
+          ).toBeGreaterThanOrEqual(5);
           break;
         case 'shadow_copy_deletion':
           expect(has(/./, /^vssadmin\.exe$/, /delete shadows/)).toBe(true);
@@ -217,10 +280,58 @@ describe('generated stream', () => {
   it('sometimes runs a renamed binary (name differs from the PE original file name)', () => {
     const renamed = records.filter((r) => {
       const orig = r.event.process.pe?.original_file_name;
-      return r.label.malicious && orig && orig !== 'psexec.c' && orig !== 'procdump' && orig.toLowerCase() !== r.event.process.name.toLowerCase();
+      return (
+        r.label.malicious &&
+        orig &&
+        orig !== 'psexec.c' &&
+        orig !== 'procdump' &&
+        orig.toLowerCase() !== r.event.process.name.toLowerCase()
+      );
     });
-    const procdumpRenamed = records.filter((r) => r.event.process.pe?.original_file_name === 'procdump' && r.event.process.name !== 'procdump64.exe');
+    const procdumpRenamed = records.filter(
+      (r) =>
+        r.event.process.pe?.original_file_name === 'procdump' &&
+        r.event.process.name !== 'procdump64.exe',
+    );
     expect(renamed.length + procdumpRenamed.length).toBeGreaterThan(0);
+  });
+
+  it('normalises the flat Sysmon form to the same ECS core fields as the ECS form', () => {
+    const opts = {
+      hosts: 4,
+      days: 1,
+      attacks: 3,
+      seed: 'norm',
+      eventsPerHostDay: 100,
+      format: 'sysmon' as const,
+    };
+    let checked = 0;
+    for (const { event, sysmon } of generateSync(opts)) {
+      const res = normaliseRecord(sysmon, {
+        kind: 'file',
+        file: 'x',
+        line: 1,
+        format: 'sysmon_flat',
+      });
+      expect(res.status).toBe('event');
+      if (res.status !== 'event') continue;
+      const n = res.event;
+      expect(n.event.id).toBe(event.event.id);
+      expect(n['@timestamp']).toBe(event['@timestamp']);
+      expect(n.host.name).toBe(event.host.name);
+      expect(n.process.entity_id).toBe(event.process.entity_id);
+      expect(n.process.parent.entity_id).toBe(event.process.parent.entity_id);
+      expect(n.process.pid).toBe(event.process.pid);
+      expect(n.process.parent.pid).toBe(event.process.parent.pid);
+      expect(n.process.executable).toBe(event.process.executable);
+      expect(n.process.command_line).toBe(event.process.command_line);
+      expect(n.user.name).toBe(event.user.name);
+      expect(n.process.Ext?.token?.integrity_level_name).toBe(
+        event.process.Ext?.token?.integrity_level_name,
+      );
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(500);
   });
 
   it('async generate() yields the same stream as generateSync()', async () => {
@@ -231,7 +342,9 @@ describe('generated stream', () => {
   });
 
   it('scales event volume with eventsPerHostDay', () => {
-    const count = (epd: number): number => [...generateSync({ hosts: 6, days: 2, attacks: 0, seed: 'vol', eventsPerHostDay: epd })].length;
+    const count = (epd: number): number =>
+      [...generateSync({ hosts: 6, days: 2, attacks: 0, seed: 'vol', eventsPerHostDay: epd })]
+        .length;
     const lo = count(200);
     const hi = count(800);
     expect(hi).toBeGreaterThan(lo * 2);
@@ -273,19 +386,27 @@ describe('writeDataset', () => {
     for (const f of ['synthetic.events.ndjson', 'synthetic.labels.ndjson', 'manifest.json']) {
       expect(readFileSync(join(a, f)).equals(readFileSync(join(b, f)))).toBe(true);
     }
-    expect(readFileSync(join(a, 'synthetic.events.ndjson')).equals(readFileSync(join(c, 'synthetic.events.ndjson')))).toBe(false);
+    expect(
+      readFileSync(join(a, 'synthetic.events.ndjson')).equals(
+        readFileSync(join(c, 'synthetic.events.ndjson')),
+      ),
+    ).toBe(false);
   });
 
   it('writes a manifest whose counts match the labels file', async () => {
     const dir = tmp();
     const manifest = await writeDataset({ ...opts, attacks: 17, out: dir });
-    const labels = readFileSync(join(dir, 'synthetic.labels.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as EventLabel);
+    const labels = readFileSync(join(dir, 'synthetic.labels.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as EventLabel);
     const events = readFileSync(join(dir, 'synthetic.events.ndjson'), 'utf8').trim().split('\n');
     expect(labels.length).toBe(manifest.totals.events);
     expect(events.length).toBe(manifest.totals.events);
     expect(labels.filter((l) => l.malicious).length).toBe(manifest.totals.malicious);
     const perScenario = new Map<string, number>();
-    for (const l of labels) if (l.scenario_id) perScenario.set(l.scenario_id, (perScenario.get(l.scenario_id) ?? 0) + 1);
+    for (const l of labels)
+      if (l.scenario_id) perScenario.set(l.scenario_id, (perScenario.get(l.scenario_id) ?? 0) + 1);
     for (const s of manifest.scenarios) {
       expect(s.events).toBe(perScenario.get(s.scenario_id) ?? 0);
       expect(s.attack + s.attack_descendant).toBe(s.events);
@@ -295,25 +416,55 @@ describe('writeDataset', () => {
     for (const l of labels) perHost.set(l.host as string, (perHost.get(l.host as string) ?? 0) + 1);
     for (const h of manifest.hosts) expect(h.events).toBe(perHost.get(h.name) ?? 0);
     const first = JSON.parse(events[0] as string) as ProcessEvent;
-    expect(first.problemchild.sources[0]).toEqual({ kind: 'file', file: 'synthetic.events.ndjson', line: 1, format: 'ecs' });
+    expect(first.problemchild.sources[0]).toEqual({
+      kind: 'file',
+      file: 'synthetic.events.ndjson',
+      line: 1,
+      format: 'ecs',
+    });
   });
 
   it('writes flat Sysmon EID 1 records and gzip when asked', async () => {
     const dir = tmp();
-    const manifest: DatasetManifest = await writeDataset({ ...opts, format: 'sysmon', gzip: true, out: dir });
+    const manifest: DatasetManifest = await writeDataset({
+      ...opts,
+      format: 'sysmon',
+      gzip: true,
+      out: dir,
+    });
     expect(manifest.files.events).toBe('synthetic.events.ndjson.gz');
-    const lines = gunzipSync(readFileSync(join(dir, manifest.files.events))).toString('utf8').trim().split('\n');
-    const labels = gunzipSync(readFileSync(join(dir, manifest.files.labels))).toString('utf8').trim().split('\n');
+    const lines = gunzipSync(readFileSync(join(dir, manifest.files.events)))
+      .toString('utf8')
+      .trim()
+      .split('\n');
+    const labels = gunzipSync(readFileSync(join(dir, manifest.files.labels)))
+      .toString('utf8')
+      .trim()
+      .split('\n');
     expect(lines.length).toBe(manifest.totals.events);
     expect(labels.length).toBe(lines.length);
     const rec = JSON.parse(lines[10] as string) as Record<string, unknown>;
     expect(rec.EventID).toBe(1);
     expect(rec.UtcTime).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$/);
     expect(rec.ProcessGuid).toMatch(/^\{[0-9a-f-]{36}\}$/);
-    expect(rec.Hashes).toMatch(/^SHA1=[0-9A-F]{40},MD5=[0-9A-F]{32},SHA256=[0-9A-F]{64},IMPHASH=[0-9A-F]{32}$/);
+    expect(rec.Hashes).toMatch(
+      /^SHA1=[0-9A-F]{40},MD5=[0-9A-F]{32},SHA256=[0-9A-F]{64},IMPHASH=[0-9A-F]{32}$/,
+    );
     expect(String(rec.User)).toContain('\\');
     expect(rec._rid).toBe((JSON.parse(labels[10] as string) as EventLabel)._rid);
-    for (const k of ['Image', 'CommandLine', 'ProcessId', 'ParentProcessGuid', 'ParentProcessId', 'ParentImage', 'ParentCommandLine', 'IntegrityLevel', 'OriginalFileName', 'CurrentDirectory', 'Hostname']) {
+    for (const k of [
+      'Image',
+      'CommandLine',
+      'ProcessId',
+      'ParentProcessGuid',
+      'ParentProcessId',
+      'ParentImage',
+      'ParentCommandLine',
+      'IntegrityLevel',
+      'OriginalFileName',
+      'CurrentDirectory',
+      'Hostname',
+    ]) {
       expect(rec).toHaveProperty(k);
     }
   });

@@ -68,10 +68,19 @@ export class GeneratorOptionError extends Error {
   }
 }
 
-function intOption(name: string, value: number | undefined, dflt: number, min: number, max: number): number {
+function intOption(
+  name: string,
+  value: number | undefined,
+  dflt: number,
+  min: number,
+  max: number,
+): number {
   const v = value ?? dflt;
   if (!Number.isInteger(v) || v < min || v > max) {
-    throw new GeneratorOptionError(name, `${name} must be an integer from ${min} to ${max}, got ${String(value)}`);
+    throw new GeneratorOptionError(
+      name,
+      `${name} must be an integer from ${min} to ${max}, got ${String(value)}`,
+    );
   }
   return v;
 }
@@ -79,15 +88,20 @@ function intOption(name: string, value: number | undefined, dflt: number, min: n
 export function resolveOptions(opts: GenerateOptions = {}): ResolvedOptions {
   const start = opts.start ?? DEFAULT_START;
   const startMs = Date.parse(start);
-  if (Number.isNaN(startMs)) throw new GeneratorOptionError('start', `start must be an ISO date, got '${start}'`);
+  if (Number.isNaN(startMs))
+    throw new GeneratorOptionError('start', `start must be an ISO date, got '${start}'`);
   const seed = String(opts.seed ?? 1);
   if (seed.length === 0) throw new GeneratorOptionError('seed', 'seed must not be empty');
   const format = opts.format ?? 'ecs';
   if (format !== 'ecs' && format !== 'sysmon') {
-    throw new GeneratorOptionError('format', `format must be 'ecs' or 'sysmon', got '${String(format)}'`);
+    throw new GeneratorOptionError(
+      'format',
+      `format must be 'ecs' or 'sysmon', got '${String(format)}'`,
+    );
   }
   let maxEvents: number | null = null;
-  if (opts.maxEvents !== undefined) maxEvents = intOption('maxEvents', opts.maxEvents, 0, 1, Number.MAX_SAFE_INTEGER);
+  if (opts.maxEvents !== undefined)
+    maxEvents = intOption('maxEvents', opts.maxEvents, 0, 1, Number.MAX_SAFE_INTEGER);
   return {
     hosts: intOption('hosts', opts.hosts, 20, 1, 100_000),
     days: intOption('days', opts.days, 3, 1, 3650),
@@ -133,7 +147,9 @@ export function createGenerator(opts: GenerateOptions = {}): GeneratorRun {
       node: ProcNode;
     }
     const heap = new MinHeap<Head>(
-      (a, b) => a.node.start < b.node.start || (a.node.start === b.node.start && a.sim.host.index < b.sim.host.index),
+      (a, b) =>
+        a.node.start < b.node.start ||
+        (a.node.start === b.node.start && a.sim.host.index < b.sim.host.index),
     );
     for (const sim of sims) {
       const node = sim.peek();
@@ -145,7 +161,10 @@ export function createGenerator(opts: GenerateOptions = {}): GeneratorRun {
       const head = heap.pop() as Head;
       const node = head.sim.pop() as ProcNode;
       line++;
-      const rec: GeneratedRecord = { event: toEcs(node, options.sourceFile, line), label: toLabel(node) };
+      const rec: GeneratedRecord = {
+        event: toEcs(node, options.sourceFile, line),
+        label: toLabel(node),
+      };
       if (options.format === 'sysmon') rec.sysmon = toSysmon(node);
       const next = head.sim.peek();
       if (next) heap.push({ sim: head.sim, node: next });

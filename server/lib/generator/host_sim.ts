@@ -152,6 +152,8 @@ export class HostSim {
   readonly rng: Rng;
   boot: BootState | null = null;
   sessions: SessionState[] = [];
+  /** While the boot chain is being created, every new process gets a small, rising PID. */
+  bootPhase = false;
   /** Benign activity name stamped on processes spawned by the running agenda item. */
   activity = 'background';
   /** Actions waiting for a given account's next logon on this host (Run-key persistence). */
@@ -162,7 +164,9 @@ export class HostSim {
   private readonly pending = new MinHeap<ProcNode>(
     (a, b) => a.start < b.start || (a.start === b.start && a.ctr < b.ctr),
   );
-  private readonly agenda = new MinHeap<AgendaItem>((a, b) => a.t < b.t || (a.t === b.t && a.seq < b.seq));
+  private readonly agenda = new MinHeap<AgendaItem>(
+    (a, b) => a.t < b.t || (a.t === b.t && a.seq < b.seq),
+  );
   private agendaSeq = 0;
   /** Time of the agenda item being run: nothing created now may start before it. */
   private now = Number.NEGATIVE_INFINITY;
@@ -358,7 +362,7 @@ export class HostSim {
       ctr,
       rid,
       entityId: this.entityId(start, ctr, bootId),
-      pid: this.allocPid(spec.persistent === true, bootPhase),
+      pid: this.allocPid(spec.persistent === true, bootPhase || this.bootPhase),
       bin: spec.bin,
       exe,
       name: exe.slice(exe.lastIndexOf('\\') + 1),
@@ -431,7 +435,12 @@ export class Actor {
   }
 
   /** A deliberate attacker step. */
-  attack(parent: ProcNode, spec: SpawnSpec, techniques: string | readonly string[], reason: string): ProcNode {
+  attack(
+    parent: ProcNode,
+    spec: SpawnSpec,
+    techniques: string | readonly string[],
+    reason: string,
+  ): ProcNode {
     const list = typeof techniques === 'string' ? [techniques] : techniques;
     const node = this.sim.spawn(parent, this.t, {
       ...spec,

@@ -16,7 +16,13 @@ import {
   type Account,
   type SessionPlan,
 } from './environment';
-import { backgroundLabel, type BootState, type HostSim, type ProcNode, type SessionState } from './host_sim';
+import {
+  backgroundLabel,
+  type BootState,
+  type HostSim,
+  type ProcNode,
+  type SessionState,
+} from './host_sim';
 
 const SVCHOST = 'C:\\Windows\\system32\\svchost.exe';
 
@@ -33,11 +39,31 @@ interface SvcDef {
 const SVCHOSTS: SvcDef[] = [
   { key: 'DcomLaunch', args: '-k DcomLaunch -p', account: SYSTEM, delay: [0.2, 0.6] },
   { key: 'RPCSS', args: '-k RPCSS -p', account: NETWORK_SERVICE, delay: [0.5, 1.2] },
-  { key: 'lmhosts', args: '-k LocalServiceNetworkRestricted -p -s lmhosts', account: LOCAL_SERVICE, delay: [1, 3] },
-  { key: 'EventLog', args: '-k LocalServiceNetworkRestricted -p -s EventLog', account: LOCAL_SERVICE, delay: [1, 3] },
-  { key: 'Dhcp', args: '-k LocalServiceNetworkRestricted -p -s Dhcp', account: LOCAL_SERVICE, delay: [1, 3] },
+  {
+    key: 'lmhosts',
+    args: '-k LocalServiceNetworkRestricted -p -s lmhosts',
+    account: LOCAL_SERVICE,
+    delay: [1, 3],
+  },
+  {
+    key: 'EventLog',
+    args: '-k LocalServiceNetworkRestricted -p -s EventLog',
+    account: LOCAL_SERVICE,
+    delay: [1, 3],
+  },
+  {
+    key: 'Dhcp',
+    args: '-k LocalServiceNetworkRestricted -p -s Dhcp',
+    account: LOCAL_SERVICE,
+    delay: [1, 3],
+  },
   { key: 'nsi', args: '-k LocalService -p -s nsi', account: LOCAL_SERVICE, delay: [1, 3] },
-  { key: 'EventSystem', args: '-k LocalService -p -s EventSystem', account: LOCAL_SERVICE, delay: [1, 4] },
+  {
+    key: 'EventSystem',
+    args: '-k LocalService -p -s EventSystem',
+    account: LOCAL_SERVICE,
+    delay: [1, 4],
+  },
   { key: 'Themes', args: '-k netsvcs -p -s Themes', account: SYSTEM, delay: [1, 4] },
   { key: 'SENS', args: '-k netsvcs -p -s SENS', account: SYSTEM, delay: [1, 4] },
   { key: 'ProfSvc', args: '-k netsvcs -p -s ProfSvc', account: SYSTEM, delay: [1, 4] },
@@ -48,25 +74,110 @@ const SVCHOSTS: SvcDef[] = [
   { key: 'Appinfo', args: '-k netsvcs -p -s Appinfo', account: SYSTEM, delay: [2, 6] },
   { key: 'iphlpsvc', args: '-k NetSvcs -p -s iphlpsvc', account: SYSTEM, delay: [2, 6] },
   { key: 'LanmanServer', args: '-k smbsvcs -s LanmanServer', account: SYSTEM, delay: [2, 6] },
-  { key: 'ShellHWDetection', args: '-k netsvcs -p -s ShellHWDetection', account: SYSTEM, delay: [2, 6] },
-  { key: 'Dnscache', args: '-k NetworkService -p -s Dnscache', account: NETWORK_SERVICE, delay: [1, 4] },
-  { key: 'LanmanWorkstation', args: '-k NetworkService -p -s LanmanWorkstation', account: NETWORK_SERVICE, delay: [1, 4] },
-  { key: 'CryptSvc', args: '-k NetworkService -p -s CryptSvc', account: NETWORK_SERVICE, delay: [1, 4] },
-  { key: 'NlaSvc', args: '-k NetworkService -p -s NlaSvc', account: NETWORK_SERVICE, delay: [1, 4] },
-  { key: 'BFE', args: '-k LocalServiceNoNetworkFirewall -p', account: LOCAL_SERVICE, delay: [1, 4] },
+  {
+    key: 'ShellHWDetection',
+    args: '-k netsvcs -p -s ShellHWDetection',
+    account: SYSTEM,
+    delay: [2, 6],
+  },
+  {
+    key: 'Dnscache',
+    args: '-k NetworkService -p -s Dnscache',
+    account: NETWORK_SERVICE,
+    delay: [1, 4],
+  },
+  {
+    key: 'LanmanWorkstation',
+    args: '-k NetworkService -p -s LanmanWorkstation',
+    account: NETWORK_SERVICE,
+    delay: [1, 4],
+  },
+  {
+    key: 'CryptSvc',
+    args: '-k NetworkService -p -s CryptSvc',
+    account: NETWORK_SERVICE,
+    delay: [1, 4],
+  },
+  {
+    key: 'NlaSvc',
+    args: '-k NetworkService -p -s NlaSvc',
+    account: NETWORK_SERVICE,
+    delay: [1, 4],
+  },
+  {
+    key: 'BFE',
+    args: '-k LocalServiceNoNetworkFirewall -p',
+    account: LOCAL_SERVICE,
+    delay: [1, 4],
+  },
   { key: 'W32Time', args: '-k LocalService -s W32Time', account: LOCAL_SERVICE, delay: [2, 6] },
-  { key: 'TrkWks', args: '-k LocalSystemNetworkRestricted -p -s TrkWks', account: SYSTEM, delay: [2, 6] },
-  { key: 'SysMain', args: '-k LocalSystemNetworkRestricted -p -s SysMain', account: SYSTEM, delay: [2, 8], only: 'workstation' },
-  { key: 'PcaSvc', args: '-k LocalSystemNetworkRestricted -p -s PcaSvc', account: SYSTEM, delay: [3, 9] },
-  { key: 'FontCache', args: '-k LocalService -p -s FontCache', account: LOCAL_SERVICE, delay: [2, 6] },
+  {
+    key: 'TrkWks',
+    args: '-k LocalSystemNetworkRestricted -p -s TrkWks',
+    account: SYSTEM,
+    delay: [2, 6],
+  },
+  {
+    key: 'SysMain',
+    args: '-k LocalSystemNetworkRestricted -p -s SysMain',
+    account: SYSTEM,
+    delay: [2, 8],
+    only: 'workstation',
+  },
+  {
+    key: 'PcaSvc',
+    args: '-k LocalSystemNetworkRestricted -p -s PcaSvc',
+    account: SYSTEM,
+    delay: [3, 9],
+  },
+  {
+    key: 'FontCache',
+    args: '-k LocalService -p -s FontCache',
+    account: LOCAL_SERVICE,
+    delay: [2, 6],
+  },
   { key: 'DiagTrack', args: '-k utcsvc -p', account: SYSTEM, delay: [4, 12] },
-  { key: 'StateRepository', args: '-k appmodel -p -s StateRepository', account: SYSTEM, delay: [2, 8] },
-  { key: 'TabletInputService', args: '-k LocalSystemNetworkRestricted -p -s TabletInputService', account: SYSTEM, delay: [3, 9], only: 'workstation' },
-  { key: 'AudioSrv', args: '-k LocalServiceNetworkRestricted -p -s AudioSrv', account: LOCAL_SERVICE, delay: [2, 6], only: 'workstation' },
-  { key: 'WlanSvc', args: '-k LocalSystemNetworkRestricted -p -s WlanSvc', account: SYSTEM, delay: [2, 6], only: 'workstation' },
-  { key: 'TermService', args: '-k termsvcs -s TermService', account: NETWORK_SERVICE, delay: [2, 6] },
+  {
+    key: 'StateRepository',
+    args: '-k appmodel -p -s StateRepository',
+    account: SYSTEM,
+    delay: [2, 8],
+  },
+  {
+    key: 'TabletInputService',
+    args: '-k LocalSystemNetworkRestricted -p -s TabletInputService',
+    account: SYSTEM,
+    delay: [3, 9],
+    only: 'workstation',
+  },
+  {
+    key: 'AudioSrv',
+    args: '-k LocalServiceNetworkRestricted -p -s AudioSrv',
+    account: LOCAL_SERVICE,
+    delay: [2, 6],
+    only: 'workstation',
+  },
+  {
+    key: 'WlanSvc',
+    args: '-k LocalSystemNetworkRestricted -p -s WlanSvc',
+    account: SYSTEM,
+    delay: [2, 6],
+    only: 'workstation',
+  },
+  {
+    key: 'TermService',
+    args: '-k termsvcs -s TermService',
+    account: NETWORK_SERVICE,
+    delay: [2, 6],
+  },
   { key: 'SessionEnv', args: '-k netsvcs -p -s SessionEnv', account: SYSTEM, delay: [2, 6] },
-  { key: 'WinRM', args: '-k NetworkService -p -s WinRM', account: NETWORK_SERVICE, delay: [5, 15], only: 'notws' },
+  {
+    key: 'WinRM',
+    args: '-k NetworkService -p -s WinRM',
+    account: NETWORK_SERVICE,
+    delay: [5, 15],
+    only: 'notws',
+  },
   { key: 'CDPSvc', args: '-k LocalService -p -s CDPSvc', account: LOCAL_SERVICE, delay: [20, 60] },
   { key: 'WpnService', args: '-k netsvcs -p -s WpnService', account: SYSTEM, delay: [20, 60] },
   { key: 'iissvcs', args: '-k iissvcs', account: SYSTEM, delay: [5, 15], only: 'web' },
@@ -115,11 +226,21 @@ const CSRSS_CMD =
   '%SystemRoot%\\system32\\csrss.exe ObjectDirectory=\\Windows SharedSection=1024,20480,768 Windows=On SubSystemType=Windows ServerDll=basesrv,1 ServerDll=winsrv:UserServerDllInitialization,3 ServerDll=sxssrv,4 ProfileControl=Off MaxRequestThreads=16';
 
 /** csrss + winlogon (+ LogonUI, dwm, font host) for a new interactive session. */
-function createSessionShell(sim: HostSim, t: number, session: number, bootPhase: boolean): ProcNode {
+function createSessionShell(
+  sim: HostSim,
+  t: number,
+  session: number,
+  bootPhase: boolean,
+): ProcNode {
   const boot = sim.boot as BootState;
   const rng = sim.rng;
   const inst = smssInstance(sim, boot.smss, t, session);
-  sim.spawn(inst, inst.start + rng.int(20, 120), { bin: BIN.csrss, cmd: CSRSS_CMD, session, persistent: true }, bootPhase);
+  sim.spawn(
+    inst,
+    inst.start + rng.int(20, 120),
+    { bin: BIN.csrss, cmd: CSRSS_CMD, session, persistent: true },
+    bootPhase,
+  );
   const winlogon = sim.spawn(
     inst,
     inst.start + rng.int(150, 600),
@@ -147,7 +268,15 @@ function createSessionShell(sim: HostSim, t: number, session: number, bootPhase:
   return winlogon;
 }
 
-function startService(sim: HostSim, services: ProcNode, t: number, bin: BinaryDef, cmd: string, account: Account, key: string): ProcNode {
+function startService(
+  sim: HostSim,
+  services: ProcNode,
+  t: number,
+  bin: BinaryDef,
+  cmd: string,
+  account: Account,
+  key: string,
+): ProcNode {
   const boot = sim.boot as BootState;
   const node = sim.spawn(services, t, { bin, cmd, account, persistent: true });
   return keep(boot, key, node);
@@ -160,11 +289,19 @@ export function powerUp(sim: HostSim, t: number): void {
   lastBootId.set(sim, bootId);
   sim.resetBootPids();
   sim.activity = 'boot';
+  sim.bootPhase = true;
   const system = sim.makeSystemRoot(t, bootId);
   const smss = sim.spawn(
     system,
     t + rng.int(1500, 4500),
-    { bin: BIN.smss, cmd: '\\SystemRoot\\System32\\smss.exe', cwd: 'C:\\Windows\\', persistent: true, account: SYSTEM, integrity: 'System' },
+    {
+      bin: BIN.smss,
+      cmd: '\\SystemRoot\\System32\\smss.exe',
+      cwd: 'C:\\Windows\\',
+      persistent: true,
+      account: SYSTEM,
+      integrity: 'System',
+    },
     true,
   );
   const boot: BootState = {
@@ -182,8 +319,18 @@ export function powerUp(sim: HostSim, t: number): void {
 
   // Session 0: csrss + wininit → services, lsass.
   const inst0 = smssInstance(sim, smss, smss.start + rng.int(200, 900), 0);
-  sim.spawn(inst0, inst0.start + rng.int(20, 150), { bin: BIN.csrss, cmd: CSRSS_CMD, persistent: true }, true);
-  const wininit = sim.spawn(inst0, inst0.start + rng.int(150, 500), { bin: BIN.wininit, cmd: 'wininit.exe', persistent: true }, true);
+  sim.spawn(
+    inst0,
+    inst0.start + rng.int(20, 150),
+    { bin: BIN.csrss, cmd: CSRSS_CMD, persistent: true },
+    true,
+  );
+  const wininit = sim.spawn(
+    inst0,
+    inst0.start + rng.int(150, 500),
+    { bin: BIN.wininit, cmd: 'wininit.exe', persistent: true },
+    true,
+  );
   boot.wininit = wininit;
   const services = sim.spawn(
     wininit,
@@ -212,25 +359,103 @@ export function powerUp(sim: HostSim, t: number): void {
   for (const s of SVCHOSTS) {
     if (!applies(s.only, sim)) continue;
     const at = services.start + Math.round(rng.float(s.delay[0], s.delay[1]) * 1000);
-    const node = sim.spawn(services, at, { bin: BIN.svchost, cmd: `${SVCHOST} ${s.args}`, account: s.account, persistent: true });
+    const node = sim.spawn(services, at, {
+      bin: BIN.svchost,
+      cmd: `${SVCHOST} ${s.args}`,
+      account: s.account,
+      persistent: true,
+    });
     boot.svc.set(s.key, node);
   }
 
-  const at = (lo: number, hi: number): number => services.start + Math.round(rng.float(lo, hi) * 1000);
-  startService(sim, services, at(3, 8), BIN.spoolsv, 'C:\\Windows\\System32\\spoolsv.exe', SYSTEM, 'spoolsv');
+  const at = (lo: number, hi: number): number =>
+    services.start + Math.round(rng.float(lo, hi) * 1000);
+  startService(
+    sim,
+    services,
+    at(3, 8),
+    BIN.spoolsv,
+    'C:\\Windows\\System32\\spoolsv.exe',
+    SYSTEM,
+    'spoolsv',
+  );
   startService(sim, services, at(3, 10), BIN.msmpeng, `"${BIN.msmpeng.path}"`, SYSTEM, 'msmpeng');
-  startService(sim, services, at(8, 20), BIN.nissrv, `"${BIN.nissrv.path}"`, LOCAL_SERVICE, 'nissrv');
-  startService(sim, services, at(5, 15), BIN.securityhealthservice, 'C:\\Windows\\system32\\SecurityHealthService.exe', SYSTEM, 'securityhealth');
-  startService(sim, services, at(4, 12), BIN.vmtoolsd, `"${BIN.vmtoolsd.path}"`, SYSTEM, 'vmtoolsd');
-  startService(sim, services, at(10, 40), BIN.ccmexec, 'C:\\Windows\\CCM\\CcmExec.exe', SYSTEM, 'ccmexec');
+  startService(
+    sim,
+    services,
+    at(8, 20),
+    BIN.nissrv,
+    `"${BIN.nissrv.path}"`,
+    LOCAL_SERVICE,
+    'nissrv',
+  );
+  startService(
+    sim,
+    services,
+    at(5, 15),
+    BIN.securityhealthservice,
+    'C:\\Windows\\system32\\SecurityHealthService.exe',
+    SYSTEM,
+    'securityhealth',
+  );
+  startService(
+    sim,
+    services,
+    at(4, 12),
+    BIN.vmtoolsd,
+    `"${BIN.vmtoolsd.path}"`,
+    SYSTEM,
+    'vmtoolsd',
+  );
+  startService(
+    sim,
+    services,
+    at(10, 40),
+    BIN.ccmexec,
+    'C:\\Windows\\CCM\\CcmExec.exe',
+    SYSTEM,
+    'ccmexec',
+  );
   if (sim.rng.chance(0.9) || host.role !== 'workstation') {
-    startService(sim, services, at(10, 40), BIN.invagent, `"${BIN.invagent.path}" -service`, SYSTEM, 'invagent');
+    startService(
+      sim,
+      services,
+      at(10, 40),
+      BIN.invagent,
+      `"${BIN.invagent.path}" -service`,
+      SYSTEM,
+      'invagent',
+    );
   }
   if (host.role === 'workstation') {
-    startService(sim, services, at(5, 15), BIN.searchindexer, 'C:\\Windows\\system32\\SearchIndexer.exe /Embedding', SYSTEM, 'searchindexer');
-    startService(sim, services, at(5, 15), BIN.officeclicktorun, `"${BIN.officeclicktorun.path}" /service`, SYSTEM, 'officeclicktorun');
+    startService(
+      sim,
+      services,
+      at(5, 15),
+      BIN.searchindexer,
+      'C:\\Windows\\system32\\SearchIndexer.exe /Embedding',
+      SYSTEM,
+      'searchindexer',
+    );
+    startService(
+      sim,
+      services,
+      at(5, 15),
+      BIN.officeclicktorun,
+      `"${BIN.officeclicktorun.path}" /service`,
+      SYSTEM,
+      'officeclicktorun',
+    );
   } else {
-    const hs = startService(sim, services, at(10, 30), BIN.healthservice, `"${BIN.healthservice.path}"`, SYSTEM, 'healthservice');
+    const hs = startService(
+      sim,
+      services,
+      at(10, 30),
+      BIN.healthservice,
+      `"${BIN.healthservice.path}"`,
+      SYSTEM,
+      'healthservice',
+    );
     keep(
       boot,
       'monitoringhost',
@@ -241,28 +466,100 @@ export function powerUp(sim: HostSim, t: number): void {
         persistent: true,
       }),
     );
-    startService(sim, services, at(10, 40), BIN.backupAgent, `"${BIN.backupAgent.path}"`, SYSTEM, 'backup');
+    startService(
+      sim,
+      services,
+      at(10, 40),
+      BIN.backupAgent,
+      `"${BIN.backupAgent.path}"`,
+      SYSTEM,
+      'backup',
+    );
   }
   if (host.role === 'dc') {
     startService(sim, services, at(2, 6), BIN.dns, 'C:\\Windows\\system32\\dns.exe', SYSTEM, 'dns');
-    startService(sim, services, at(2, 6), BIN.dfsrs, 'C:\\Windows\\system32\\DFSRs.exe', SYSTEM, 'dfsrs');
-    startService(sim, services, at(2, 6), BIN.ismserv, 'C:\\Windows\\System32\\ismserv.exe', SYSTEM, 'ismserv');
+    startService(
+      sim,
+      services,
+      at(2, 6),
+      BIN.dfsrs,
+      'C:\\Windows\\system32\\DFSRs.exe',
+      SYSTEM,
+      'dfsrs',
+    );
+    startService(
+      sim,
+      services,
+      at(2, 6),
+      BIN.ismserv,
+      'C:\\Windows\\System32\\ismserv.exe',
+      SYSTEM,
+      'ismserv',
+    );
     startService(sim, services, at(5, 15), BIN.adws, BIN.adws.path, SYSTEM, 'adws');
     // Domain controllers upgraded in place from 2008 R2 still replicate SYSVOL with FRS.
     if (host.os === 'srv2019' && host.index % 2 === 0) {
-      startService(sim, services, at(2, 6), BIN.ntfrs, 'C:\\Windows\\system32\\ntfrs.exe', SYSTEM, 'ntfrs');
+      startService(
+        sim,
+        services,
+        at(2, 6),
+        BIN.ntfrs,
+        'C:\\Windows\\system32\\ntfrs.exe',
+        SYSTEM,
+        'ntfrs',
+      );
     }
   }
   if (host.serverKind === 'sql') {
-    startService(sim, services, at(5, 15), BIN.sqlservr, `"${BIN.sqlservr.path}" -sMSSQLSERVER`, sim.env.service.sql, 'sqlservr');
-    startService(sim, services, at(15, 40), BIN.sqlagent, `"${BIN.sqlagent.path}" -i MSSQLSERVER`, sim.env.service.sqlAgent, 'sqlagent');
-    startService(sim, services, at(5, 15), BIN.sqlwriter, `"${BIN.sqlwriter.path}"`, SYSTEM, 'sqlwriter');
+    startService(
+      sim,
+      services,
+      at(5, 15),
+      BIN.sqlservr,
+      `"${BIN.sqlservr.path}" -sMSSQLSERVER`,
+      sim.env.service.sql,
+      'sqlservr',
+    );
+    startService(
+      sim,
+      services,
+      at(15, 40),
+      BIN.sqlagent,
+      `"${BIN.sqlagent.path}" -i MSSQLSERVER`,
+      sim.env.service.sqlAgent,
+      'sqlagent',
+    );
+    startService(
+      sim,
+      services,
+      at(5, 15),
+      BIN.sqlwriter,
+      `"${BIN.sqlwriter.path}"`,
+      SYSTEM,
+      'sqlwriter',
+    );
   }
   if (host.serverKind === 'app') {
-    startService(sim, services, at(10, 30), BIN.orderservice, `"${BIN.orderservice.path}"`, NETWORK_SERVICE, 'orderservice');
+    startService(
+      sim,
+      services,
+      at(10, 30),
+      BIN.orderservice,
+      `"${BIN.orderservice.path}"`,
+      NETWORK_SERVICE,
+      'orderservice',
+    );
   }
   if (host.serverKind === 'file') {
-    startService(sim, services, at(5, 15), BIN.searchindexer, 'C:\\Windows\\system32\\SearchIndexer.exe /Embedding', SYSTEM, 'searchindexer');
+    startService(
+      sim,
+      services,
+      at(5, 15),
+      BIN.searchindexer,
+      'C:\\Windows\\system32\\SearchIndexer.exe /Embedding',
+      SYSTEM,
+      'searchindexer',
+    );
   }
   const iis = boot.svc.get('iissvcs');
   if (iis) {
@@ -282,11 +579,20 @@ export function powerUp(sim: HostSim, t: number): void {
   }
   const sched = boot.svc.get('Schedule');
   if (sched) {
-    sim.spawn(sched, services.start + rng.int(30_000, 120_000), { bin: BIN.taskhostw, cmd: 'taskhostw.exe SYSTEM', account: SYSTEM });
+    sim.spawn(sched, services.start + rng.int(30_000, 120_000), {
+      bin: BIN.taskhostw,
+      cmd: 'taskhostw.exe SYSTEM',
+      account: SYSTEM,
+    });
   }
   const wu = boot.svc.get('wuauserv');
-  if (wu) sim.spawn(services, wu.start + rng.int(30_000, 200_000), { bin: BIN.sppsvc, cmd: 'C:\\Windows\\system32\\sppsvc.exe', account: NETWORK_SERVICE });
-  // Servers auto-logon nobody: LogonUI sits at the lock screen until an admin connects.
+  if (wu)
+    sim.spawn(services, wu.start + rng.int(30_000, 200_000), {
+      bin: BIN.sppsvc,
+      cmd: 'C:\\Windows\\system32\\sppsvc.exe',
+      account: NETWORK_SERVICE,
+    });
+  sim.bootPhase = false;
   sim.activity = 'background';
 }
 
@@ -374,7 +680,13 @@ export function logon(sim: HostSim, plan: SessionPlan): void {
   const userBase = { ...base, cwd: 'C:\\Windows\\system32\\' };
   const svc = (k: string): ProcNode | undefined => boot.svc.get(k);
   const um = svc('UserManager');
-  if (um) sim.spawn(um, t + rng.int(500, 2500), { ...userBase, bin: BIN.sihost, cmd: 'sihost.exe', persistent: true });
+  if (um)
+    sim.spawn(um, t + rng.int(500, 2500), {
+      ...userBase,
+      bin: BIN.sihost,
+      cmd: 'sihost.exe',
+      persistent: true,
+    });
   const sched = svc('Schedule');
   if (sched) {
     sim.spawn(sched, t + rng.int(600, 3000), {
@@ -385,14 +697,33 @@ export function logon(sim: HostSim, plan: SessionPlan): void {
     });
   }
   const suffix = userServiceSuffix(sim);
-  for (const group of ['-k UnistackSvcGroup -s CDPUserSvc_', '-k ClipboardSvcGroup -p -s cbdhsvc_', '-k UnistackSvcGroup -s WpnUserService_']) {
-    sim.spawn(boot.services, t + rng.int(1000, 4000), { ...userBase, bin: BIN.svchost, cmd: `${SVCHOST} ${group}${suffix}`, persistent: true });
+  for (const group of [
+    '-k UnistackSvcGroup -s CDPUserSvc_',
+    '-k ClipboardSvcGroup -p -s cbdhsvc_',
+    '-k UnistackSvcGroup -s WpnUserService_',
+  ]) {
+    sim.spawn(boot.services, t + rng.int(1000, 4000), {
+      ...userBase,
+      bin: BIN.svchost,
+      cmd: `${SVCHOST} ${group}${suffix}`,
+      persistent: true,
+    });
   }
   const tablet = svc('TabletInputService');
-  if (tablet) sim.spawn(tablet, t + rng.int(1500, 5000), { ...userBase, bin: BIN.ctfmon, cmd: '"ctfmon.exe"', persistent: true });
+  if (tablet)
+    sim.spawn(tablet, t + rng.int(1500, 5000), {
+      ...userBase,
+      bin: BIN.ctfmon,
+      cmd: '"ctfmon.exe"',
+      persistent: true,
+    });
   const dcom = svc('DcomLaunch');
   if (dcom) {
-    sim.spawn(dcom, explorer.start + rng.int(500, 3000), { ...userBase, bin: BIN.runtimebroker, cmd: 'C:\\Windows\\System32\\RuntimeBroker.exe -Embedding' });
+    sim.spawn(dcom, explorer.start + rng.int(500, 3000), {
+      ...userBase,
+      bin: BIN.runtimebroker,
+      cmd: 'C:\\Windows\\System32\\RuntimeBroker.exe -Embedding',
+    });
     const appx: Array<[string, string, string]> = [
       [
         'C:\\Windows\\SystemApps\\Microsoft.Windows.StartMenuExperienceHost_cw5n1h2txyewy\\StartMenuExperienceHost.exe',
@@ -476,14 +807,28 @@ export function logon(sim: HostSim, plan: SessionPlan): void {
     // Group Policy logon script maps the department shares.
     const gp = svc('gpsvc');
     if (gp) {
-      const gps = sim.spawn(gp, t + rng.int(2000, 6000), { ...ex, bin: BIN.gpscript, cmd: 'gpscript.exe /Logon' });
+      const gps = sim.spawn(gp, t + rng.int(2000, 6000), {
+        ...ex,
+        bin: BIN.gpscript,
+        cmd: 'gpscript.exe /Logon',
+      });
       const env = sim.env;
       const script = `\\\\${env.domain.fqdn}\\SysVol\\${env.domain.fqdn}\\Policies\\{${gpoGuid(env.seed)}}\\User\\Scripts\\Logon\\map_drives.cmd`;
-      const c = sim.spawn(gps, gps.start + rng.int(300, 1500), { ...ex, bin: BIN.cmd, cmd: `C:\\Windows\\system32\\cmd.exe /c ""${script}" "` });
+      const c = sim.spawn(gps, gps.start + rng.int(300, 1500), {
+        ...ex,
+        bin: BIN.cmd,
+        cmd: `C:\\Windows\\system32\\cmd.exe /c ""${script}" "`,
+      });
       const fs = env.hosts.find((h) => h.serverKind === 'file');
       const share = fs ? fs.short.toLowerCase() : 'files';
-      sim.spawn(c, c.start + rng.int(50, 400), { bin: BIN.net, cmd: `net  use H: \\\\${share}\\home$\\${account.name} /persistent:no` });
-      sim.spawn(c, c.start + rng.int(400, 1200), { bin: BIN.net, cmd: `net  use S: \\\\${share}\\shared /persistent:no` });
+      sim.spawn(c, c.start + rng.int(50, 400), {
+        bin: BIN.net,
+        cmd: `net  use H: \\\\${share}\\home$\\${account.name} /persistent:no`,
+      });
+      sim.spawn(c, c.start + rng.int(400, 1200), {
+        bin: BIN.net,
+        cmd: `net  use S: \\\\${share}\\shared /persistent:no`,
+      });
     }
   }
   sim.activity = 'background';
@@ -515,7 +860,12 @@ export function logoff(sim: HostSim, plan: SessionPlan): void {
     // Logging off tears the console session down; a fresh one waits at the logon screen.
     sim.activity = 'logon';
     boot.consoleSession = boot.nextSession++;
-    boot.consoleWinlogon = createSessionShell(sim, plan.logoff + sim.rng.int(2000, 6000), boot.consoleSession, false);
+    boot.consoleWinlogon = createSessionShell(
+      sim,
+      plan.logoff + sim.rng.int(2000, 6000),
+      boot.consoleSession,
+      false,
+    );
     sim.activity = 'background';
   }
 }
@@ -534,7 +884,9 @@ export function installLifecycle(sim: HostSim, partsForDay: (day: number) => Tim
   const planDay = (day: number): void => {
     const plan = dayPlan(env, sim.host, day);
     for (const p of plan.power) {
-      sim.schedule(p.t, () => (p.up ? (sim.up ? undefined : powerUp(sim, p.t)) : powerDown(sim, p.t)));
+      sim.schedule(p.t, () =>
+        p.up ? (sim.up ? undefined : powerUp(sim, p.t)) : powerDown(sim, p.t),
+      );
     }
     for (const s of plan.sessions) {
       sim.schedule(s.logon, () => logon(sim, s));

@@ -6,7 +6,14 @@ describe('bounded memory', () => {
     const samples: number[] = [];
     let n = 0;
     let last = '';
-    for (const rec of generateSync({ hosts: 150, days: 14, attacks: 40, seed: 'mem', eventsPerHostDay: 600, maxEvents: 1_000_000 })) {
+    for (const rec of generateSync({
+      hosts: 150,
+      days: 14,
+      attacks: 40,
+      seed: 'mem',
+      eventsPerHostDay: 600,
+      maxEvents: 1_000_000,
+    })) {
       n++;
       // Sortedness check doubles as a use of every record, so nothing is optimised away.
       if (rec.event['@timestamp'] < last) throw new Error('stream out of order');

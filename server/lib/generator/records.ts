@@ -79,6 +79,19 @@ function elevationType(e: ElevationType): string {
   return e;
 }
 
+/** ECS has no AppContainer level: an AppContainer token runs at Low integrity. */
+function integrityName(i: Integrity): string {
+  return i === 'AppContainer' ? 'low' : i.toLowerCase();
+}
+
+/**
+ * ECS entity id of a Sysmon ProcessGuid: the bare lower-case GUID, which is also what the
+ * normaliser makes of the flat Sysmon output, so both formats join on the same ids.
+ */
+export function ecsEntityId(processGuid: string): string {
+  return processGuid.slice(1, -1);
+}
+
 export function toEcs(n: ProcNode, sourceFile: string, line: number): ProcessEvent {
   const p = n.parent as ProcNode;
   const ts = isoTime(n.start);
@@ -88,7 +101,7 @@ export function toEcs(n: ProcNode, sourceFile: string, line: number): ProcessEve
     host: { name: n.host.name },
     event: { category: ['process'], type: ['start'], action: 'start', id: n.rid, code: '1' },
     process: {
-      entity_id: n.entityId,
+      entity_id: ecsEntityId(n.entityId),
       pid: n.pid,
       name: n.name,
       executable: n.exe,
@@ -105,14 +118,19 @@ export function toEcs(n: ProcNode, sourceFile: string, line: number): ProcessEve
         token: {
           elevation: elevated(n.integrity),
           elevation_type: elevationType(n.elevation),
-          integrity_level_name: n.integrity.toLowerCase(),
+          integrity_level_name: integrityName(n.integrity),
         },
       },
       parent:
         p.parent === null
-          ? { entity_id: p.entityId, pid: p.pid, name: 'System', start: isoTime(p.start) }
+          ? {
+              entity_id: ecsEntityId(p.entityId),
+              pid: p.pid,
+              name: 'System',
+              start: isoTime(p.start),
+            }
           : {
-              entity_id: p.entityId,
+              entity_id: ecsEntityId(p.entityId),
               pid: p.pid,
               name: p.name,
               executable: p.exe,

@@ -57,8 +57,18 @@ describe('MinHeap', () => {
 
 describe('text helpers', () => {
   it('splits Windows command lines like CommandLineToArgvW', () => {
-    expect(splitArgs('"C:\\Program Files\\x.exe" /n "a b.docx" /o ""')).toEqual(['C:\\Program Files\\x.exe', '/n', 'a b.docx', '/o', '']);
-    expect(splitArgs('cmd.exe /c "net group \\"Domain Admins\\" /domain"')).toEqual(['cmd.exe', '/c', 'net group "Domain Admins" /domain']);
+    expect(splitArgs('"C:\\Program Files\\x.exe" /n "a b.docx" /o ""')).toEqual([
+      'C:\\Program Files\\x.exe',
+      '/n',
+      'a b.docx',
+      '/o',
+      '',
+    ]);
+    expect(splitArgs('cmd.exe /c "net group \\"Domain Admins\\" /domain"')).toEqual([
+      'cmd.exe',
+      '/c',
+      'net group "Domain Admins" /domain',
+    ]);
     expect(splitArgs('net  user')).toEqual(['net', 'user']);
   });
 

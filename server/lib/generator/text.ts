@@ -2,10 +2,41 @@
 import type { Rng } from './rng';
 
 const DOC_TOPICS = [
-  'Budget', 'Invoice', 'Report', 'Minutes', 'Proposal', 'Contract', 'Roadmap', 'Timesheet', 'Forecast',
-  'Onboarding', 'Inventory', 'Pricing', 'Audit', 'Payroll', 'Agenda', 'Policy', 'Benefits', 'Quote',
+  'Budget',
+  'Invoice',
+  'Report',
+  'Minutes',
+  'Proposal',
+  'Contract',
+  'Roadmap',
+  'Timesheet',
+  'Forecast',
+  'Onboarding',
+  'Inventory',
+  'Pricing',
+  'Audit',
+  'Payroll',
+  'Agenda',
+  'Policy',
+  'Benefits',
+  'Quote',
 ];
-const DOC_QUALIFIERS = ['Q1', 'Q2', 'Q3', 'Q4', 'FY26', 'Jan', 'Feb', 'draft', 'final', 'v2', 'v3', 'EMEA', 'NA', 'review'];
+const DOC_QUALIFIERS = [
+  'Q1',
+  'Q2',
+  'Q3',
+  'Q4',
+  'FY26',
+  'Jan',
+  'Feb',
+  'draft',
+  'final',
+  'v2',
+  'v3',
+  'EMEA',
+  'NA',
+  'review',
+];
 
 export function docName(rng: Rng, ext: string): string {
   const sep = rng.pick(['_', ' ', '-']);
@@ -29,10 +60,18 @@ export function outlookCachePath(rng: Rng, profile: string, file: string): strin
 }
 
 const SITES = [
-  'https://www.office.com/', 'https://outlook.office365.com/mail/', 'https://teams.microsoft.com/',
-  'https://www.google.com/search?q=', 'https://github.com/', 'https://stackoverflow.com/questions/',
-  'https://learn.microsoft.com/en-us/', 'https://www.linkedin.com/feed/', 'https://news.ycombinator.com/',
-  'https://www.bbc.co.uk/news', 'https://docs.google.com/document/d/', 'https://app.slack.com/client/',
+  'https://www.office.com/',
+  'https://outlook.office365.com/mail/',
+  'https://teams.microsoft.com/',
+  'https://www.google.com/search?q=',
+  'https://github.com/',
+  'https://stackoverflow.com/questions/',
+  'https://learn.microsoft.com/en-us/',
+  'https://www.linkedin.com/feed/',
+  'https://news.ycombinator.com/',
+  'https://www.bbc.co.uk/news',
+  'https://docs.google.com/document/d/',
+  'https://app.slack.com/client/',
 ];
 
 export function url(rng: Rng): string {
@@ -50,7 +89,10 @@ export function q(path: string): string {
 }
 
 export function randomVar(rng: Rng): string {
-  return rng.chars(1, 'abcdefghijklmnopqrstuvwxyz') + rng.chars(rng.int(2, 6), 'abcdefghijklmnopqrstuvwxyz0123456789');
+  return (
+    rng.chars(1, 'abcdefghijklmnopqrstuvwxyz') +
+    rng.chars(rng.int(2, 6), 'abcdefghijklmnopqrstuvwxyz0123456789')
+  );
 }
 
 /** Attacker infrastructure: a mix of public-looking IPs and lookalike domains. */
@@ -58,23 +100,60 @@ export function c2Host(rng: Rng): string {
   if (rng.chance(0.55)) {
     return `${rng.pick([45, 91, 103, 141, 176, 185, 193, 194, 198, 203])}.${rng.int(1, 254)}.${rng.int(1, 254)}.${rng.int(1, 254)}`;
   }
-  const word = rng.pick(['cdn', 'update', 'sync', 'static', 'api', 'files', 'login', 'assets', 'telemetry']);
-  const brand = rng.pick(['msft-office', 'office365-cdn', 'onedrive-share', 'azureedge-sync', 'adobe-dl', 'zoom-updates', 'docusign-files']);
+  const word = rng.pick([
+    'cdn',
+    'update',
+    'sync',
+    'static',
+    'api',
+    'files',
+    'login',
+    'assets',
+    'telemetry',
+  ]);
+  const brand = rng.pick([
+    'msft-office',
+    'office365-cdn',
+    'onedrive-share',
+    'azureedge-sync',
+    'adobe-dl',
+    'zoom-updates',
+    'docusign-files',
+  ]);
   return `${word}.${brand}.${rng.pick(['com', 'net', 'org', 'io', 'live', 'top'])}`;
 }
 
 export function c2Url(rng: Rng, ext: string): string {
   const port = rng.pick(['', '', ':8080', ':443', ':8443', ':8000', ':80']);
   const scheme = port === ':443' || port === ':8443' || rng.chance(0.3) ? 'https' : 'http';
-  const path = rng.pick(['', 'static/', 'images/', 'files/', 'wp-content/uploads/', 'download/', 'news/']);
+  const path = rng.pick([
+    '',
+    'static/',
+    'images/',
+    'files/',
+    'wp-content/uploads/',
+    'download/',
+    'news/',
+  ]);
   return `${scheme}://${c2Host(rng)}${port}/${path}${rng.chars(rng.int(4, 10))}.${ext}`;
 }
 
 /** Payload file names chosen to blend in. */
 export function payloadName(rng: Rng, ext: string): string {
   return `${rng.pick([
-    'update', 'svchost32', 'OneDriveUpdater', 'AdobeUpdate', 'msedge_helper', 'winlogbeat', 'chrome_installer',
-    'setup', 'invoice', 'taskhostsvc', 'RuntimeBroker64', 'wuaucltx', rng.chars(8),
+    'update',
+    'svchost32',
+    'OneDriveUpdater',
+    'AdobeUpdate',
+    'msedge_helper',
+    'winlogbeat',
+    'chrome_installer',
+    'setup',
+    'invoice',
+    'taskhostsvc',
+    'RuntimeBroker64',
+    'wuaucltx',
+    rng.chars(8),
   ])}.${ext}`;
 }
 

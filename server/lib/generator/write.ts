@@ -67,7 +67,15 @@ export interface DatasetManifest {
     benign: number;
     roles: Record<string, number>;
   };
-  hosts: Array<{ name: string; role: string; server_kind: string | null; os: string; ip: string; events: number; malicious: number }>;
+  hosts: Array<{
+    name: string;
+    role: string;
+    server_kind: string | null;
+    os: string;
+    ip: string;
+    events: number;
+    malicious: number;
+  }>;
   scenarios: ScenarioSummary[];
   templates: Record<string, { instances: number; events: number; malicious: number }>;
   techniques: Record<string, number>;
@@ -123,7 +131,9 @@ function inc(map: Map<string, number>, key: string, by = 1): void {
 }
 
 function sortedRecord(map: Map<string, number>): Record<string, number> {
-  return Object.fromEntries([...map.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
+  return Object.fromEntries(
+    [...map.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
+  );
 }
 
 export async function writeDataset(opts: WriteDatasetOptions): Promise<DatasetManifest> {
@@ -170,7 +180,11 @@ export async function writeDataset(opts: WriteDatasetOptions): Promise<DatasetMa
       hc.malicious++;
       const id = l.scenario_id ?? 'unknown';
       let sc = scenarios.get(id);
-      if (!sc) scenarios.set(id, (sc = { events: 0, attack: 0, descendant: 0, hosts: new Set(), techniques: new Map() }));
+      if (!sc)
+        scenarios.set(
+          id,
+          (sc = { events: 0, attack: 0, descendant: 0, hosts: new Set(), techniques: new Map() }),
+        );
       sc.events++;
       if (l.role === 'attack') sc.attack++;
       else sc.descendant++;

@@ -89,7 +89,7 @@ export function toCandidate(record: unknown, ref: SourceRef, maxArgs: number): R
   }
   const nested = nestedEvtx(record);
   if (nested !== undefined) {
-    return fromFlatLike(record, nested.system, nested.data, ref, maxArgs, 'sysmon_evtx');
+    return fromFlatLike(nested.system, nested.data, record, ref, maxArgs, 'sysmon_evtx');
   }
   if (looksEcs(record)) {
     return fromEcs(record, ref, maxArgs);
@@ -247,7 +247,7 @@ function fromFlatLike(
   if (family === 'sysmon' && eid === 1) {
     const format: SourceFormat =
       shape ?? (meta.Hostname === undefined && meta.Computer !== undefined ? 'sysmon_evtx' : 'sysmon_flat');
-    return fromSysmon(meta, data, top, withFormat(ref, format), maxArgs, format);
+    return fromSysmon(meta, data, top, withFormat(ref, format), maxArgs);
   }
   if (family === 'security' && eid === 4688) {
     return fromSecurity4688(meta, data, top, withFormat(ref, 'security_4688'), maxArgs, shape);
@@ -322,7 +322,6 @@ function fromSysmon(
   top: Record<string, unknown>,
   ref: SourceRef,
   maxArgs: number,
-  format: SourceFormat,
 ): RecordOutcome {
   const executable = text(d.Image);
   if (executable === undefined) {

@@ -25,7 +25,15 @@ import {
   type WriteReport,
 } from '../../ports';
 import { LIST, VARCHAR } from '@duckdb/node-api';
-import { type Database, type Row, type SqlParam, type WriteTx, isoOf, num, tsParam } from './database';
+import {
+  type Database,
+  type Row,
+  type SqlParam,
+  type WriteTx,
+  isoOf,
+  num,
+  tsParam,
+} from './database';
 
 type SortField = ListCommunitiesQuery['sort'];
 
@@ -99,8 +107,10 @@ function prepare(c: AnomalousCommunity): Prepared | string {
   if (!Number.isFinite(windowStart) || !Number.isFinite(windowEnd)) return 'invalid window';
   const firstSeen = finiteMs(c.firstSeen);
   const lastSeen = finiteMs(c.lastSeen);
-  if (!Number.isFinite(firstSeen) || !Number.isFinite(lastSeen)) return 'invalid firstSeen/lastSeen';
-  if (![c.score, c.maxAnomaly, c.maxEdgeScore, c.rank].every(finiteNumber)) return 'invalid score/rank';
+  if (!Number.isFinite(firstSeen) || !Number.isFinite(lastSeen))
+    return 'invalid firstSeen/lastSeen';
+  if (![c.score, c.maxAnomaly, c.maxEdgeScore, c.rank].every(finiteNumber))
+    return 'invalid score/rank';
   return { c, windowStart, windowEnd, firstSeen, lastSeen };
 }
 
@@ -142,7 +152,8 @@ function rowToStored(r: Row): StoredCommunity {
   };
   const updatedAt = isoOf(r.updated_ms);
   if (updatedAt !== undefined) triage.updatedAt = updatedAt;
-  if (r.updated_by !== null && r.updated_by !== undefined) triage.updatedBy = r.updated_by as string;
+  if (r.updated_by !== null && r.updated_by !== undefined)
+    triage.updatedBy = r.updated_by as string;
   return {
     ...c,
     triage,
@@ -160,10 +171,15 @@ function checkPatch(patch: TriagePatch): void {
   if (patch.verdict !== undefined && patch.verdict !== null && !VERDICTS.includes(patch.verdict)) {
     throw new TypeError(`invalid verdict ${JSON.stringify(patch.verdict)}`);
   }
-  if (patch.assignee !== undefined && patch.assignee !== null && typeof patch.assignee !== 'string') {
+  if (
+    patch.assignee !== undefined &&
+    patch.assignee !== null &&
+    typeof patch.assignee !== 'string'
+  ) {
     throw new TypeError('assignee must be a string or null');
   }
-  if (patch.note !== undefined && typeof patch.note !== 'string') throw new TypeError('note must be a string');
+  if (patch.note !== undefined && typeof patch.note !== 'string')
+    throw new TypeError('note must be a string');
 }
 
 export class DuckCommunityStore implements CommunityStore {
@@ -174,20 +190,23 @@ export class DuckCommunityStore implements CommunityStore {
     meta: { runId: string; detectedAt: string; replaced: { host: string; window: TimeWindow }[] },
   ): Promise<WriteReport> {
     const detectedAt = Date.parse(meta.detectedAt);
-    if (!Number.isFinite(detectedAt)) throw new TypeError(`detectedAt is not an ISO-8601 date: ${meta.detectedAt}`);
+    if (!Number.isFinite(detectedAt))
+      throw new TypeError(`detectedAt is not an ISO-8601 date: ${meta.detectedAt}`);
     const failed: WriteReport['failed'] = [];
     // Last one wins for an id given twice: ON CONFLICT cannot update one row twice per statement.
     const byId = new Map<string, Prepared>();
     for (const c of communities) {
       const p = prepare(c);
-      if (typeof p === 'string') failed.push({ id: typeof c?.id === 'string' ? c.id : '', reason: p });
+      if (typeof p === 'string')
+        failed.push({ id: typeof c?.id === 'string' ? c.id : '', reason: p });
       else byId.set(p.c.id, p);
     }
     const replaced: { key: string; ws: number; we: number }[] = [];
     for (const r of meta.replaced) {
       const ws = Date.parse(r.window.start);
       const we = Date.parse(r.window.end);
-      if (!Number.isFinite(ws) || !Number.isFinite(we)) throw new TypeError(`invalid replaced window for host ${r.host}`);
+      if (!Number.isFinite(ws) || !Number.isFinite(we))
+        throw new TypeError(`invalid replaced window for host ${r.host}`);
       replaced.push({ key: hostKey(r.host), ws, we });
     }
     const items = [...byId.values()];
@@ -214,7 +233,9 @@ export class DuckCommunityStore implements CommunityStore {
         await tx.run(
           `DELETE FROM community_events WHERE community_id IN (${stale} AND c.triage_changes = 0)`,
         );
-        const n = await tx.run(`DELETE FROM communities WHERE id IN (${stale} AND c.triage_changes = 0)`);
+        const n = await tx.run(
+          `DELETE FROM communities WHERE id IN (${stale} AND c.triage_changes = 0)`,
+        );
         // Triaged ones stay for the analyst's record, but no longer count as detections.
         await tx.run(
           `UPDATE communities SET flagged = false, version = version + 1
@@ -238,16 +259,22 @@ export class DuckCommunityStore implements CommunityStore {
     if (query.to !== undefined) where.push(`first_seen < ${p(new Date(Date.parse(query.to)))}`);
     if (query.host !== undefined) where.push(`host_key = ${p(hostKey(query.host))}`);
     if (query.min_score !== undefined) where.push(`score >= ${p(query.min_score)}`);
-    for (const term of (query.q ?? '').trim().split(/\s+/).filter((t) => t.length > 0)) {
+    for (const term of (query.q ?? '')
+      .trim()
+      .split(/\s+/)
+      .filter((t) => t.length > 0)) {
       const t = p(term);
+      // An uncorrelated semi-join: DuckDB plans it as one hash join (several times faster
+      // than the equivalent correlated EXISTS on 10K communities).
       where.push(
-        `EXISTS (SELECT 1 FROM community_events ce WHERE ce.community_id = c.id AND
-           (contains(lower(ce.command_line), lower(${t})) OR contains(lower(ce.parent_command_line), lower(${t}))))`,
+        `c.id IN (SELECT community_id FROM community_events
+                   WHERE contains(lower(command_line), lower(${t})) OR contains(lower(parent_command_line), lower(${t})))`,
       );
     }
     const base = where.length > 0 ? where.join(' AND ') : 'true';
     const baseParams = [...params];
-    const withStatus = query.status !== undefined ? `${base} AND status = ${p(query.status)}` : base;
+    const withStatus =
+      query.status !== undefined ? `${base} AND status = ${p(query.status)}` : base;
 
     const page = query.page ?? 1;
     const perPage = query.per_page ?? 20;
@@ -295,7 +322,12 @@ export class DuckCommunityStore implements CommunityStore {
     return rows[0] ? rowToStored(rows[0]) : undefined;
   }
 
-  async triage(id: string, patch: TriagePatch, actor: string, expectedVersion?: number): Promise<StoredCommunity> {
+  async triage(
+    id: string,
+    patch: TriagePatch,
+    actor: string,
+    expectedVersion?: number,
+  ): Promise<StoredCommunity> {
     checkPatch(patch);
     return this.db.transaction(async (tx) => {
       const rows = await tx.all(
@@ -334,10 +366,21 @@ export class DuckCommunityStore implements CommunityStore {
           `UPDATE communities SET status = $1, assignee = $2, note = $3, verdict = $4, updated_at = $5, updated_by = $6,
                   history = $7, triage_changes = triage_changes + 1, version = version + 1
             WHERE id = $8 AND version = $9`,
-          [after.status, after.assignee, after.note, after.verdict, at, actor, JSON.stringify(history), id, version],
+          [
+            after.status,
+            after.assignee,
+            after.note,
+            after.verdict,
+            at,
+            actor,
+            JSON.stringify(history),
+            id,
+            version,
+          ],
         );
         // Cannot happen while writes are serialised; kept so a future multi-writer setup fails loudly.
-        if (n !== 1) throw new ConflictError(`community ${id} changed during triage; reload and retry`);
+        if (n !== 1)
+          throw new ConflictError(`community ${id} changed during triage; reload and retry`);
       }
       const out = await tx.all(`SELECT ${STORED_COLUMNS} FROM communities WHERE id = $1`, [id]);
       return rowToStored(out[0] as Row);
@@ -354,7 +397,8 @@ async function stage(
   replaced: readonly { key: string; ws: number; we: number }[],
 ): Promise<void> {
   for (const ddl of [STAGING_DDL, EVENTS_STAGING_DDL, REPLACED_STAGING_DDL]) await w.run(ddl);
-  for (const t of ['communities_staging', 'community_events_staging', 'replaced_staging']) await w.run(`DELETE FROM ${t}`);
+  for (const t of ['communities_staging', 'community_events_staging', 'replaced_staging'])
+    await w.run(`DELETE FROM ${t}`);
 
   const listType = LIST(VARCHAR);
   const a = await w.appender('communities_staging', true);
@@ -411,7 +455,10 @@ async function stage(
   }
 }
 
-function appendText(a: { appendNull(): void; appendVarchar(v: string): void }, v: string | undefined | null): void {
+function appendText(
+  a: { appendNull(): void; appendVarchar(v: string): void },
+  v: string | undefined | null,
+): void {
   if (v === undefined || v === null) a.appendNull();
   else a.appendVarchar(v);
 }

@@ -24,9 +24,15 @@ afterEach(() => {
 });
 
 /** Runs the child until it has printed `batches` progress lines (+ a random delay), then SIGKILLs it. */
-function runAndKill(args: string[], batches: number): Promise<{ seen: number; signal: NodeJS.Signals | null; stderr: string }> {
+function runAndKill(
+  args: string[],
+  batches: number,
+): Promise<{ seen: number; signal: NodeJS.Signals | null; stderr: string }> {
   return new Promise((resolvePromise, reject) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', child, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, ['--import', 'tsx', child, ...args], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let seen = 0;
     let out = '';
     let stderr = '';
@@ -38,7 +44,8 @@ function runAndKill(args: string[], batches: number): Promise<{ seen: number; si
       out = lines.pop() ?? '';
       for (const l of lines) {
         if (l.startsWith('batch ')) seen++;
-        if (l.startsWith('done')) reject(new Error('child finished before it could be killed; make the input larger'));
+        if (l.startsWith('done'))
+          reject(new Error('child finished before it could be killed; make the input larger'));
       }
       if (!killed && seen >= batches) {
         killed = true;
@@ -54,7 +61,8 @@ function runAndKill(args: string[], batches: number): Promise<{ seen: number; si
 
 async function writeLines(file: string, lines: Iterable<string>): Promise<void> {
   const ws = createWriteStream(file);
-  for (const l of lines) if (!ws.write(l + '\n')) await new Promise((r) => ws.once('drain', r));
+  for (const l of lines)
+    if (!ws.write(l + '\n')) await new Promise<void>((r) => ws.once('drain', () => r()));
   await new Promise<void>((r, j) => ws.end((e?: Error | null) => (e ? j(e) : r())));
 }
 

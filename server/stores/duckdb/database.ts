@@ -43,7 +43,10 @@ export function tsParam(ms: number): DuckDBValue {
   return timestampValue(BigInt(Math.trunc(ms)) * 1000n);
 }
 
-function bind(params: readonly SqlParam[]): { values: DuckDBValue[]; types: (DuckDBType | undefined)[] } {
+function bind(params: readonly SqlParam[]): {
+  values: DuckDBValue[];
+  types: (DuckDBType | undefined)[];
+} {
   const values: DuckDBValue[] = [];
   const types: (DuckDBType | undefined)[] = [];
   for (const p of params) {
@@ -64,13 +67,21 @@ function bind(params: readonly SqlParam[]): { values: DuckDBValue[]; types: (Duc
   return { values, types };
 }
 
-async function allOn(conn: DuckDBConnection, sql: string, params: readonly SqlParam[] = []): Promise<Row[]> {
+async function allOn(
+  conn: DuckDBConnection,
+  sql: string,
+  params: readonly SqlParam[] = [],
+): Promise<Row[]> {
   const { values, types } = bind(params);
   const reader = await conn.runAndReadAll(sql, values, types as DuckDBType[]);
   return reader.getRowObjectsJS() as Row[];
 }
 
-async function runOn(conn: DuckDBConnection, sql: string, params: readonly SqlParam[] = []): Promise<number> {
+async function runOn(
+  conn: DuckDBConnection,
+  sql: string,
+  params: readonly SqlParam[] = [],
+): Promise<number> {
   const { values, types } = bind(params);
   const res = await conn.run(sql, values, types as DuckDBType[]);
   return res.rowsChanged;
@@ -121,7 +132,9 @@ export class Database implements SqlRunner {
   static async open(path: string, opts: DatabaseOptions = {}): Promise<Database> {
     const key = path === ':memory:' ? undefined : path;
     if (key !== undefined && openPaths.has(key)) {
-      throw new Error(`the database ${path} is already open in this process; share one store instance`);
+      throw new Error(
+        `the database ${path} is already open in this process; share one store instance`,
+      );
     }
     const config: Record<string, string> = {};
     if (opts.threads !== undefined) config.threads = String(opts.threads);
@@ -180,7 +193,9 @@ export class Database implements SqlRunner {
    * Runs `fn` holding the writer lock but outside a transaction, for work that must not be
    * interleaved but manages its own transactions (staging appends, then a transaction).
    */
-  exclusive<T>(fn: (w: WriteTx & { transaction<U>(f: (tx: WriteTx) => Promise<U>): Promise<U> }) => Promise<T>): Promise<T> {
+  exclusive<T>(
+    fn: (w: WriteTx & { transaction<U>(f: (tx: WriteTx) => Promise<U>): Promise<U> }) => Promise<T>,
+  ): Promise<T> {
     this.check();
     return this.writeLock.lock(() => {
       const base = this.txRunner();
@@ -208,7 +223,8 @@ export class Database implements SqlRunner {
     return {
       all: (sql, params) => allOn(conn, sql, params),
       run: (sql, params) => runOn(conn, sql, params),
-      appender: (table, temp = false) => (temp ? conn.createAppender(table, 'main', 'temp') : conn.createAppender(table)),
+      appender: (table, temp = false) =>
+        temp ? conn.createAppender(table, 'main', 'temp') : conn.createAppender(table),
     };
   }
 
@@ -216,7 +232,11 @@ export class Database implements SqlRunner {
    * Streams a query's rows chunk by chunk (about 2,048 rows each) on a connection of its own.
    * Stops (and interrupts DuckDB) when `signal` aborts or the consumer stops iterating.
    */
-  async *stream(sql: string, params: readonly SqlParam[], signal?: AbortSignal): AsyncGenerator<Row[]> {
+  async *stream(
+    sql: string,
+    params: readonly SqlParam[],
+    signal?: AbortSignal,
+  ): AsyncGenerator<Row[]> {
     this.check();
     signal?.throwIfAborted();
     const conn = await this.instance.connect();
@@ -295,6 +315,7 @@ export function isoOf(v: unknown): string | undefined {
 /** ISO-8601 text → Date, or a TypeError naming the field (so bad input is never stored as NULL). */
 export function parseIso(text: string, field: string): Date {
   const ms = Date.parse(text);
-  if (!Number.isFinite(ms)) throw new TypeError(`${field} is not an ISO-8601 date: ${JSON.stringify(text)}`);
+  if (!Number.isFinite(ms))
+    throw new TypeError(`${field} is not an ISO-8601 date: ${JSON.stringify(text)}`);
   return new Date(ms);
 }

@@ -132,7 +132,14 @@ export async function refreshDerivedColumns(db: Database): Promise<{ refreshed: 
   await db.exclusive(async (w) => {
     if (hasEvents) {
       await w.transaction(async (tx) => {
-        await rederive(tx, 'host_raw', 'host', (v) => hostKey(v), 'host_hash', (v) => hostHash(v));
+        await rederive(
+          tx,
+          'host_raw',
+          'host',
+          (v) => hostKey(v),
+          'host_hash',
+          (v) => hostHash(v),
+        );
         await rederive(tx, 'parent_raw', 'parent_name', (v) => processName(v));
         await rederive(tx, 'child_raw', 'child_name', (v) => processName(v));
         await rederive(tx, 'command_line', 'template', (v) => commandLineTemplate(v ?? undefined));
@@ -170,6 +177,8 @@ async function rederive(
   }
   app.closeSync();
   const set = target2 ? `${target} = m.d, ${target2} = m.d2` : `${target} = m.d`;
-  await tx.run(`UPDATE events SET ${set} FROM derive_map m WHERE events.${source} IS NOT DISTINCT FROM m.v`);
+  await tx.run(
+    `UPDATE events SET ${set} FROM derive_map m WHERE events.${source} IS NOT DISTINCT FROM m.v`,
+  );
   await tx.run('DROP TABLE derive_map');
 }

@@ -83,7 +83,10 @@ export class EmbeddedStore implements Stores {
   }
 
   /** Normalises NDJSON (plain or gzip) files or streams and stores their events idempotently. */
-  importEvents(inputs: ImportInput | readonly ImportInput[], opts: ImportOptions = {}): Promise<ImportReport> {
+  importEvents(
+    inputs: ImportInput | readonly ImportInput[],
+    opts: ImportOptions = {},
+  ): Promise<ImportReport> {
     return this.events.importEvents(inputs, {
       batchSize: this.opts.batchSize,
       normalise: this.opts.normalise,
@@ -123,7 +126,10 @@ export class EmbeddedStore implements Stores {
       communityEvents: n('community_events'),
       orphanCommunityEvents: n('orphan_community_events'),
     };
-    return { ...report, ok: report.events === report.batchInserted && report.orphanCommunityEvents === 0 };
+    return {
+      ...report,
+      ok: report.events === report.batchInserted && report.orphanCommunityEvents === 0,
+    };
   }
 
   /** Folds the write-ahead log into the database file. */
@@ -138,7 +144,10 @@ export class EmbeddedStore implements Stores {
 }
 
 /** Opens (creating if needed) and migrates the store at `dbPath` (":memory:" for a throwaway one). */
-export async function openEmbeddedStore(dbPath: string, opts: EmbeddedStoreOptions = {}): Promise<EmbeddedStore> {
+export async function openEmbeddedStore(
+  dbPath: string,
+  opts: EmbeddedStoreOptions = {},
+): Promise<EmbeddedStore> {
   const db = await Database.open(dbPath, opts);
   try {
     const schema = await migrate(db);

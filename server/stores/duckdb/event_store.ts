@@ -151,11 +151,10 @@ class BatchWriter {
     await this.drain();
     if (!this.started) {
       this.started = true;
-      await this.db.run('INSERT INTO imports (import_id, started_at, sources) VALUES ($1, $2, $3)', [
-        this.importId,
-        new Date(),
-        this.sources,
-      ]);
+      await this.db.run(
+        'INSERT INTO imports (import_id, started_at, sources) VALUES ($1, $2, $3)',
+        [this.importId, new Date(), this.sources],
+      );
     }
     const p = this.commit(rows, ++this.batches, counts);
     // Marked handled now; drain() still rethrows the failure to the importer.
@@ -170,7 +169,11 @@ class BatchWriter {
     if (p) await p;
   }
 
-  private async commit(rows: readonly EventRow[], batchNo: number, counts: InsertCounts): Promise<void> {
+  private async commit(
+    rows: readonly EventRow[],
+    batchNo: number,
+    counts: InsertCounts,
+  ): Promise<void> {
     const inserted = await this.db.exclusive(async (w) => {
       await w.run(STAGING_DDL);
       await w.run('DELETE FROM events_staging');
@@ -181,7 +184,9 @@ class BatchWriter {
         app.closeSync();
       }
       return w.transaction(async (tx) => {
-        const n = await tx.run('INSERT INTO events SELECT * FROM events_staging ON CONFLICT DO NOTHING');
+        const n = await tx.run(
+          'INSERT INTO events SELECT * FROM events_staging ON CONFLICT DO NOTHING',
+        );
         await tx.run('INSERT INTO import_batches VALUES ($1, $2, $3, $4, $5)', [
           this.importId,
           batchNo,
@@ -228,9 +233,14 @@ export class DuckEventStore implements EventSource {
   constructor(private readonly db: Database) {}
 
   /** Normalises NDJSON (plain or gzip) files/streams and stores the events. */
-  async importEvents(inputs: ImportInput | readonly ImportInput[], opts: ImportOptions = {}): Promise<ImportReport> {
+  async importEvents(
+    inputs: ImportInput | readonly ImportInput[],
+    opts: ImportOptions = {},
+  ): Promise<ImportReport> {
     const t0 = performance.now();
-    const list = Array.isArray(inputs) ? (inputs as readonly ImportInput[]) : [inputs as ImportInput];
+    const list = Array.isArray(inputs)
+      ? (inputs as readonly ImportInput[])
+      : [inputs as ImportInput];
     const writer = new BatchWriter(
       this.db,
       randomUUID(),
@@ -245,7 +255,10 @@ export class DuckEventStore implements EventSource {
         const name = sourceName(input);
         const counts: InsertCounts = { inserted: 0, duplicates: 0, invalid: {} };
         // One normaliser per source: its twin window and PID state describe one dataset.
-        const gen = new Normaliser(opts.normalise).run(typeof input === 'string' ? input : input.stream, name);
+        const gen = new Normaliser(opts.normalise).run(
+          typeof input === 'string' ? input : input.stream,
+          name,
+        );
         let summary: NormaliseSummary;
         for (;;) {
           const r = await gen.next();
@@ -266,7 +279,8 @@ export class DuckEventStore implements EventSource {
       await writer.drain().catch(() => undefined);
     }
     let report: ImportReport | undefined;
-    const build = (): ImportReport => (report ??= summarise(writer, sources, performance.now() - t0));
+    const build = (): ImportReport =>
+      (report ??= summarise(writer, sources, performance.now() - t0));
     await writer.finish(build);
     return build();
   }
@@ -329,8 +343,12 @@ export class DuckEventStore implements EventSource {
     const found = new Map<string, ProcessEvent>();
     for (let i = 0; i < unique.length; i += ID_LOOKUP_CHUNK) {
       const chunk = unique.slice(i, i + ID_LOOKUP_CHUNK);
-      const rows = await this.db.all('SELECT event_id, doc FROM events WHERE event_id IN (SELECT unnest($1))', [chunk]);
-      for (const r of rows) found.set(r.event_id as string, JSON.parse(r.doc as string) as ProcessEvent);
+      const rows = await this.db.all(
+        'SELECT event_id, doc FROM events WHERE event_id IN (SELECT unnest($1))',
+        [chunk],
+      );
+      for (const r of rows)
+        found.set(r.event_id as string, JSON.parse(r.doc as string) as ProcessEvent);
     }
     // Input order, each id once, unknown ids left out.
     const out: ProcessEvent[] = [];
@@ -349,12 +367,22 @@ export class DuckEventStore implements EventSource {
 }
 
 export function checkPartition(p: Partition): void {
-  if (!Number.isInteger(p.count) || p.count < 1 || !Number.isInteger(p.index) || p.index < 0 || p.index >= p.count) {
+  if (
+    !Number.isInteger(p.count) ||
+    p.count < 1 ||
+    !Number.isInteger(p.index) ||
+    p.index < 0 ||
+    p.index >= p.count
+  ) {
     throw new RangeError(`invalid partition ${p.index} of ${p.count}`);
   }
 }
 
-function summarise(writer: BatchWriter, sources: ImportSourceReport[], durationMs: number): ImportReport {
+function summarise(
+  writer: BatchWriter,
+  sources: ImportSourceReport[],
+  durationMs: number,
+): ImportReport {
   const skipped: Record<string, number> = {};
   const rejected: Record<string, number> = {};
   let records = 0;
@@ -381,4 +409,3 @@ function summarise(writer: BatchWriter, sources: ImportSourceReport[], durationM
     durationMs,
   };
 }
-

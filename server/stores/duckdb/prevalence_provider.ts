@@ -64,8 +64,16 @@ export class DuckPrevalence implements PrevalenceService {
   ) {}
 
   async childGivenParent(pairs: readonly PairKey[]): Promise<PairPrevalence[]> {
-    const keys = pairs.map((p) => ({ parent: processName(p.parentName), child: processName(p.childName) }));
-    await this.load(this.parents, 'parent_name', 'child_name', keys.map((k) => k.parent));
+    const keys = pairs.map((p) => ({
+      parent: processName(p.parentName),
+      child: processName(p.childName),
+    }));
+    await this.load(
+      this.parents,
+      'parent_name',
+      'child_name',
+      keys.map((k) => k.parent),
+    );
     return keys.map(({ parent, child }) => {
       const g = this.parents.get(parent);
       const s = g?.keys.get(child);
@@ -86,7 +94,12 @@ export class DuckPrevalence implements PrevalenceService {
 
   async cmdlineGivenProcess(items: readonly CmdlineKey[]): Promise<CmdlinePrevalence[]> {
     const keys = items.map((c) => ({ proc: processName(c.processName), template: c.template }));
-    await this.load(this.processes, 'child_name', 'template', keys.map((k) => k.proc));
+    await this.load(
+      this.processes,
+      'child_name',
+      'template',
+      keys.map((k) => k.proc),
+    );
     return keys.map(({ proc, template }) => {
       const g = this.processes.get(proc);
       const s = g?.keys.get(template);
@@ -148,7 +161,12 @@ export class DuckPrevalence implements PrevalenceService {
       const g = cache.get(r.g as string) as Group;
       const count = num(r.n);
       g.total += count;
-      g.keys.set(r.k as string, { count, hosts: num(r.hosts), first: isoOf(r.f), last: isoOf(r.l) });
+      g.keys.set(r.k as string, {
+        count,
+        hosts: num(r.hosts),
+        first: isoOf(r.f),
+        last: isoOf(r.l),
+      });
     }
   }
 }

@@ -149,7 +149,11 @@ export async function migrate(db: Database): Promise<{ from: number; to: number 
     if (m.version <= from) continue;
     await db.transaction(async (tx) => {
       for (const s of m.statements) await tx.run(s);
-      await tx.run('INSERT INTO schema_version VALUES ($1, $2, $3)', [m.version, m.description, new Date()]);
+      await tx.run('INSERT INTO schema_version VALUES ($1, $2, $3)', [
+        m.version,
+        m.description,
+        new Date(),
+      ]);
     });
   }
   return { from, to: SCHEMA_VERSION };

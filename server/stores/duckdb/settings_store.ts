@@ -27,7 +27,8 @@ const VALIDATORS: { [K in keyof Settings]: (v: unknown) => v is Settings[K] } = 
   lookback: (v): v is string => typeof v === 'string' && DURATION.test(v),
   prevalence_lookback: (v): v is string => typeof v === 'string' && DURATION.test(v),
   indices: (v): v is string => typeof v === 'string' && v.length > 0,
-  score_source: (v): v is Settings['score_source'] => v === 'model' || v === 'elastic' || v === 'blend',
+  score_source: (v): v is Settings['score_source'] =>
+    v === 'model' || v === 'elastic' || v === 'blend',
 };
 
 function isKey(k: string): k is keyof Settings {

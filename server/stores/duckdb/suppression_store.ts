@@ -9,12 +9,23 @@ import type { SuppressionStore } from '../../ports';
 import type { Database } from './database';
 
 function checkRule(r: SuppressionRule): void {
-  for (const f of ['id', 'kind', 'parentName', 'childName', 'createdBy', 'createdAt', 'reason'] as const) {
-    if (typeof r[f] !== 'string') throw new TypeError(`suppression rule ${String(r.id)}: ${f} must be a string`);
+  for (const f of [
+    'id',
+    'kind',
+    'parentName',
+    'childName',
+    'createdBy',
+    'createdAt',
+    'reason',
+  ] as const) {
+    if (typeof r[f] !== 'string')
+      throw new TypeError(`suppression rule ${String(r.id)}: ${f} must be a string`);
   }
   if (r.id.length === 0) throw new TypeError('suppression rule without id');
-  if (r.kind !== 'pair' && r.kind !== 'community') throw new TypeError(`suppression rule ${r.id}: unknown kind ${r.kind}`);
-  if (!Number.isFinite(Date.parse(r.createdAt))) throw new TypeError(`suppression rule ${r.id}: createdAt is not a date`);
+  if (r.kind !== 'pair' && r.kind !== 'community')
+    throw new TypeError(`suppression rule ${r.id}: unknown kind ${r.kind}`);
+  if (!Number.isFinite(Date.parse(r.createdAt)))
+    throw new TypeError(`suppression rule ${r.id}: createdAt is not a date`);
 }
 
 export class DuckSuppressionStore implements SuppressionStore {

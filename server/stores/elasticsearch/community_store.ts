@@ -120,7 +120,15 @@ const SUMMARY_SOURCE = [
 ];
 
 function newTriage(): TriageDoc {
-  return { status: 'open', status_rank: 0, assignee: null, note: '', verdict: null, changes: 0, history: [] };
+  return {
+    status: 'open',
+    status_rank: 0,
+    assignee: null,
+    note: '',
+    verdict: null,
+    changes: 0,
+    history: [],
+  };
 }
 
 interface Prepared {
@@ -148,7 +156,8 @@ function prepare(c: AnomalousCommunity): Prepared | string {
   const fs = isoOrNaN(c.firstSeen);
   const ls = isoOrNaN(c.lastSeen);
   if (!Number.isFinite(fs) || !Number.isFinite(ls)) return 'invalid firstSeen/lastSeen';
-  if (![c.score, c.maxAnomaly, c.maxEdgeScore, c.rank].every(finiteNumber)) return 'invalid score/rank';
+  if (![c.score, c.maxAnomaly, c.maxEdgeScore, c.rank].every(finiteNumber))
+    return 'invalid score/rank';
   const iso = (t: number) => new Date(t).toISOString();
   return { c, window: { start: iso(ws), end: iso(we) }, firstSeen: iso(fs), lastSeen: iso(ls) };
 }
@@ -158,13 +167,19 @@ function commandLines(c: AnomalousCommunity): string[] {
   for (const se of c.events ?? []) {
     const p = se.event?.process;
     for (const cl of [p?.command_line, p?.parent?.command_line]) {
-      if (typeof cl === 'string' && cl.length > 0) out.add(cl.length > COMMAND_LINE_KEEP ? cl.slice(0, COMMAND_LINE_KEEP) : cl);
+      if (typeof cl === 'string' && cl.length > 0)
+        out.add(cl.length > COMMAND_LINE_KEEP ? cl.slice(0, COMMAND_LINE_KEEP) : cl);
     }
   }
   return [...out];
 }
 
-function buildDoc(p: Prepared, meta: { runId: string; detectedAt: string }, triage: TriageDoc, version: number): CommunityDoc {
+function buildDoc(
+  p: Prepared,
+  meta: { runId: string; detectedAt: string },
+  triage: TriageDoc,
+  version: number,
+): CommunityDoc {
   const { c } = p;
   return {
     id: c.id,
@@ -202,7 +217,13 @@ function toStored(doc: CommunityDoc): StoredCommunity {
   };
   if (t.updated_at !== undefined) triage.updatedAt = t.updated_at;
   if (t.updated_by !== undefined) triage.updatedBy = t.updated_by;
-  return { ...doc.community, triage, version: doc.version, detectedAt: doc.detected_at, runId: doc.run_id };
+  return {
+    ...doc.community,
+    triage,
+    version: doc.version,
+    detectedAt: doc.detected_at,
+    runId: doc.run_id,
+  };
 }
 
 function toSummary(d: Partial<CommunityDoc>): CommunitySummary {
@@ -234,10 +255,15 @@ function checkPatch(patch: TriagePatch): void {
   if (patch.verdict !== undefined && patch.verdict !== null && !VERDICTS.includes(patch.verdict)) {
     throw new TypeError(`invalid verdict ${JSON.stringify(patch.verdict)}`);
   }
-  if (patch.assignee !== undefined && patch.assignee !== null && typeof patch.assignee !== 'string') {
+  if (
+    patch.assignee !== undefined &&
+    patch.assignee !== null &&
+    typeof patch.assignee !== 'string'
+  ) {
     throw new TypeError('assignee must be a string or null');
   }
-  if (patch.note !== undefined && typeof patch.note !== 'string') throw new TypeError('note must be a string');
+  if (patch.note !== undefined && typeof patch.note !== 'string')
+    throw new TypeError('note must be a string');
 }
 
 /** `q` terms are literal: escape the wildcard query's own syntax. */
@@ -250,13 +276,17 @@ interface ItemResult {
   error?: { type?: string; reason?: string | null };
 }
 
-function itemOf(item: Partial<Record<estypes.BulkOperationType, estypes.BulkResponseItem>>): ItemResult {
+function itemOf(
+  item: Partial<Record<estypes.BulkOperationType, estypes.BulkResponseItem>>,
+): ItemResult {
   const r = item.index ?? item.create ?? item.update ?? item.delete;
   return { status: r?.status ?? 0, error: r?.error ?? undefined };
 }
 
 function reasonOf(r: ItemResult): string {
-  return r.error ? `${r.error.type ?? 'error'}: ${r.error.reason ?? ''}`.trim() : `status ${r.status}`;
+  return r.error
+    ? `${r.error.type ?? 'error'}: ${r.error.reason ?? ''}`.trim()
+    : `status ${r.status}`;
 }
 
 interface CurrentState {
@@ -296,12 +326,14 @@ export class EsCommunityStore implements CommunityStore {
     meta: { runId: string; detectedAt: string; replaced: { host: string; window: TimeWindow }[] },
   ): Promise<WriteReport> {
     const detectedMs = Date.parse(meta.detectedAt);
-    if (!Number.isFinite(detectedMs)) throw new TypeError(`detectedAt is not an ISO-8601 date: ${meta.detectedAt}`);
+    if (!Number.isFinite(detectedMs))
+      throw new TypeError(`detectedAt is not an ISO-8601 date: ${meta.detectedAt}`);
     const m = { runId: meta.runId, detectedAt: new Date(detectedMs).toISOString() };
     const replaced = meta.replaced.map((r) => {
       const ws = Date.parse(r.window.start);
       const we = Date.parse(r.window.end);
-      if (!Number.isFinite(ws) || !Number.isFinite(we)) throw new TypeError(`invalid replaced window for host ${r.host}`);
+      if (!Number.isFinite(ws) || !Number.isFinite(we))
+        throw new TypeError(`invalid replaced window for host ${r.host}`);
       return { key: hostKey(r.host), ws, we };
     });
 
@@ -310,7 +342,8 @@ export class EsCommunityStore implements CommunityStore {
     const byId = new Map<string, Prepared>();
     for (const c of communities) {
       const p = prepare(c);
-      if (typeof p === 'string') failed.push({ id: typeof c?.id === 'string' ? c.id : '', reason: p });
+      if (typeof p === 'string')
+        failed.push({ id: typeof c?.id === 'string' ? c.id : '', reason: p });
       else byId.set(p.c.id, p);
     }
 
@@ -319,7 +352,8 @@ export class EsCommunityStore implements CommunityStore {
     const transient = new Map<string, number>();
     for (let round = 0; pending.size > 0; round++) {
       if (round >= MAX_CONFLICT_ROUNDS) {
-        for (const id of pending.keys()) failed.push({ id, reason: `still changing after ${round} conditional writes` });
+        for (const id of pending.keys())
+          failed.push({ id, reason: `still changing after ${round} conditional writes` });
         break;
       }
       if (round > 0) await sleep(20 + Math.random() * Math.min(1_000, 50 * 2 ** round));
@@ -330,12 +364,23 @@ export class EsCommunityStore implements CommunityStore {
         if (cur) {
           ops.push({
             id,
-            action: { index: { _index: this.index, _id: id, if_seq_no: cur.seqNo, if_primary_term: cur.primaryTerm } },
+            action: {
+              index: {
+                _index: this.index,
+                _id: id,
+                if_seq_no: cur.seqNo,
+                if_primary_term: cur.primaryTerm,
+              },
+            },
             doc: buildDoc(p, m, cur.triage, cur.version + 1),
           });
         } else {
           // `create` fails with 409 if another writer created it first: then it is re-read.
-          ops.push({ id, action: { create: { _index: this.index, _id: id } }, doc: buildDoc(p, m, newTriage(), 1) });
+          ops.push({
+            id,
+            action: { create: { _index: this.index, _id: id } },
+            doc: buildDoc(p, m, newTriage(), 1),
+          });
         }
       }
       const results = await this.bulk(ops);
@@ -364,7 +409,8 @@ export class EsCommunityStore implements CommunityStore {
       });
     }
 
-    const removed = replaced.length > 0 ? await this.removeStale(replaced, new Set(byId.keys())) : 0;
+    const removed =
+      replaced.length > 0 ? await this.removeStale(replaced, new Set(byId.keys())) : 0;
     return { written, removed, failed };
   }
 
@@ -382,7 +428,13 @@ export class EsCommunityStore implements CommunityStore {
         { logger: this.logger, what: 'read community versions' },
       );
       for (const d of res.docs) {
-        if ('found' in d && d.found && d._source && d._seq_no !== undefined && d._primary_term !== undefined) {
+        if (
+          'found' in d &&
+          d.found &&
+          d._source &&
+          d._seq_no !== undefined &&
+          d._primary_term !== undefined
+        ) {
           out.set(d._id, {
             seqNo: d._seq_no,
             primaryTerm: d._primary_term,
@@ -391,7 +443,9 @@ export class EsCommunityStore implements CommunityStore {
             flagged: d._source.flagged,
           });
         } else if ('error' in d && d.error) {
-          throw new Error(`could not read community ${d._id}: ${d.error.type}: ${d.error.reason ?? ''}`);
+          throw new Error(
+            `could not read community ${d._id}: ${d.error.type}: ${d.error.reason ?? ''}`,
+          );
         }
       }
     }
@@ -402,7 +456,9 @@ export class EsCommunityStore implements CommunityStore {
    * Sends the operations in size-bounded bulk requests. A failed request (not item) is retried
    * by withRetry; its items are idempotent because every write is conditional.
    */
-  private async bulk(ops: { id: string; action: Record<string, unknown>; doc?: unknown }[]): Promise<Map<string, ItemResult>> {
+  private async bulk(
+    ops: { id: string; action: Record<string, unknown>; doc?: unknown }[],
+  ): Promise<Map<string, ItemResult>> {
     const results = new Map<string, ItemResult>();
     let batch: { id: string; body: unknown[] }[] = [];
     let bytes = 0;
@@ -437,7 +493,10 @@ export class EsCommunityStore implements CommunityStore {
    * analyst ever changed them, otherwise kept and unflagged. Both writes are conditional on the
    * state just read, so a triage that lands in between is never deleted.
    */
-  private async removeStale(replaced: { key: string; ws: number; we: number }[], keep: Set<string>): Promise<number> {
+  private async removeStale(
+    replaced: { key: string; ws: number; we: number }[],
+    keep: Set<string>,
+  ): Promise<number> {
     const byWindow = new Map<string, { ws: number; we: number; hosts: Set<string> }>();
     for (const r of replaced) {
       const k = `${r.ws}|${r.we}`;
@@ -456,14 +515,25 @@ export class EsCommunityStore implements CommunityStore {
     }));
     let removed = 0;
     for (let round = 0; round < MAX_CONFLICT_ROUNDS; round++) {
-      const candidates: { id: string; seqNo: number; primaryTerm: number; changes: number; flagged: boolean; version: number }[] = [];
+      const candidates: {
+        id: string;
+        seqNo: number;
+        primaryTerm: number;
+        changes: number;
+        flagged: boolean;
+        version: number;
+      }[] = [];
       for (let i = 0; i < should.length; i += 512) {
-        const query: Query = { bool: { minimum_should_match: 1, should: should.slice(i, i + 512) } };
+        const query: Query = {
+          bool: { minimum_should_match: 1, should: should.slice(i, i + 512) },
+        };
         let after: estypes.SortResults | undefined;
         for (;;) {
           const res = await withRetry(
             () =>
-              this.client.search<Pick<CommunityDoc, 'id' | 'flagged' | 'version'> & { triage?: { changes?: number } }>(
+              this.client.search<
+                Pick<CommunityDoc, 'id' | 'flagged' | 'version'> & { triage?: { changes?: number } }
+              >(
                 {
                   index: this.index,
                   size: 1_000,
@@ -480,7 +550,8 @@ export class EsCommunityStore implements CommunityStore {
           );
           for (const h of res.hits.hits) {
             const s = h._source;
-            if (!s || keep.has(s.id) || h._seq_no === undefined || h._primary_term === undefined) continue;
+            if (!s || keep.has(s.id) || h._seq_no === undefined || h._primary_term === undefined)
+              continue;
             candidates.push({
               id: h._id ?? s.id,
               seqNo: h._seq_no,
@@ -496,9 +567,19 @@ export class EsCommunityStore implements CommunityStore {
       }
       const ops: { id: string; action: Record<string, unknown>; doc?: unknown }[] = [];
       for (const c of candidates) {
-        const cond = { _index: this.index, _id: c.id, if_seq_no: c.seqNo, if_primary_term: c.primaryTerm };
+        const cond = {
+          _index: this.index,
+          _id: c.id,
+          if_seq_no: c.seqNo,
+          if_primary_term: c.primaryTerm,
+        };
         if (c.changes === 0) ops.push({ id: c.id, action: { delete: cond } });
-        else if (c.flagged) ops.push({ id: c.id, action: { update: cond }, doc: { doc: { flagged: false, version: c.version + 1 } } });
+        else if (c.flagged)
+          ops.push({
+            id: c.id,
+            action: { update: cond },
+            doc: { doc: { flagged: false, version: c.version + 1 } },
+          });
       }
       if (ops.length === 0) return removed;
       const results = await this.bulk(ops);
@@ -525,12 +606,23 @@ export class EsCommunityStore implements CommunityStore {
   async list(query: ListCommunitiesQuery): Promise<CommunityPage> {
     const filter: Query[] = [];
     if (!query.include_unflagged) filter.push({ term: { flagged: true } });
-    if (query.from !== undefined) filter.push({ range: { last_seen: { gte: Date.parse(query.from), format: 'epoch_millis' } } });
-    if (query.to !== undefined) filter.push({ range: { first_seen: { lt: Date.parse(query.to), format: 'epoch_millis' } } });
+    if (query.from !== undefined)
+      filter.push({
+        range: { last_seen: { gte: Date.parse(query.from), format: 'epoch_millis' } },
+      });
+    if (query.to !== undefined)
+      filter.push({ range: { first_seen: { lt: Date.parse(query.to), format: 'epoch_millis' } } });
     if (query.host !== undefined) filter.push({ term: { host_key: hostKey(query.host) } });
     if (query.min_score !== undefined) filter.push({ range: { score: { gte: query.min_score } } });
-    for (const term of (query.q ?? '').trim().split(/\s+/).filter((t) => t.length > 0)) {
-      filter.push({ wildcard: { command_lines: { value: `*${wildcardLiteral(term)}*`, case_insensitive: true } } });
+    for (const term of (query.q ?? '')
+      .trim()
+      .split(/\s+/)
+      .filter((t) => t.length > 0)) {
+      filter.push({
+        wildcard: {
+          command_lines: { value: `*${wildcardLiteral(term)}*`, case_insensitive: true },
+        },
+      });
     }
     const page = query.page ?? 1;
     const perPage = query.per_page ?? 20;
@@ -546,7 +638,9 @@ export class EsCommunityStore implements CommunityStore {
             size: perPage,
             query: { bool: { filter } },
             // Status narrows the hits only; the tab counts are computed without it.
-            ...(query.status !== undefined ? { post_filter: { term: { 'triage.status': query.status } } } : {}),
+            ...(query.status !== undefined
+              ? { post_filter: { term: { 'triage.status': query.status } } }
+              : {}),
             // id breaks ties so pages never overlap or skip.
             sort: [{ [field]: { order } }, { id: { order: 'asc' } }],
             _source: SUMMARY_SOURCE,
@@ -595,17 +689,29 @@ export class EsCommunityStore implements CommunityStore {
     };
   }
 
-  private async read(id: string): Promise<{ doc: CommunityDoc; seqNo: number; primaryTerm: number } | undefined> {
+  private async read(
+    id: string,
+  ): Promise<{ doc: CommunityDoc; seqNo: number; primaryTerm: number } | undefined> {
     try {
-      const res = await withRetry(() => this.client.get<CommunityDoc>({ index: this.index, id }, requestOptions()), {
-        logger: this.logger,
-        what: 'read community',
-      });
-      if (!res.found || !res._source || res._seq_no === undefined || res._primary_term === undefined) return undefined;
+      const res = await withRetry(
+        () => this.client.get<CommunityDoc>({ index: this.index, id }, requestOptions()),
+        {
+          logger: this.logger,
+          what: 'read community',
+        },
+      );
+      if (
+        !res.found ||
+        !res._source ||
+        res._seq_no === undefined ||
+        res._primary_term === undefined
+      )
+        return undefined;
       return { doc: res._source, seqNo: res._seq_no, primaryTerm: res._primary_term };
     } catch (err) {
       // A missing document is a 404 with `found: false`; a missing index is a real error.
-      if (statusOf(err) === 404 && (err as { body?: { found?: boolean } }).body?.found === false) return undefined;
+      if (statusOf(err) === 404 && (err as { body?: { found?: boolean } }).body?.found === false)
+        return undefined;
       throw err;
     }
   }
@@ -618,13 +724,19 @@ export class EsCommunityStore implements CommunityStore {
   // -------------------------------------------------------------------------------------------
   // Triage
 
-  async triage(id: string, patch: TriagePatch, actor: string, expectedVersion?: number): Promise<StoredCommunity> {
+  async triage(
+    id: string,
+    patch: TriagePatch,
+    actor: string,
+    expectedVersion?: number,
+  ): Promise<StoredCommunity> {
     checkPatch(patch);
     for (let attempt = 0; ; attempt++) {
       const cur = await this.read(id);
       if (!cur) throw new NotFoundError(`community ${id} not found`);
       const version = cur.doc.version;
-      if (expectedVersion !== undefined && expectedVersion !== version) throw conflict(id, version, expectedVersion);
+      if (expectedVersion !== undefined && expectedVersion !== version)
+        throw conflict(id, version, expectedVersion);
 
       const before = cur.doc.triage ?? newTriage();
       const after: TriageDoc = { ...before, history: [...(before.history ?? [])] };
@@ -669,7 +781,10 @@ export class EsCommunityStore implements CommunityStore {
           throw conflict(id, now?.doc.version ?? version + 1, expectedVersion);
         }
         if (attempt + 1 >= MAX_CONFLICT_ROUNDS) {
-          throw new ConflictError(`community ${id} kept changing during triage; reload and retry`, version);
+          throw new ConflictError(
+            `community ${id} kept changing during triage; reload and retry`,
+            version,
+          );
         }
         // Without an expected version the caller asked "apply on top of whatever is there": do so.
         await sleep(10 + Math.random() * Math.min(500, 20 * 2 ** attempt));

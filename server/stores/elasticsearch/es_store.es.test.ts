@@ -29,7 +29,8 @@ describeStoreContract('elasticsearch', async () => {
     stores: store.stores,
     async importEvents(events) {
       const r = await indexEvents(client, eventsIndex, events, { refresh: true });
-      if (r.failed.length > 0) throw new Error(`could not index ${r.failed.length} events: ${r.failed[0]?.reason}`);
+      if (r.failed.length > 0)
+        throw new Error(`could not index ${r.failed.length} events: ${r.failed[0]?.reason}`);
     },
     async cleanup() {
       await store.destroy();

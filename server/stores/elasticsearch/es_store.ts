@@ -10,7 +10,13 @@ import type { Client } from '@elastic/elasticsearch';
 import type { Logger, Settings, Stores } from '../../ports';
 import { EsCommunityStore } from './community_store';
 import { EsEventSource } from './event_source';
-import { DEFAULT_INDEX_NAMES, type EsCapabilities, type EsIndexNames, deleteIndices, ensureIndices } from './indices';
+import {
+  DEFAULT_INDEX_NAMES,
+  type EsCapabilities,
+  type EsIndexNames,
+  deleteIndices,
+  ensureIndices,
+} from './indices';
 import { EsPrevalenceProvider } from './prevalence';
 import {
   DEFAULT_SETTINGS,
@@ -62,7 +68,12 @@ export class EsStore implements Stores {
       pageSize: opts.prevalencePageSize,
       maxCommandLineBuckets: opts.maxCommandLineBuckets,
     });
-    this.communities = new EsCommunityStore({ client, index: this.names.communities, logger, refresh });
+    this.communities = new EsCommunityStore({
+      client,
+      index: this.names.communities,
+      logger,
+      refresh,
+    });
     this.suppressions = new EsSuppressionStore(state);
     this.state = new EsJobStateStore(state);
   }

@@ -52,8 +52,22 @@ export function processStartQuery(): Query {
     bool: {
       minimum_should_match: 1,
       should: [
-        { bool: { filter: [{ term: { 'event.category': 'process' } }, { term: { 'event.type': 'start' } }] } },
-        { bool: { filter: [{ term: { 'event.category': 'process' } }, { terms: { 'event.action': START_ACTIONS } }] } },
+        {
+          bool: {
+            filter: [
+              { term: { 'event.category': 'process' } },
+              { term: { 'event.type': 'start' } },
+            ],
+          },
+        },
+        {
+          bool: {
+            filter: [
+              { term: { 'event.category': 'process' } },
+              { terms: { 'event.action': START_ACTIONS } },
+            ],
+          },
+        },
         {
           bool: {
             filter: [
@@ -73,7 +87,9 @@ export function processStartQuery(): Query {
           },
         },
         { term: { 'event.code': '4688' } },
-        { bool: { filter: [{ term: { event_id: 1 } }, { term: { source_name: SYSMON_PROVIDER } }] } },
+        {
+          bool: { filter: [{ term: { event_id: 1 } }, { term: { source_name: SYSMON_PROVIDER } }] },
+        },
         { term: { event_id: 4688 } },
       ],
     },
@@ -82,7 +98,9 @@ export function processStartQuery(): Query {
 
 export function timeRange(window: TimeWindow): Query {
   return {
-    range: { '@timestamp': { gte: window.start, lt: window.end, format: 'strict_date_optional_time' } },
+    range: {
+      '@timestamp': { gte: window.start, lt: window.end, format: 'strict_date_optional_time' },
+    },
   };
 }
 
@@ -159,7 +177,11 @@ export interface HostEntry {
   key: string | undefined;
 }
 
-export function effectiveHost(computer: unknown, name: unknown, hostname: unknown): string | undefined {
+export function effectiveHost(
+  computer: unknown,
+  name: unknown,
+  hostname: unknown,
+): string | undefined {
   const h = normaliseHost(computer) ?? normaliseHost(name) ?? normaliseHost(hostname);
   return h === undefined ? undefined : hostKey(h);
 }
@@ -216,7 +238,12 @@ export async function listHosts(
                 },
               },
               // Only the first page needs the span; later pages skip the extra work.
-              ...(page === 0 ? { first: { min: { field: '@timestamp' } }, last: { max: { field: '@timestamp' } } } : {}),
+              ...(page === 0
+                ? {
+                    first: { min: { field: '@timestamp' } },
+                    last: { max: { field: '@timestamp' } },
+                  }
+                : {}),
             },
           },
           requestOptions(opts.signal),
@@ -230,7 +257,8 @@ export async function listHosts(
       const total = res.hits.total;
       events = typeof total === 'number' ? total : (total?.value ?? 0);
     }
-    const agg = res.aggregations?.hosts as { buckets: HostKeyBucket[]; after_key?: Record<string, string | null> } | undefined;
+    const agg = res.aggregations?.hosts as
+      { buckets: HostKeyBucket[]; after_key?: Record<string, string | null> } | undefined;
     const buckets = agg?.buckets ?? [];
     for (const b of buckets) {
       entries.push({
@@ -258,7 +286,9 @@ function termsChunks(field: string, values: string[]): Query[] {
 }
 
 function fieldIs(field: string, value: string | null): Query {
-  return value === null ? { bool: { must_not: { exists: { field } } } } : { term: { [field]: value } };
+  return value === null
+    ? { bool: { must_not: { exists: { field } } } }
+    : { term: { [field]: value } };
 }
 
 /**
@@ -279,7 +309,11 @@ export function hostEntriesFilter(entries: readonly HostEntry[]): Query {
       // match the exact combination.
       other.push({
         bool: {
-          filter: [fieldIs('winlog.computer_name', e.computer), fieldIs('host.name', e.name), fieldIs('host.hostname', e.hostname)],
+          filter: [
+            fieldIs('winlog.computer_name', e.computer),
+            fieldIs('host.name', e.name),
+            fieldIs('host.hostname', e.hostname),
+          ],
         },
       });
     }

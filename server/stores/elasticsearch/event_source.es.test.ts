@@ -12,7 +12,14 @@ import { smokeEvents } from '../../../test/integration/smoke_events';
 import { createEsClient } from './client';
 import { EsEventSource } from './event_source';
 import { ensureEventIndex, indexEvents } from './event_writer';
-import { COLLECTOR, createRawIndex, indexRaw, noiseDocs, rawDoc, rawSpecs } from './testing/raw_docs';
+import {
+  COLLECTOR,
+  createRawIndex,
+  indexRaw,
+  noiseDocs,
+  rawDoc,
+  rawSpecs,
+} from './testing/raw_docs';
 
 const PREFIX = `pc-evsrc-${process.pid}`;
 const OWN = `${PREFIX}-own`;
@@ -32,16 +39,29 @@ async function collect(it: AsyncIterable<ProcessEvent>): Promise<ProcessEvent[]>
 
 async function openContexts(client: Client): Promise<number> {
   const s = await client.nodes.stats({ metric: 'indices', index_metric: 'search' });
-  return Object.values(s.nodes).reduce((n, node) => n + (node.indices?.search?.open_contexts ?? 0), 0);
+  return Object.values(s.nodes).reduce(
+    (n, node) => n + (node.indices?.search?.open_contexts ?? 0),
+    0,
+  );
 }
 
 describe('EsEventSource', () => {
   let client: Client;
-  const specs = rawSpecs(3_000, { hosts: 40, seed: 7, start: '2024-05-01T00:00:00.000Z', spanMs: 7_200_000, noHostEvery: 97 });
+  const specs = rawSpecs(3_000, {
+    hosts: 40,
+    seed: 7,
+    start: '2024-05-01T00:00:00.000Z',
+    spanMs: 7_200_000,
+    noHostEvery: 97,
+  });
 
   beforeAll(async () => {
     client = createEsClient({ node: inject('esUrl') });
-    await client.indices.delete({ index: `${PREFIX}-*`, ignore_unavailable: true, allow_no_indices: true });
+    await client.indices.delete({
+      index: `${PREFIX}-*`,
+      ignore_unavailable: true,
+      allow_no_indices: true,
+    });
     await ensureEventIndex(client, OWN, { shards: 2 });
     const r = await indexEvents(client, OWN, smokeEvents(N_OWN, 11), { refresh: true });
     expect(r.failed).toEqual([]);
@@ -53,7 +73,11 @@ describe('EsEventSource', () => {
   });
 
   afterAll(async () => {
-    await client.indices.delete({ index: `${PREFIX}-*`, ignore_unavailable: true, allow_no_indices: true });
+    await client.indices.delete({
+      index: `${PREFIX}-*`,
+      ignore_unavailable: true,
+      allow_no_indices: true,
+    });
     await client.close();
   });
 
@@ -66,13 +90,17 @@ describe('EsEventSource', () => {
     expect(got).toHaveLength(N_OWN);
     expect(new Set(got.map((e) => e.event.id)).size).toBe(N_OWN);
     for (let i = 1; i < got.length; i++) {
-      expect(Date.parse(got[i]!['@timestamp'])).toBeGreaterThanOrEqual(Date.parse(got[i - 1]!['@timestamp']));
+      expect(Date.parse(got[i]!['@timestamp'])).toBeGreaterThanOrEqual(
+        Date.parse(got[i - 1]!['@timestamp']),
+      );
     }
     expect(a).toEqual({ read: N_OWN, normalised: N_OWN, rejected: {}, skipped: {} });
     // Our own normalised documents come back exactly as stored.
     expect(got[123]).toEqual(smokeEvents(124, 11)[123]);
     expect(await openContexts(client)).toBe(0);
-    console.log(`[es] read ${N_OWN} events in ${ms.toFixed(0)} ms (${Math.round((N_OWN / ms) * 1000)} events/s)`);
+    console.log(
+      `[es] read ${N_OWN} events in ${ms.toFixed(0)} ms (${Math.round((N_OWN / ms) * 1000)} events/s)`,
+    );
   });
 
   it('closes the point in time when the consumer stops early or aborts', async () => {
@@ -84,7 +112,8 @@ describe('EsEventSource', () => {
     const ctl = new AbortController();
     let m = 0;
     const run = (async () => {
-      for await (const _e of src.readEvents({ window: ALL, signal: ctl.signal })) if (++m === 700) ctl.abort(new Error('stop now'));
+      for await (const _e of src.readEvents({ window: ALL, signal: ctl.signal }))
+        if (++m === 700) ctl.abort(new Error('stop now'));
     })();
     await expect(run).rejects.toThrow('stop now');
     expect(m).toBe(700);
@@ -118,7 +147,10 @@ describe('EsEventSource', () => {
 
   it('splits hosts over partitions so that every event is read exactly once', async () => {
     const src = new EsEventSource({ client, indices: () => RAW, pageSize: 1_000 });
-    const want = specs.filter((s) => s.shape !== 'no_host').map((s) => s.id).sort();
+    const want = specs
+      .filter((s) => s.shape !== 'no_host')
+      .map((s) => s.id)
+      .sort();
     const noHost = specs.length - want.length;
     for (const count of [1, 2, 3, 5]) {
       const ids: string[] = [];
@@ -145,9 +177,14 @@ describe('EsEventSource', () => {
 
   it('filters on the window and ignores missing indices', async () => {
     const window = { start: '2024-05-01T00:30:00.000Z', end: '2024-05-01T01:00:00.000Z' };
-    const src = new EsEventSource({ client, indices: () => `${PREFIX}-nope-*, ${PREFIX}-missing,${RAW}` });
+    const src = new EsEventSource({
+      client,
+      indices: () => `${PREFIX}-nope-*, ${PREFIX}-missing,${RAW}`,
+    });
     const got = await collect(src.readEvents({ window }));
-    const want = specs.filter((s) => s.shape !== 'no_host' && s.time >= window.start && s.time < window.end);
+    const want = specs.filter(
+      (s) => s.shape !== 'no_host' && s.time >= window.start && s.time < window.end,
+    );
     expect(got.map((e) => e.event.id).sort()).toEqual(want.map((s) => s.id).sort());
     const none = new EsEventSource({ client, indices: () => `${PREFIX}-nope-*,${PREFIX}-missing` });
     expect(await collect(none.readEvents({ window: ALL }))).toEqual([]);

@@ -72,7 +72,12 @@ export class EsEventSource implements EventSource {
     const filter: estypes.QueryDslQueryContainer[] = [processStartQuery(), timeRange(query.window)];
     const partition = query.partition && query.partition.count > 1 ? query.partition : undefined;
     if (partition) {
-      const listing = await listHosts(this.client, index, { bool: { filter } }, { signal: outer, logger: this.logger });
+      const listing = await listHosts(
+        this.client,
+        index,
+        { bool: { filter } },
+        { signal: outer, logger: this.logger },
+      );
       const mine = partitionEntries(listing.entries, partition);
       if (mine.length === 0) return;
       filter.push(hostEntriesFilter(mine));
@@ -85,7 +90,8 @@ export class EsEventSource implements EventSource {
     const signal = ctl.signal;
     let pitId = (
       await withRetry(
-        () => this.client.openPointInTime(
+        () =>
+          this.client.openPointInTime(
             { index, keep_alive: this.keepAlive, ignore_unavailable: true },
             requestOptions(signal),
           ),
@@ -111,6 +117,16 @@ export class EsEventSource implements EventSource {
               ],
               _source: { includes: [...SOURCE_FIELDS] },
               track_total_hits: false,
+              // A shard that fails must fail the read, never silently drop its events.
+              allow_partial_search_results: false,
+              // Only what is used: less JSON to build on the server and to parse here.
+              filter_path: [
+                'pit_id',
+                'hits.hits._id',
+                'hits.hits._index',
+                'hits.hits._source',
+                'hits.hits.sort',
+              ],
               ...(after ? { search_after: after } : {}),
             },
             requestOptions(signal),
@@ -125,7 +141,8 @@ export class EsEventSource implements EventSource {
         const page = await pending;
         pending = undefined;
         if (page.pit_id) pitId = page.pit_id;
-        const hits = page.hits.hits;
+        // filter_path drops `hits` altogether from an empty page.
+        const hits = page.hits?.hits ?? [];
         if (hits.length === 0) break;
         // Fetch the next page while this one is normalised and consumed.
         if (hits.length === this.pageSize) {
@@ -149,7 +166,11 @@ export class EsEventSource implements EventSource {
     }
   }
 
-  private normaliseHit(hit: Hit, accounting: ReadAccounting | undefined, partition?: Partition): ProcessEvent | undefined {
+  private normaliseHit(
+    hit: Hit,
+    accounting: ReadAccounting | undefined,
+    partition?: Partition,
+  ): ProcessEvent | undefined {
     if (accounting) accounting.read++;
     const src = hit._source ?? {};
     const own = asOwnEvent(src);
@@ -191,7 +212,11 @@ export class EsEventSource implements EventSource {
               query: {
                 bool: {
                   minimum_should_match: 1,
-                  should: [{ ids: { values: chunk } }, { terms: { 'event.id': chunk } }, { terms: { _rid: chunk } }],
+                  should: [
+                    { ids: { values: chunk } },
+                    { terms: { 'event.id': chunk } },
+                    { terms: { _rid: chunk } },
+                  ],
                 },
               },
               _source: { includes: [...SOURCE_FIELDS] },

@@ -19,7 +19,11 @@ export interface IndexEventsOptions {
 }
 
 /** Creates an event index with the core-types ECS mapping when it does not exist. */
-export async function ensureEventIndex(client: Client, index: string, opts: { shards?: number } = {}): Promise<void> {
+export async function ensureEventIndex(
+  client: Client,
+  index: string,
+  opts: { shards?: number } = {},
+): Promise<void> {
   try {
     await client.indices.create(
       {
@@ -50,13 +54,15 @@ export async function indexEvents(
     const operations = batch.flatMap((e) => [{ index: { _index: index, _id: e.event.id } }, e]);
     const ids = batch.map((e) => e.event.id);
     batch = [];
-    const res = await withRetry(
-      () => client.bulk({ operations }, requestOptions(opts.signal)),
-      { signal: opts.signal, logger: opts.logger, what: 'index events' },
-    );
+    const res = await withRetry(() => client.bulk({ operations }, requestOptions(opts.signal)), {
+      signal: opts.signal,
+      logger: opts.logger,
+      what: 'index events',
+    });
     res.items.forEach((item, i) => {
       const r = item.index;
-      if (r?.error) failed.push({ id: ids[i] ?? '', reason: `${r.error.type}: ${r.error.reason ?? ''}` });
+      if (r?.error)
+        failed.push({ id: ids[i] ?? '', reason: `${r.error.type}: ${r.error.reason ?? ''}` });
       else indexed++;
     });
   };

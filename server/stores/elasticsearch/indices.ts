@@ -20,7 +20,10 @@ export interface EsIndexNames {
   state: string;
 }
 
-export const DEFAULT_INDEX_NAMES: EsIndexNames = { communities: COMMUNITIES_ALIAS, state: STATE_INDEX };
+export const DEFAULT_INDEX_NAMES: EsIndexNames = {
+  communities: COMMUNITIES_ALIAS,
+  state: STATE_INDEX,
+};
 
 /** Bumped when a mapping changes; stored in `_meta` so an operator can tell what installed it. */
 export const MAPPING_VERSION = 1;
@@ -152,7 +155,10 @@ export interface EsCapabilities {
 /** Data streams live in a module some distributions (and the test cluster) do not ship. */
 export async function detectCapabilities(client: Client): Promise<EsCapabilities> {
   try {
-    await client.indices.getDataStream({ name: 'problem-child-capability-probe*' }, requestOptions());
+    await client.indices.getDataStream(
+      { name: 'problem-child-capability-probe*' },
+      requestOptions(),
+    );
     return { dataStreams: true };
   } catch (err) {
     // Without the module the path is read as an index name (400) or has no handler (404/405).
@@ -164,7 +170,10 @@ export async function detectCapabilities(client: Client): Promise<EsCapabilities
 
 function isAlreadyExists(err: unknown): boolean {
   const type = (err as { body?: { error?: { type?: string } } })?.body?.error?.type;
-  return statusOf(err) === 400 && (type === 'resource_already_exists_exception' || type === 'invalid_alias_name_exception');
+  return (
+    statusOf(err) === 400 &&
+    (type === 'resource_already_exists_exception' || type === 'invalid_alias_name_exception')
+  );
 }
 
 export interface SetupOptions {
@@ -178,14 +187,19 @@ export interface SetupOptions {
  * Installs templates and creates the indices when missing; on an existing install it adds new
  * mapping fields. Safe to call on every start and from several nodes at once.
  */
-export async function ensureIndices(client: Client, opts: SetupOptions = {}): Promise<EsCapabilities> {
+export async function ensureIndices(
+  client: Client,
+  opts: SetupOptions = {},
+): Promise<EsCapabilities> {
   const names = opts.names ?? DEFAULT_INDEX_NAMES;
   const settings: estypes.IndicesIndexSettings = {
     number_of_shards: opts.shards ?? 1,
     // The list view pages with from/size; the index is small, so deep pages stay cheap.
     max_result_window: 1_000_000,
     // auto_expand gives a replica where there is a second node and none on a single-node cluster.
-    ...(opts.replicas === undefined ? { auto_expand_replicas: '0-1' } : { number_of_replicas: opts.replicas }),
+    ...(opts.replicas === undefined
+      ? { auto_expand_replicas: '0-1' }
+      : { number_of_replicas: opts.replicas }),
   };
   const retry = { logger: opts.logger, what: 'index setup' };
 
@@ -218,13 +232,19 @@ export async function ensureIndices(client: Client, opts: SetupOptions = {}): Pr
     retry,
   );
 
-  const aliasExists = await withRetry(() => client.indices.existsAlias({ name: names.communities }, requestOptions()), retry);
+  const aliasExists = await withRetry(
+    () => client.indices.existsAlias({ name: names.communities }, requestOptions()),
+    retry,
+  );
   if (!aliasExists) {
     try {
       await withRetry(
         () =>
           client.indices.create(
-            { index: communitiesFirstIndex(names), aliases: { [names.communities]: { is_write_index: true } } },
+            {
+              index: communitiesFirstIndex(names),
+              aliases: { [names.communities]: { is_write_index: true } },
+            },
             requestOptions(),
           ),
         retry,
@@ -233,10 +253,20 @@ export async function ensureIndices(client: Client, opts: SetupOptions = {}): Pr
       if (!isAlreadyExists(err)) throw err;
     }
   } else {
-    await withRetry(() => client.indices.putMapping(mappingUpdate(names.communities, COMMUNITY_MAPPINGS), requestOptions()), retry);
+    await withRetry(
+      () =>
+        client.indices.putMapping(
+          mappingUpdate(names.communities, COMMUNITY_MAPPINGS),
+          requestOptions(),
+        ),
+      retry,
+    );
   }
 
-  const stateExists = await withRetry(() => client.indices.exists({ index: names.state }, requestOptions()), retry);
+  const stateExists = await withRetry(
+    () => client.indices.exists({ index: names.state }, requestOptions()),
+    retry,
+  );
   if (!stateExists) {
     try {
       await withRetry(() => client.indices.create({ index: names.state }, requestOptions()), retry);
@@ -244,7 +274,10 @@ export async function ensureIndices(client: Client, opts: SetupOptions = {}): Pr
       if (!isAlreadyExists(err)) throw err;
     }
   } else {
-    await withRetry(() => client.indices.putMapping(mappingUpdate(names.state, STATE_MAPPINGS), requestOptions()), retry);
+    await withRetry(
+      () => client.indices.putMapping(mappingUpdate(names.state, STATE_MAPPINGS), requestOptions()),
+      retry,
+    );
   }
 
   // Shards must be allocated before the first write, or it waits (and may time out) instead.
@@ -262,13 +295,23 @@ export async function ensureIndices(client: Client, opts: SetupOptions = {}): Pr
 }
 
 /** Adds fields introduced since the index was created (existing field types cannot change). */
-function mappingUpdate(index: string, m: estypes.MappingTypeMapping): estypes.IndicesPutMappingRequest {
+function mappingUpdate(
+  index: string,
+  m: estypes.MappingTypeMapping,
+): estypes.IndicesPutMappingRequest {
   return { index, dynamic: m.dynamic, _meta: m._meta, properties: m.properties };
 }
 
 /** Removes everything `ensureIndices` created (tests and uninstall); missing parts are ignored. */
-export async function deleteIndices(client: Client, names: EsIndexNames = DEFAULT_INDEX_NAMES): Promise<void> {
-  await client.indices.delete({ index: `${names.communities}-*`, ignore_unavailable: true, allow_no_indices: true });
+export async function deleteIndices(
+  client: Client,
+  names: EsIndexNames = DEFAULT_INDEX_NAMES,
+): Promise<void> {
+  await client.indices.delete({
+    index: `${names.communities}-*`,
+    ignore_unavailable: true,
+    allow_no_indices: true,
+  });
   await client.indices.delete({ index: names.state, ignore_unavailable: true });
   for (const name of [names.communities, names.state]) {
     await client.indices.deleteIndexTemplate({ name }).catch((err: unknown) => {

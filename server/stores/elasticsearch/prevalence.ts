@@ -164,7 +164,10 @@ function hostSubAggs(f: HostFields): Record<string, estypes.AggregationsAggregat
   return {
     hc: { terms: { field: 'winlog.computer_name', size: HOST_TERMS } },
     hcc: { cardinality: { field: 'winlog.computer_name' } },
-    nc: { filter: { bool: { must_not: { exists: { field: 'winlog.computer_name' } } } }, aggs: byName },
+    nc: {
+      filter: { bool: { must_not: { exists: { field: 'winlog.computer_name' } } } },
+      aggs: byName,
+    },
     ...time,
   };
 }
@@ -355,7 +358,10 @@ export class EsPrevalence implements PrevalenceService {
     // Most events name both processes: group on the names directly.
     await this.composite(
       { bool: { filter: [...this.base, ...both] } },
-      [{ p: { terms: { field: 'process.parent.name' } } }, { c: { terms: { field: 'process.name' } } }],
+      [
+        { p: { terms: { field: 'process.parent.name' } } },
+        { c: { terms: { field: 'process.name' } } },
+      ],
       fields,
       (key, b) => {
         this.stats.pairBuckets++;
@@ -399,7 +405,10 @@ export class EsPrevalence implements PrevalenceService {
     const named = presentQ('process.name');
     let complete = await this.composite(
       { bool: { filter: [...this.base, named] } },
-      [{ c: { terms: { field: 'process.name' } } }, { cl: { terms: { field: 'process.command_line', missing_bucket: true } } }],
+      [
+        { c: { terms: { field: 'process.name' } } },
+        { cl: { terms: { field: 'process.command_line', missing_bucket: true } } },
+      ],
       fields,
       (key, b) => onBucket(processName(key.c), key.cl ?? null, b),
     );
@@ -459,7 +468,8 @@ export class EsPrevalence implements PrevalenceService {
         { signal, logger, what: 'prevalence aggregation' },
       );
       this.stats.requests++;
-      const agg = res.aggregations?.k as { buckets: RawBucket[]; after_key?: Record<string, string | null> } | undefined;
+      const agg = res.aggregations?.k as
+        { buckets: RawBucket[]; after_key?: Record<string, string | null> } | undefined;
       const buckets = agg?.buckets ?? [];
       for (const b of buckets) {
         if (onBucket(b.key, bucketInfo(b)) === false) return false;

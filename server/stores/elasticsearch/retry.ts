@@ -42,7 +42,8 @@ export function statusOf(err: unknown): number | undefined {
 
 export function isRetryableError(err: unknown): boolean {
   if (err instanceof errors.RequestAbortedError) return false;
-  if (err instanceof errors.ConnectionError || err instanceof errors.NoLivingConnectionsError) return true;
+  if (err instanceof errors.ConnectionError || err instanceof errors.NoLivingConnectionsError)
+    return true;
   // A client-side timeout may have reached the server; every caller of this helper sends
   // idempotent requests (searches, index/update by id, deletes guarded by seq_no), so it is safe.
   if (err instanceof errors.TimeoutError) return true;
@@ -50,7 +51,12 @@ export function isRetryableError(err: unknown): boolean {
 }
 
 /** Full jitter (AWS architecture blog): spreads concurrent retriers instead of synchronising them. */
-export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  baseMs: number,
+  maxMs: number,
+  random: () => number = Math.random,
+): number {
   const cap = Math.min(maxMs, baseMs * 2 ** attempt);
   return Math.floor(random() * cap);
 }
@@ -85,7 +91,10 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: RetryOptions = {}): Promise<T> {
+export async function withRetry<T>(
+  fn: (attempt: number) => Promise<T>,
+  opts: RetryOptions = {},
+): Promise<T> {
   const attempts = Math.max(1, opts.attempts ?? DEFAULT_ATTEMPTS);
   const retryable = opts.retryable ?? isRetryableError;
   for (let attempt = 0; ; attempt++) {
@@ -96,7 +105,12 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: Re
       // An abort surfaces as RequestAbortedError from the client: report the caller's reason.
       if (opts.signal?.aborted) throw abortError(opts.signal);
       if (attempt + 1 >= attempts || !retryable(err)) throw err;
-      const delay = backoffDelay(attempt, opts.baseDelayMs ?? DEFAULT_BASE_MS, opts.maxDelayMs ?? DEFAULT_MAX_MS, opts.random);
+      const delay = backoffDelay(
+        attempt,
+        opts.baseDelayMs ?? DEFAULT_BASE_MS,
+        opts.maxDelayMs ?? DEFAULT_MAX_MS,
+        opts.random,
+      );
       opts.logger?.warn(`${opts.what ?? 'Elasticsearch request'} failed, retrying in ${delay} ms`, {
         attempt: attempt + 1,
         of: attempts,

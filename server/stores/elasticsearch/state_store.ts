@@ -36,7 +36,12 @@ interface Ctx {
 const retryOpts = (ctx: Ctx, what: string) => ({ logger: ctx.logger, what });
 
 /** Reads every hit of a small query, paging by a unique sort key. */
-async function searchAll<T>(ctx: Ctx, query: estypes.QueryDslQueryContainer, sort: estypes.Sort, what: string): Promise<T[]> {
+async function searchAll<T>(
+  ctx: Ctx,
+  query: estypes.QueryDslQueryContainer,
+  sort: estypes.Sort,
+  what: string,
+): Promise<T[]> {
   const out: T[] = [];
   let after: estypes.SortResults | undefined;
   for (;;) {
@@ -64,7 +69,10 @@ async function searchAll<T>(ctx: Ctx, query: estypes.QueryDslQueryContainer, sor
 
 async function getSource<T>(ctx: Ctx, id: string, what: string): Promise<T | undefined> {
   try {
-    const res = await withRetry(() => ctx.client.get<T>({ index: ctx.index, id }, requestOptions()), retryOpts(ctx, what));
+    const res = await withRetry(
+      () => ctx.client.get<T>({ index: ctx.index, id }, requestOptions()),
+      retryOpts(ctx, what),
+    );
     return res.found ? res._source : undefined;
   } catch (err) {
     if (statusOf(err) === 404) return undefined;
@@ -73,7 +81,13 @@ async function getSource<T>(ctx: Ctx, id: string, what: string): Promise<T | und
 }
 
 function checkPartition(p: Partition): void {
-  if (!Number.isInteger(p.count) || p.count < 1 || !Number.isInteger(p.index) || p.index < 0 || p.index >= p.count) {
+  if (
+    !Number.isInteger(p.count) ||
+    p.count < 1 ||
+    !Number.isInteger(p.index) ||
+    p.index < 0 ||
+    p.index >= p.count
+  ) {
     throw new RangeError(`invalid partition ${p.index} of ${p.count}`);
   }
 }
@@ -104,15 +118,29 @@ interface SuppressionDoc {
 }
 
 function checkRule(r: SuppressionRule): void {
-  for (const f of ['id', 'kind', 'parentName', 'childName', 'createdBy', 'createdAt', 'reason'] as const) {
-    if (typeof r[f] !== 'string') throw new TypeError(`suppression rule ${String(r.id)}: ${f} must be a string`);
+  for (const f of [
+    'id',
+    'kind',
+    'parentName',
+    'childName',
+    'createdBy',
+    'createdAt',
+    'reason',
+  ] as const) {
+    if (typeof r[f] !== 'string')
+      throw new TypeError(`suppression rule ${String(r.id)}: ${f} must be a string`);
   }
   if (r.id.length === 0) throw new TypeError('suppression rule without id');
-  if (r.kind !== 'pair' && r.kind !== 'community') throw new TypeError(`suppression rule ${r.id}: unknown kind ${String(r.kind)}`);
-  if (!Number.isFinite(Date.parse(r.createdAt))) throw new TypeError(`suppression rule ${r.id}: createdAt is not a date`);
+  if (r.kind !== 'pair' && r.kind !== 'community')
+    throw new TypeError(`suppression rule ${r.id}: unknown kind ${String(r.kind)}`);
+  if (!Number.isFinite(Date.parse(r.createdAt)))
+    throw new TypeError(`suppression rule ${r.id}: createdAt is not a date`);
 }
 
-const SUPPRESSION_SORT: estypes.Sort = [{ 'suppression.created_at': 'asc' }, { 'suppression.id': 'asc' }];
+const SUPPRESSION_SORT: estypes.Sort = [
+  { 'suppression.created_at': 'asc' },
+  { 'suppression.id': 'asc' },
+];
 
 export class EsSuppressionStore implements SuppressionStore {
   constructor(private readonly ctx: Ctx) {}
@@ -145,14 +173,20 @@ export class EsSuppressionStore implements SuppressionStore {
     );
     if (res.errors) {
       const bad = res.items.map((i) => i.index).filter((i) => i?.error);
-      throw new Error(`could not store ${bad.length} suppression rules: ${bad[0]?.error?.reason ?? 'unknown error'}`);
+      throw new Error(
+        `could not store ${bad.length} suppression rules: ${bad[0]?.error?.reason ?? 'unknown error'}`,
+      );
     }
   }
 
   async remove(id: string): Promise<boolean> {
     try {
       const res = await withRetry(
-        () => this.ctx.client.delete({ index: this.ctx.index, id: `suppression:${id}`, refresh: this.ctx.refresh }, requestOptions()),
+        () =>
+          this.ctx.client.delete(
+            { index: this.ctx.index, id: `suppression:${id}`, refresh: this.ctx.refresh },
+            requestOptions(),
+          ),
         retryOpts(this.ctx, 'remove suppression'),
       );
       return res.result === 'deleted';
@@ -181,7 +215,12 @@ export class EsSuppressionStore implements SuppressionStore {
         },
       });
     }
-    const docs = await searchAll<SuppressionDoc>(this.ctx, { bool: { filter } }, SUPPRESSION_SORT, 'list suppressions');
+    const docs = await searchAll<SuppressionDoc>(
+      this.ctx,
+      { bool: { filter } },
+      SUPPRESSION_SORT,
+      'list suppressions',
+    );
     return docs.map((d) => d.suppression.rule);
   }
 }
@@ -191,7 +230,12 @@ export class EsSuppressionStore implements SuppressionStore {
 
 interface CheckpointDoc {
   type: 'checkpoint';
-  checkpoint: { partition_index: number; partition_count: number; processed_until: string; updated_at: string };
+  checkpoint: {
+    partition_index: number;
+    partition_count: number;
+    processed_until: string;
+    updated_at: string;
+  };
 }
 
 interface RunDoc {
@@ -219,7 +263,11 @@ export class EsJobStateStore implements JobStateStore {
   constructor(private readonly ctx: Ctx) {}
 
   async getCheckpoint(partition: Partition): Promise<Checkpoint | undefined> {
-    const doc = await getSource<CheckpointDoc>(this.ctx, `checkpoint:${partitionKey(partition)}`, 'read checkpoint');
+    const doc = await getSource<CheckpointDoc>(
+      this.ctx,
+      `checkpoint:${partitionKey(partition)}`,
+      'read checkpoint',
+    );
     if (!doc) return undefined;
     return { processedUntil: doc.checkpoint.processed_until, updatedAt: doc.checkpoint.updated_at };
   }
@@ -236,7 +284,11 @@ export class EsJobStateStore implements JobStateStore {
     };
     const id = `checkpoint:${partitionKey(partition)}`;
     await withRetry(
-      () => this.ctx.client.index({ index: this.ctx.index, id, document: doc, refresh: this.ctx.refresh }, requestOptions()),
+      () =>
+        this.ctx.client.index(
+          { index: this.ctx.index, id, document: doc, refresh: this.ctx.refresh },
+          requestOptions(),
+        ),
       retryOpts(this.ctx, 'save checkpoint'),
     );
   }
@@ -259,7 +311,12 @@ export class EsJobStateStore implements JobStateStore {
     await withRetry(
       () =>
         this.ctx.client.index(
-          { index: this.ctx.index, id: `run:${report.runId}:${key}`, document: doc, refresh: this.ctx.refresh },
+          {
+            index: this.ctx.index,
+            id: `run:${report.runId}:${key}`,
+            document: doc,
+            refresh: this.ctx.refresh,
+          },
           requestOptions(),
         ),
       retryOpts(this.ctx, 'record run'),
@@ -315,7 +372,8 @@ const VALIDATORS: { [K in keyof Settings]: (v: unknown) => v is Settings[K] } = 
   lookback: (v): v is string => typeof v === 'string' && DURATION.test(v),
   prevalence_lookback: (v): v is string => typeof v === 'string' && DURATION.test(v),
   indices: (v): v is string => typeof v === 'string' && v.length > 0,
-  score_source: (v): v is Settings['score_source'] => v === 'model' || v === 'elastic' || v === 'blend',
+  score_source: (v): v is Settings['score_source'] =>
+    v === 'model' || v === 'elastic' || v === 'blend',
 };
 
 function isKey(k: string): k is keyof Settings {

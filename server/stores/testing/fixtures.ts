@@ -40,7 +40,9 @@ export function fixtureEvent(spec: EventSpec): ProcessEvent {
     process: {
       entity_id: spec.entityId ?? `ent-${spec.id}`,
       pid: 1000,
-      name: isPath(child) ? child.slice(Math.max(child.lastIndexOf('\\'), child.lastIndexOf('/')) + 1) : child,
+      name: isPath(child)
+        ? child.slice(Math.max(child.lastIndexOf('\\'), child.lastIndexOf('/')) + 1)
+        : child,
       executable: isPath(child) ? child : undefined,
       command_line: spec.cmd,
       start: spec.time,
@@ -58,14 +60,24 @@ export function fixtureEvent(spec: EventSpec): ProcessEvent {
 
 /** A small, varied event set over two hours, several hosts (some differing only in case). */
 export function fixtureEvents(): ProcessEvent[] {
-  const hosts = ['WS01.example.local', 'ws02.example.local', 'srv01.example.local', 'ws01.EXAMPLE.local', 'dc01'];
+  const hosts = [
+    'WS01.example.local',
+    'ws02.example.local',
+    'srv01.example.local',
+    'ws01.EXAMPLE.local',
+    'dc01',
+  ];
   const steps: Array<[string, string, string | undefined]> = [
     ['explorer.exe', 'cmd.exe', 'cmd.exe /c whoami'],
     ['explorer.exe', 'C:\\Windows\\System32\\cmd.exe', 'cmd.exe /c dir C:\\Users\\alice\\Desktop'],
     ['C:\\Windows\\explorer.exe', 'CMD.EXE', 'cmd.exe /c dir C:\\Users\\bob\\Desktop'],
     ['services.exe', 'svchost.exe', 'C:\\Windows\\system32\\svchost.exe -k netsvcs -p -s Schedule'],
     ['services.exe', 'svchost.exe', 'C:\\Windows\\system32\\svchost.exe -k LocalService -p'],
-    ['winword.exe', 'powershell.exe', 'powershell.exe -NoP -enc SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQA'],
+    [
+      'winword.exe',
+      'powershell.exe',
+      'powershell.exe -NoP -enc SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQA',
+    ],
     ['cmd.exe', 'whoami.exe', 'whoami /all'],
     ['cmd.exe', 'net.exe', 'net user admin /domain'],
     ['services.exe', 'svchost.exe', undefined],
@@ -73,12 +85,18 @@ export function fixtureEvents(): ProcessEvent[] {
   const t0 = Date.parse('2024-03-01T10:00:00.000Z');
   const out: ProcessEvent[] = [];
   for (let i = 0; i < 90; i++) {
-    const [parent, child, cmd] = steps[(i * 7) % steps.length] as [string, string, string | undefined];
+    const [parent, child, cmd] = steps[(i * 7) % steps.length] as [
+      string,
+      string,
+      string | undefined,
+    ];
     out.push(
       fixtureEvent({
         id: `ev-${String(i).padStart(4, '0')}`,
         // Every 80 s, with a few identical timestamps to exercise tie ordering.
-        time: new Date(t0 + Math.floor(i / 3) * 240_000 + (i % 3 === 2 ? 0 : (i % 3) * 80_000)).toISOString(),
+        time: new Date(
+          t0 + Math.floor(i / 3) * 240_000 + (i % 3 === 2 ? 0 : (i % 3) * 80_000),
+        ).toISOString(),
         host: hosts[i % hosts.length] as string,
         parent,
         child,
@@ -94,9 +112,20 @@ function hash(parts: readonly string[]): string {
   return createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 32);
 }
 
-const ZERO_PREVALENCE = (parentName: string, childName: string, template: string): EdgePrevalence => ({
+const ZERO_PREVALENCE = (
+  parentName: string,
+  childName: string,
+  template: string,
+): EdgePrevalence => ({
   pair: { parentName, childName, pairCount: 0, parentTotal: 0, distinctHosts: 0, probability: 0 },
-  cmdline: { processName: childName, template, templateCount: 0, processTotal: 0, distinctHosts: 0, probability: 0 },
+  cmdline: {
+    processName: childName,
+    template,
+    templateCount: 0,
+    processTotal: 0,
+    distinctHosts: 0,
+    probability: 0,
+  },
   pairCommonness: 0,
   cmdlineCommonness: 0,
   rarity: 1,
@@ -119,7 +148,10 @@ export interface CommunitySpec {
 /** A well-formed community; its id is a hash of host, window, tag and event ids. */
 export function fixtureCommunity(spec: CommunitySpec = {}): AnomalousCommunity {
   const host = spec.host ?? 'ws01.example.local';
-  const window = spec.window ?? { start: '2024-03-01T10:00:00.000Z', end: '2024-03-01T10:45:00.000Z' };
+  const window = spec.window ?? {
+    start: '2024-03-01T10:00:00.000Z',
+    end: '2024-03-01T10:45:00.000Z',
+  };
   const tag = spec.tag ?? 'c';
   const t0 = Date.parse(window.start);
   const events =
@@ -136,7 +168,8 @@ export function fixtureCommunity(spec: CommunitySpec = {}): AnomalousCommunity {
         parent,
         child,
         cmd,
-        parentCmd: i === 0 ? '"C:\\Program Files\\Microsoft Office\\WINWORD.EXE" /n report.docm' : undefined,
+        parentCmd:
+          i === 0 ? '"C:\\Program Files\\Microsoft Office\\WINWORD.EXE" /n report.docm' : undefined,
         user: 'alice',
       }),
     );
@@ -146,7 +179,12 @@ export function fixtureCommunity(spec: CommunitySpec = {}): AnomalousCommunity {
     event,
     score: i === 0 ? maxAnomaly : maxAnomaly / 2,
     scoreSource: 'model',
-    topFeatures: [{ feature: `parent→child: ${processName(event.process.parent.name)}→${event.process.name}`, contribution: 0.3 }],
+    topFeatures: [
+      {
+        feature: `parent→child: ${processName(event.process.parent.name)}→${event.process.name}`,
+        contribution: 0.3,
+      },
+    ],
   }));
   const edges: CommunityEdge[] = scored.map((s) => {
     const e = s.event;
@@ -172,7 +210,9 @@ export function fixtureCommunity(spec: CommunitySpec = {}): AnomalousCommunity {
       techniques: spec.techniques ?? ['T1059.003'],
     };
   });
-  const entityIds = [...new Set(events.flatMap((e) => [e.process.entity_id, e.process.parent.entity_id ?? '']))].sort();
+  const entityIds = [
+    ...new Set(events.flatMap((e) => [e.process.entity_id, e.process.parent.entity_id ?? ''])),
+  ].sort();
   const times = events.map((e) => e['@timestamp']).sort();
   const techniques = (spec.techniques ?? ['T1059.003']).map((id) => ({
     id,

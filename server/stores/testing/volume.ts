@@ -18,20 +18,87 @@ export interface VolumeOptions {
   idPrefix?: string;
 }
 
-const STEPS: ReadonlyArray<readonly [parent: string, child: string, cmd: (r: () => number) => string, weight: number]> = [
-  ['C:\\Windows\\System32\\services.exe', 'C:\\Windows\\System32\\svchost.exe', (r) => `C:\\Windows\\system32\\svchost.exe -k ${['netsvcs', 'LocalService', 'NetworkService', 'DcomLaunch'][r() % 4]} -p -s ${['Schedule', 'BITS', 'Winmgmt', 'wuauserv', 'Dnscache'][r() % 5]}`, 30],
-  ['C:\\Windows\\System32\\svchost.exe', 'C:\\Windows\\System32\\taskhostw.exe', (r) => `taskhostw.exe {${guid(r)}}`, 10],
-  ['C:\\Windows\\System32\\svchost.exe', 'C:\\Windows\\System32\\wbem\\WmiPrvSE.exe', () => 'C:\\Windows\\system32\\wbem\\wmiprvse.exe -secured -Embedding', 8],
-  ['C:\\Windows\\explorer.exe', 'C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe', (r) => `"C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe" --type=renderer --renderer-client-id=${r() % 500} --field-trial-handle=${r() % 9999},i,${r()} /prefetch:1`, 25],
-  ['C:\\Windows\\explorer.exe', 'C:\\Windows\\System32\\cmd.exe', (r) => `"C:\\Windows\\system32\\cmd.exe" /c dir C:\\Users\\user${r() % 300}\\Documents`, 5],
-  ['C:\\Windows\\System32\\cmd.exe', 'C:\\Windows\\System32\\conhost.exe', (r) => `\\??\\C:\\Windows\\system32\\conhost.exe 0x${(r() % 0xffff).toString(16)} -ForceV1`, 6],
+const STEPS: ReadonlyArray<
+  readonly [parent: string, child: string, cmd: (r: () => number) => string, weight: number]
+> = [
+  [
+    'C:\\Windows\\System32\\services.exe',
+    'C:\\Windows\\System32\\svchost.exe',
+    (r) =>
+      `C:\\Windows\\system32\\svchost.exe -k ${['netsvcs', 'LocalService', 'NetworkService', 'DcomLaunch'][r() % 4]} -p -s ${['Schedule', 'BITS', 'Winmgmt', 'wuauserv', 'Dnscache'][r() % 5]}`,
+    30,
+  ],
+  [
+    'C:\\Windows\\System32\\svchost.exe',
+    'C:\\Windows\\System32\\taskhostw.exe',
+    (r) => `taskhostw.exe {${guid(r)}}`,
+    10,
+  ],
+  [
+    'C:\\Windows\\System32\\svchost.exe',
+    'C:\\Windows\\System32\\wbem\\WmiPrvSE.exe',
+    () => 'C:\\Windows\\system32\\wbem\\wmiprvse.exe -secured -Embedding',
+    8,
+  ],
+  [
+    'C:\\Windows\\explorer.exe',
+    'C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe',
+    (r) =>
+      `"C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe" --type=renderer --renderer-client-id=${r() % 500} --field-trial-handle=${r() % 9999},i,${r()} /prefetch:1`,
+    25,
+  ],
+  [
+    'C:\\Windows\\explorer.exe',
+    'C:\\Windows\\System32\\cmd.exe',
+    (r) => `"C:\\Windows\\system32\\cmd.exe" /c dir C:\\Users\\user${r() % 300}\\Documents`,
+    5,
+  ],
+  [
+    'C:\\Windows\\System32\\cmd.exe',
+    'C:\\Windows\\System32\\conhost.exe',
+    (r) => `\\??\\C:\\Windows\\system32\\conhost.exe 0x${(r() % 0xffff).toString(16)} -ForceV1`,
+    6,
+  ],
   ['C:\\Windows\\System32\\cmd.exe', 'C:\\Windows\\System32\\whoami.exe', () => 'whoami /all', 1],
-  ['C:\\Windows\\System32\\cmd.exe', 'C:\\Windows\\System32\\net.exe', (r) => `net use \\\\fs${r() % 5}\\share /persistent:no`, 2],
-  ['C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe', 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe', (r) => `powershell.exe -NoProfile -File C:\\Users\\user${r() % 300}\\AppData\\Local\\Temp\\tmp${r() % 99999}.ps1`, 3],
-  ['C:\\Program Files\\Microsoft Office\\root\\Office16\\WINWORD.EXE', 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe', () => 'powershell.exe -nop -w hidden -enc SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAIABOAGUAdAAuAFcAZQBiAEMAbABpAGUAbgB0ACkA', 1],
-  ['C:\\Windows\\System32\\svchost.exe', 'C:\\Windows\\System32\\rundll32.exe', (r) => `rundll32.exe C:\\Windows\\system32\\shell32.dll,Control_RunDLL ${r() % 3}`, 4],
-  ['C:\\Windows\\System32\\wininit.exe', 'C:\\Windows\\System32\\lsass.exe', () => 'C:\\Windows\\system32\\lsass.exe', 1],
-  ['C:\\Program Files\\App\\updater.exe', 'C:\\Program Files\\App\\worker.exe', (r) => `"C:\\Program Files\\App\\worker.exe" --job ${r() % 100000} --pipe \\\\.\\pipe\\app-${r() % 10000}`, 4],
+  [
+    'C:\\Windows\\System32\\cmd.exe',
+    'C:\\Windows\\System32\\net.exe',
+    (r) => `net use \\\\fs${r() % 5}\\share /persistent:no`,
+    2,
+  ],
+  [
+    'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe',
+    'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe',
+    (r) =>
+      `powershell.exe -NoProfile -File C:\\Users\\user${r() % 300}\\AppData\\Local\\Temp\\tmp${r() % 99999}.ps1`,
+    3,
+  ],
+  [
+    'C:\\Program Files\\Microsoft Office\\root\\Office16\\WINWORD.EXE',
+    'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe',
+    () =>
+      'powershell.exe -nop -w hidden -enc SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAIABOAGUAdAAuAFcAZQBiAEMAbABpAGUAbgB0ACkA',
+    1,
+  ],
+  [
+    'C:\\Windows\\System32\\svchost.exe',
+    'C:\\Windows\\System32\\rundll32.exe',
+    (r) => `rundll32.exe C:\\Windows\\system32\\shell32.dll,Control_RunDLL ${r() % 3}`,
+    4,
+  ],
+  [
+    'C:\\Windows\\System32\\wininit.exe',
+    'C:\\Windows\\System32\\lsass.exe',
+    () => 'C:\\Windows\\system32\\lsass.exe',
+    1,
+  ],
+  [
+    'C:\\Program Files\\App\\updater.exe',
+    'C:\\Program Files\\App\\worker.exe',
+    (r) =>
+      `"C:\\Program Files\\App\\worker.exe" --job ${r() % 100000} --pipe \\\\.\\pipe\\app-${r() % 10000}`,
+    4,
+  ],
 ];
 const TOTAL_WEIGHT = STEPS.reduce((s, x) => s + x[3], 0);
 
@@ -71,13 +138,22 @@ export function* volumeEvents(opts: VolumeOptions): Generator<ProcessEvent> {
     }
     // Skewed host spread: a few busy servers, a long tail of workstations.
     const hi = r() % 4 === 0 ? r() % Math.min(8, hosts) : r() % hosts;
-    const host = hi < 8 ? `SRV${String(hi).padStart(2, '0')}.corp.example.com` : `wks${String(hi).padStart(4, '0')}.corp.example.com`;
+    const host =
+      hi < 8
+        ? `SRV${String(hi).padStart(2, '0')}.corp.example.com`
+        : `wks${String(hi).padStart(4, '0')}.corp.example.com`;
     const ts = new Date(Math.floor(start + i * step)).toISOString();
     const pid = (r() % 16000) * 4;
     yield {
       '@timestamp': ts,
       host: { name: host },
-      event: { category: ['process'], type: ['start'], action: 'start', id: `${prefix}-${i}`, code: '1' },
+      event: {
+        category: ['process'],
+        type: ['start'],
+        action: 'start',
+        id: `${prefix}-${i}`,
+        code: '1',
+      },
       process: {
         entity_id: `{${guid(r)}}`,
         pid,
@@ -85,7 +161,12 @@ export function* volumeEvents(opts: VolumeOptions): Generator<ProcessEvent> {
         executable: s[1],
         command_line: s[2](r),
         start: ts,
-        parent: { entity_id: `{${guid(r)}}`, pid: (r() % 16000) * 4, name: basename(s[0]), executable: s[0] },
+        parent: {
+          entity_id: `{${guid(r)}}`,
+          pid: (r() % 16000) * 4,
+          name: basename(s[0]),
+          executable: s[0],
+        },
       },
       user: { name: r() % 3 === 0 ? 'SYSTEM' : `user${r() % 300}`, domain: 'CORP' },
       problemchild: { sources: [{ kind: 'file', file: 'volume', line: i + 1, format: 'ecs' }] },

@@ -83,7 +83,7 @@ export function BulkActions({ selected, onDone }: BulkActionsProps) {
     </EuiContextMenuItem>,
     <EuiContextMenuItem
       key="close"
-      icon="checkInCircleFilled"
+      icon="checkCircleFill"
       onClick={() => void apply({ status: 'closed' }, 'Close')}
       data-test-subj="bulkClose"
     >
@@ -142,7 +142,7 @@ export function BulkActions({ selected, onDone }: BulkActionsProps) {
         button={
           <EuiButton
             size="s"
-            iconType="arrowDown"
+            iconType="chevronSingleDown"
             iconSide="right"
             isDisabled={n === 0}
             isLoading={busy}
@@ -153,7 +153,7 @@ export function BulkActions({ selected, onDone }: BulkActionsProps) {
           </EuiButton>
         }
       >
-        <EuiContextMenuPanel size="s" items={items} data-test-subj="bulkActionsMenu" />
+        <EuiContextMenuPanel items={items} data-test-subj="bulkActionsMenu" />
       </EuiPopover>
       {modal ? (
         <EuiModal onClose={() => setModal(null)} aria-labelledby={modalTitleId} data-test-subj="bulkModal">

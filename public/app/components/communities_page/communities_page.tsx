@@ -8,9 +8,16 @@ import {
   EuiSpacer,
   EuiText,
 } from '@elastic/eui';
-import type { CommunitySummary, ListCommunitiesParams, SortField } from '../../api_types';
+import type {
+  CommunitySummary,
+  DetectionStatus,
+  ListCommunitiesParams,
+  SortField,
+} from '../../api_types';
+import type { TimeWindow } from '../../../../common/types/community';
 import { useCommunities } from '../../hooks/use_communities';
 import { describeError } from '../../lib/errors';
+import { formatDateTime } from '../../lib/format';
 import { resolveTimeRange } from '../../lib/time_range';
 import { useAppServices } from '../../services';
 import { BulkActions } from '../bulk_actions/bulk_actions';
@@ -61,6 +68,11 @@ export function CommunitiesPage({
   const [selected, setSelected] = useState<CommunitySummary[]>([]);
   const [refreshNonce, setRefreshNonce] = useState(0);
   const [runRequest, setRunRequest] = useState(0);
+  const [lastWindow, setLastWindow] = useState<TimeWindow | undefined>(undefined);
+  const onStatus = useCallback((s: DetectionStatus) => {
+    const w = (s.lastRun?.window ? s.lastRun : s.recentRuns.find((r) => r.window))?.window;
+    setLastWindow((prev) => (prev?.start === w?.start && prev?.end === w?.end ? prev : (w ?? undefined)));
+  }, []);
   const { filters } = state;
 
   // "now" moves: resolve the picker's range again on every refresh.
@@ -131,17 +143,41 @@ export function CommunitiesPage({
       />
     );
   } else {
+    // The job may have covered a window outside the picker's range (e.g. imported or demo data).
+    const outside =
+      lastWindow && range && (lastWindow.end <= range.from || lastWindow.start >= range.to);
     noItems = (
       <EuiEmptyPrompt
         iconType="securityAnalyticsApp"
         titleSize="xs"
         title={<h3>No anomalous communities</h3>}
         body={
-          <p data-test-subj="communitiesEmptyText">
-            No anomalous communities in this time range. Widen the range or run detection now.
-          </p>
+          <>
+            <p data-test-subj="communitiesEmptyText">
+              No anomalous communities in this time range. Widen the range or run detection now.
+            </p>
+            {outside ? (
+              <p data-test-subj="lastRunWindowText">
+                The last detection run covered {formatDateTime(lastWindow.start)} –{' '}
+                {formatDateTime(lastWindow.end)}.
+              </p>
+            ) : null}
+          </>
         }
         actions={[
+          ...(outside
+            ? [
+                <EuiButton
+                  key="last"
+                  size="s"
+                  fill
+                  onClick={() => setFilters({ ...filters, start: lastWindow.start, end: lastWindow.end })}
+                  data-test-subj="showLastRunWindowButton"
+                >
+                  Show that window
+                </EuiButton>,
+              ]
+            : []),
           <EuiButton
             key="widen"
             size="s"
@@ -176,7 +212,6 @@ export function CommunitiesPage({
         onChange={setFilters}
         onRefresh={refresh}
         isLoading={list.loading}
-        timeInvalid={!range}
       />
       {!range ? (
         <EuiText size="s" color="danger" data-test-subj="timeRangeInvalid">
@@ -194,7 +229,7 @@ export function CommunitiesPage({
           <CountsPanel counts={page?.counts} loading={list.loading} />
         </EuiFlexItem>
         <EuiFlexItem grow={3} style={{ minWidth: 480 }}>
-          <JobStatusPanel onRunFinished={refresh} runRequest={runRequest} />
+          <JobStatusPanel onRunFinished={refresh} runRequest={runRequest} onStatus={onStatus} />
         </EuiFlexItem>
       </EuiFlexGroup>
       <EuiSpacer size="m" />

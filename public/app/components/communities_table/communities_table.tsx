@@ -46,7 +46,7 @@ export interface CommunitiesTableProps {
   onOpen(id: string): void;
 }
 
-const MAX_TECHNIQUE_BADGES = 2;
+const MAX_TECHNIQUE_BADGES = 1;
 
 function dateCell(iso: string, subj: string) {
   return (
@@ -64,7 +64,7 @@ export function CommunitiesTable(props: CommunitiesTableProps) {
     {
       field: 'rank',
       name: 'Rank',
-      width: '64px',
+      width: '56px',
       sortable: true,
       render: (rank: number) => <span data-test-subj="communityRank">{rank}</span>,
     },
@@ -72,14 +72,14 @@ export function CommunitiesTable(props: CommunitiesTableProps) {
       field: 'maxAnomaly',
       name: 'Max score',
       nameTooltip: { content: 'Highest edge anomaly: model score after prevalence and suppression.' },
-      width: '104px',
+      width: '108px',
       sortable: true,
       render: (s: number) => <SeverityBadge score={s} label="Max score" data-test-subj="communityMaxScore" />,
     },
     {
       field: 'host',
       name: 'Host',
-      width: '11%',
+      width: '108px',
       sortable: true,
       truncateText: true,
       render: (host: string) => (
@@ -91,7 +91,7 @@ export function CommunitiesTable(props: CommunitiesTableProps) {
     {
       field: 'users',
       name: 'Users',
-      width: '10%',
+      width: '104px',
       truncateText: true,
       render: (users: string[]) => (
         <span data-test-subj="communityUsers" title={users.join(', ')}>
@@ -102,21 +102,21 @@ export function CommunitiesTable(props: CommunitiesTableProps) {
     {
       field: 'firstSeen',
       name: 'First seen',
-      width: '118px',
+      width: '100px',
       sortable: true,
       render: (iso: string) => dateCell(iso, 'communityFirstSeen'),
     },
     {
       field: 'lastSeen',
       name: 'Last seen',
-      width: '118px',
+      width: '100px',
       sortable: true,
       render: (iso: string) => dateCell(iso, 'communityLastSeen'),
     },
     {
       field: 'eventCount',
       name: 'Events',
-      width: '72px',
+      width: '64px',
       align: 'right',
       sortable: true,
       render: (n: number) => <span data-test-subj="communityEventCount">{n}</span>,
@@ -145,7 +145,7 @@ export function CommunitiesTable(props: CommunitiesTableProps) {
     {
       field: 'techniques',
       name: 'ATT&CK',
-      width: '150px',
+      width: '124px',
       render: (ids: string[]) => {
         const shown = ids.slice(0, MAX_TECHNIQUE_BADGES);
         const rest = ids.slice(MAX_TECHNIQUE_BADGES);
@@ -175,7 +175,7 @@ export function CommunitiesTable(props: CommunitiesTableProps) {
     {
       field: 'status',
       name: 'Status',
-      width: '118px',
+      width: '104px',
       sortable: true,
       render: (_s: string, item: CommunitySummary) => (
         <span data-test-subj="communityStatus" data-status={item.status}>
@@ -186,27 +186,13 @@ export function CommunitiesTable(props: CommunitiesTableProps) {
     {
       field: 'assignee',
       name: 'Assignee',
-      width: '96px',
+      width: '88px',
       truncateText: true,
       render: (a: string | null) => (
         <span data-test-subj="communityAssignee" title={a ?? undefined}>
           {a ?? '—'}
         </span>
       ),
-    },
-    {
-      name: 'Actions',
-      width: '64px',
-      actions: [
-        {
-          name: 'Inspect',
-          description: 'Open the community',
-          icon: 'inspect',
-          type: 'icon',
-          onClick: (item: CommunitySummary) => onOpen(item.id),
-          'data-test-subj': 'communityInspectAction',
-        },
-      ],
     },
   ];
 

@@ -58,6 +58,8 @@ export function CommunityFlyout({
   const titleId = useGeneratedHtmlId({ prefix: 'communityFlyoutTitle' });
   const query = useCommunity(communityId);
   const community = query.data;
+  const [tab, setTab] = useState<TabId>('chain');
+  useEffect(() => setTab('chain'), [communityId]);
   return (
     <EuiFlyout
       onClose={onClose}
@@ -73,16 +75,34 @@ export function CommunityFlyout({
           </h2>
         </EuiTitle>
         {community ? (
-          <FlyoutSummary
-            community={community}
-            indexPattern={indexPattern}
-            onShowRawEvents={onShowRawEvents}
-          />
+          <>
+            <FlyoutSummary
+              community={community}
+              indexPattern={indexPattern}
+              onShowRawEvents={onShowRawEvents}
+            />
+            <EuiSpacer size="s" />
+            {/* Tabs sit on the header's bottom border, as in Kibana's own flyouts. */}
+            <EuiTabs size="s" bottomBorder={false} style={{ marginBottom: -25 }}>
+              {tabsOf(community).map((t) => (
+                <EuiTab
+                  key={t.id}
+                  isSelected={tab === t.id}
+                  onClick={() => setTab(t.id)}
+                  data-test-subj={`communityTab-${t.id}`}
+                >
+                  {t.name}
+                </EuiTab>
+              ))}
+            </EuiTabs>
+          </>
         ) : null}
       </EuiFlyoutHeader>
       {community ? (
         <CommunityBody
           community={community}
+          tab={tab}
+          setTab={setTab}
           onSaved={(c) => {
             query.setData(c);
             onChanged();
@@ -171,19 +191,23 @@ function FlyoutSummary({
         </EuiFlexItem>
       </EuiFlexGroup>
       <EuiSpacer size="s" />
-      <EuiText size="s">
-        <p data-test-subj="flyoutChain" style={{ wordBreak: 'break-word' }}>
-          {community.chain}
-        </p>
-      </EuiText>
-      <EuiSpacer size="s" />
-      <EuiFlexGroup gutterSize="s" alignItems="center" justifyContent="spaceBetween" wrap>
-        <EuiFlexItem grow={false}>
+      <EuiFlexGroup gutterSize="m" alignItems="flexStart" responsive={false}>
+        <EuiFlexItem>
+          <EuiText size="s">
+            <p data-test-subj="flyoutChain" style={{ wordBreak: 'break-word' }}>
+              {community.chain}
+            </p>
+          </EuiText>
+          <EuiSpacer size="xs" />
           <EuiFlexGroup gutterSize="xs" wrap responsive={false}>
             {community.techniques.map((t) => (
               <EuiFlexItem grow={false} key={t.id}>
-                <EuiBadge color="hollow" title={t.reasons.join('; ')} data-test-subj="flyoutTechnique">
-                  {t.id} {t.name}
+                <EuiBadge
+                  color="hollow"
+                  title={[t.name, ...t.reasons].join(' — ')}
+                  data-test-subj="flyoutTechnique"
+                >
+                  {t.id}
                 </EuiBadge>
               </EuiFlexItem>
             ))}
@@ -213,16 +237,28 @@ function findNode(nodes: readonly ProcessTreeNode[], id: string): ProcessTreeNod
   return undefined;
 }
 
+function tabsOf(community: StoredCommunity): Array<{ id: TabId; name: string }> {
+  return [
+    { id: 'chain', name: 'Process chain' },
+    { id: 'edges', name: `Edges (${community.edges.length})` },
+    { id: 'timeline', name: `Timeline (${community.events.length})` },
+    { id: 'triage', name: 'Triage' },
+  ];
+}
+
 function CommunityBody({
   community,
+  tab,
+  setTab,
   onSaved,
   onReload,
 }: {
   community: StoredCommunity;
+  tab: TabId;
+  setTab(t: TabId): void;
   onSaved(c: StoredCommunity): void;
   onReload(): void;
 }) {
-  const [tab, setTab] = useState<TabId>('chain');
   const [selected, setSelected] = useState<string>(community.drivingEdge.childEntityId);
   useEffect(() => setSelected(community.drivingEdge.childEntityId), [community.id]); // new community, new focus
   const tree = useMemo(
@@ -235,29 +271,8 @@ function CommunityBody({
     [community],
   );
   const node = findNode(tree, selected);
-  const tabs: Array<{ id: TabId; name: string }> = [
-    { id: 'chain', name: 'Process chain' },
-    { id: 'edges', name: `Edges (${community.edges.length})` },
-    { id: 'timeline', name: `Timeline (${community.events.length})` },
-    { id: 'triage', name: 'Triage' },
-  ];
   return (
-    <EuiFlyoutBody
-      banner={
-        <EuiTabs size="s" bottomBorder={false} style={{ paddingInline: 16 }}>
-          {tabs.map((t) => (
-            <EuiTab
-              key={t.id}
-              isSelected={tab === t.id}
-              onClick={() => setTab(t.id)}
-              data-test-subj={`communityTab-${t.id}`}
-            >
-              {t.name}
-            </EuiTab>
-          ))}
-        </EuiTabs>
-      }
-    >
+    <EuiFlyoutBody data-test-subj={`communityTabPanel-${tab}`}>
       {tab === 'chain' ? (
         <>
           <ProcessTree

@@ -151,7 +151,7 @@ export function EdgeDetails({ edge, community }: EdgeDetailsProps) {
       <EuiSpacer size="s" />
       <EuiButtonEmpty
         size="s"
-        iconType={showRaw ? 'arrowDown' : 'arrowRight'}
+        iconType={showRaw ? 'chevronSingleDown' : 'chevronSingleRight'}
         onClick={() => setShowRaw((v) => !v)}
         aria-expanded={showRaw}
         data-test-subj="edgeRawEventToggle"

@@ -99,7 +99,7 @@ export function EventsTable({ rows, showScore, caption, ...rest }: EventsTablePr
         const id = r.event.event.id;
         return (
           <EuiButtonIcon
-            iconType={expanded[id] ? 'arrowDown' : 'arrowRight'}
+            iconType={expanded[id] ? 'chevronSingleDown' : 'chevronSingleRight'}
             aria-label={expanded[id] ? 'Hide raw event' : 'Show raw event'}
             aria-expanded={!!expanded[id]}
             onClick={() => setExpanded((m) => ({ ...m, [id]: !m[id] }))}

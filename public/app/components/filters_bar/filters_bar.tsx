@@ -55,14 +55,13 @@ export interface FiltersBarProps {
   onChange(next: ListFilters): void;
   onRefresh(): void;
   isLoading: boolean;
-  timeInvalid?: boolean;
 }
 
 /**
  * Text filters keep their own draft and report it after a pause in typing, so each keystroke
  * does not start a request; the picker, selects and switch apply at once.
  */
-export function FiltersBar({ filters, onChange, onRefresh, isLoading, timeInvalid }: FiltersBarProps) {
+export function FiltersBar({ filters, onChange, onRefresh, isLoading }: FiltersBarProps) {
   const [host, setHost] = useState(filters.host);
   const [q, setQ] = useState(filters.q);
   const [minScore, setMinScore] = useState(filters.minScore);
@@ -106,7 +105,6 @@ export function FiltersBar({ filters, onChange, onRefresh, isLoading, timeInvali
           <EuiSuperDatePicker
             start={filters.start}
             end={filters.end}
-            isInvalid={timeInvalid}
             isLoading={isLoading}
             commonlyUsedRanges={COMMON_RANGES}
             onTimeChange={({ start, end }: OnTimeChangeProps) => onChange({ ...filters, start, end })}

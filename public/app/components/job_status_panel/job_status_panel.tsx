@@ -10,7 +10,7 @@ import {
   EuiText,
   EuiToolTip,
 } from '@elastic/eui';
-import type { RunReport } from '../../api_types';
+import type { DetectionStatus, RunReport } from '../../api_types';
 import { useDetectionStatus } from '../../hooks/use_detection_status';
 import { useToasts } from '../../hooks/use_toasts';
 import { describeError } from '../../lib/errors';
@@ -35,9 +35,11 @@ export interface JobStatusPanelProps {
   onRunFinished(): void;
   /** Increment to ask for a run from elsewhere (the empty state's "Run detection now"). */
   runRequest?: number;
+  /** Reports each status read, so the list can point at the window the job last covered. */
+  onStatus?(status: DetectionStatus): void;
 }
 
-export function JobStatusPanel({ onRunFinished, runRequest }: JobStatusPanelProps) {
+export function JobStatusPanel({ onRunFinished, runRequest, onStatus }: JobStatusPanelProps) {
   const { api, capabilities } = useAppServices();
   const toasts = useToasts();
   const [waitingSince, setWaitingSince] = useState<{ at: number; lastRunId?: string } | null>(null);
@@ -46,6 +48,11 @@ export function JobStatusPanel({ onRunFinished, runRequest }: JobStatusPanelProp
   const lastRun = status.data?.lastRun ?? null;
   const finishedRef = useRef(onRunFinished);
   finishedRef.current = onRunFinished;
+  const statusRef = useRef(onStatus);
+  statusRef.current = onStatus;
+  useEffect(() => {
+    if (status.data) statusRef.current?.(status.data);
+  }, [status.data]);
 
   useEffect(() => {
     if (!waitingSince) return;

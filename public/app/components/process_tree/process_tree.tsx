@@ -148,7 +148,7 @@ function TreeItem({ node, isRoot, isLast, drivingChildId, selectedEntityId, onSe
               : 'transparent',
         }}
       >
-        <EuiIcon type="console" size="s" aria-hidden style={{ marginTop: 4 }} />
+        <EuiIcon type="commandLine" size="s" aria-hidden style={{ marginTop: 4 }} />
         <div style={{ minWidth: 0, flex: 1 }}>
           <EuiFlexGroup gutterSize="s" alignItems="center" responsive={false} wrap>
             <EuiFlexItem grow={false}>
@@ -183,7 +183,7 @@ function TreeItem({ node, isRoot, isLast, drivingChildId, selectedEntityId, onSe
             ) : null}
             {suppressed ? (
               <EuiFlexItem grow={false}>
-                <EuiBadge color="default" iconType="eyeClosed">
+                <EuiBadge color="default" iconType="eyeSlash">
                   suppressed
                 </EuiBadge>
               </EuiFlexItem>

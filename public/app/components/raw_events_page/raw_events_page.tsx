@@ -44,7 +44,7 @@ export function RawEventsPage({ communityId, indexPattern, onBack }: RawEventsPa
 
   return (
     <div data-test-subj="rawEventsPage">
-      <EuiButtonEmpty iconType="arrowLeft" flush="left" onClick={onBack} data-test-subj="rawEventsBack">
+      <EuiButtonEmpty iconType="chevronSingleLeft" flush="left" onClick={onBack} data-test-subj="rawEventsBack">
         Back to the community
       </EuiButtonEmpty>
       <EuiSpacer size="s" />

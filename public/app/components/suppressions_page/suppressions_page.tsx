@@ -181,7 +181,7 @@ export function SuppressionsPage({ onOpenCommunity }: SuppressionsPageProps) {
             'Loading suppressions…'
           ) : (
             <EuiEmptyPrompt
-              iconType="eyeClosed"
+              iconType="eyeSlash"
               titleSize="xs"
               title={<h3>Nothing is suppressed</h3>}
               body={

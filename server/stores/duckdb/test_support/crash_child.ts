@@ -22,9 +22,17 @@ if (mode === 'import') {
   const per = Number(arg1);
   for (let round = 0; ; round++) {
     const cs = Array.from({ length: per }, (_, i) =>
-      fixtureCommunity({ host: `h${i % 7}.example.local`, tag: `r${round}-${i}`, score: 0.5 + (i % 50) / 100 }),
+      fixtureCommunity({
+        host: `h${i % 7}.example.local`,
+        tag: `r${round}-${i}`,
+        score: 0.5 + (i % 50) / 100,
+      }),
     );
-    await store.communities.writeCommunities(cs, { runId: `run-${round}`, detectedAt: new Date().toISOString(), replaced: [] });
+    await store.communities.writeCommunities(cs, {
+      runId: `run-${round}`,
+      detectedAt: new Date().toISOString(),
+      replaced: [],
+    });
     process.stdout.write(`batch ${round + 1} ${per}\n`);
   }
 }

@@ -22,7 +22,9 @@ export const COLLECTOR = 'wec01.corp.example';
 
 /** Strings as keywords, as ECS templates map them; dates detected. */
 export const RAW_MAPPINGS: estypes.MappingTypeMapping = {
-  dynamic_templates: [{ strings: { match_mapping_type: 'string', mapping: { type: 'keyword', ignore_above: 8191 } } }],
+  dynamic_templates: [
+    { strings: { match_mapping_type: 'string', mapping: { type: 'keyword', ignore_above: 8191 } } },
+  ],
   properties: { '@timestamp': { type: 'date' } },
 };
 
@@ -42,7 +44,12 @@ export function rawDoc(s: RawSpec): Record<string, unknown> {
           name: s.child,
           executable: exe(s.child),
           ...(s.cmd !== undefined ? { command_line: s.cmd } : {}),
-          parent: { entity_id: `pent-${s.id}`, pid: 4000, name: s.parent, executable: exe(s.parent) },
+          parent: {
+            entity_id: `pent-${s.id}`,
+            pid: 4000,
+            name: s.parent,
+            executable: exe(s.parent),
+          },
         },
         user: { name: 'alice', domain: 'CORP' },
       };
@@ -62,7 +69,11 @@ export function rawDoc(s: RawSpec): Record<string, unknown> {
           channel: 'Microsoft-Windows-Sysmon/Operational',
           provider_name: 'Microsoft-Windows-Sysmon',
           event_id: '1',
-          event_data: { Image: exe(s.child), ParentImage: exe(s.parent), ...(s.cmd !== undefined ? { CommandLine: s.cmd } : {}) },
+          event_data: {
+            Image: exe(s.child),
+            ParentImage: exe(s.parent),
+            ...(s.cmd !== undefined ? { CommandLine: s.cmd } : {}),
+          },
         },
         process: {
           entity_id: `{${s.id.padStart(8, '0').slice(-8)}-0000-0000-0000-000000000001}`,
@@ -90,7 +101,12 @@ export function rawDoc(s: RawSpec): Record<string, unknown> {
           channel: 'Security',
           provider_name: 'Microsoft-Windows-Security-Auditing',
           event_id: '4688',
-          event_data: { NewProcessName: exe(s.child), ParentProcessName: exe(s.parent), NewProcessId: '0x1a4', ProcessId: '0x10' },
+          event_data: {
+            NewProcessName: exe(s.child),
+            ParentProcessName: exe(s.parent),
+            NewProcessId: '0x1a4',
+            ProcessId: '0x10',
+          },
         },
         process: {
           pid: 420,
@@ -107,13 +123,23 @@ export function noiseDocs(time: string): { id: string; doc: Record<string, unkno
   return [
     {
       id: 'noise-end',
-      doc: { '@timestamp': time, event: { category: ['process'], type: ['end'], action: 'end' }, host: { name: 'ws1' }, process: { name: 'cmd.exe' } },
+      doc: {
+        '@timestamp': time,
+        event: { category: ['process'], type: ['end'], action: 'end' },
+        host: { name: 'ws1' },
+        process: { name: 'cmd.exe' },
+      },
     },
     {
       id: 'noise-net',
       doc: {
         '@timestamp': time,
-        event: { category: ['network'], type: ['connection'], code: '3', provider: 'Microsoft-Windows-Sysmon' },
+        event: {
+          category: ['network'],
+          type: ['connection'],
+          code: '3',
+          provider: 'Microsoft-Windows-Sysmon',
+        },
         host: { name: 'ws1' },
       },
     },
@@ -128,9 +154,15 @@ export async function createRawIndex(client: Client, index: string, shards = 1):
   });
 }
 
-export async function indexRaw(client: Client, index: string, docs: { id: string; doc: Record<string, unknown> }[]): Promise<void> {
+export async function indexRaw(
+  client: Client,
+  index: string,
+  docs: { id: string; doc: Record<string, unknown> }[],
+): Promise<void> {
   for (let i = 0; i < docs.length; i += 5_000) {
-    const operations = docs.slice(i, i + 5_000).flatMap((d) => [{ index: { _index: index, _id: d.id } }, d.doc]);
+    const operations = docs
+      .slice(i, i + 5_000)
+      .flatMap((d) => [{ index: { _index: index, _id: d.id } }, d.doc]);
     const res = await client.bulk({ operations });
     if (res.errors) {
       const bad = res.items.find((it) => it.index?.error)?.index?.error;
@@ -153,17 +185,37 @@ export function prng(seed: number): () => number {
 }
 
 const STEPS: [string, string, (r: () => number) => string | undefined][] = [
-  ['explorer.exe', 'cmd.exe', (r) => `cmd.exe /c ping -n ${1 + Math.floor(r() * 9)} 10.0.0.${Math.floor(r() * 250)}`],
-  ['EXPLORER.EXE', 'CMD.EXE', (r) => `"C:\\Windows\\system32\\cmd.exe" /c dir C:\\Users\\u${Math.floor(r() * 50)}\\Desktop`],
-  ['services.exe', 'svchost.exe', () => 'C:\\Windows\\system32\\svchost.exe -k netsvcs -p -s Schedule'],
+  [
+    'explorer.exe',
+    'cmd.exe',
+    (r) => `cmd.exe /c ping -n ${1 + Math.floor(r() * 9)} 10.0.0.${Math.floor(r() * 250)}`,
+  ],
+  [
+    'EXPLORER.EXE',
+    'CMD.EXE',
+    (r) => `"C:\\Windows\\system32\\cmd.exe" /c dir C:\\Users\\u${Math.floor(r() * 50)}\\Desktop`,
+  ],
+  [
+    'services.exe',
+    'svchost.exe',
+    () => 'C:\\Windows\\system32\\svchost.exe -k netsvcs -p -s Schedule',
+  ],
   ['services.exe', 'svchost.exe', () => undefined],
-  ['winword.exe', 'powershell.exe', (r) => `powershell.exe -NoP -enc ${'SQBFAFgAIAAoAE4AZQB3'}${Math.floor(r() * 1e6)}AAAAAAAAAAAAAAAAAAAAAA`],
+  [
+    'winword.exe',
+    'powershell.exe',
+    (r) =>
+      `powershell.exe -NoP -enc ${'SQBFAFgAIAAoAE4AZQB3'}${Math.floor(r() * 1e6)}AAAAAAAAAAAAAAAAAAAAAA`,
+  ],
   ['cmd.exe', 'whoami.exe', () => 'whoami /all'],
   ['cmd.exe', 'net.exe', (r) => `net user admin${Math.floor(r() * 3)} /domain`],
 ];
 
 /** A mixed set of raw specs over `hosts` endpoints whose names come in several spellings. */
-export function rawSpecs(n: number, opts: { hosts: number; seed: number; start: string; spanMs: number; noHostEvery?: number }): RawSpec[] {
+export function rawSpecs(
+  n: number,
+  opts: { hosts: number; seed: number; start: string; spanMs: number; noHostEvery?: number },
+): RawSpec[] {
   const r = prng(opts.seed);
   const t0 = Date.parse(opts.start);
   const shapes: RawShape[] = ['defend', 'sysmon_wec', 'security_wec'];
@@ -173,7 +225,10 @@ export function rawSpecs(n: number, opts: { hosts: number; seed: number; start: 
     const base = `wks${String(h).padStart(3, '0')}.corp.example`;
     const host = r() < 0.3 ? base.toUpperCase() : base;
     const [parent, child, cmd] = STEPS[Math.floor(r() * STEPS.length)] as (typeof STEPS)[number];
-    const shape: RawShape = opts.noHostEvery && i % opts.noHostEvery === 0 ? 'no_host' : (shapes[Math.floor(r() * shapes.length)] as RawShape);
+    const shape: RawShape =
+      opts.noHostEvery && i % opts.noHostEvery === 0
+        ? 'no_host'
+        : (shapes[Math.floor(r() * shapes.length)] as RawShape);
     out.push({
       id: `raw-${String(i).padStart(6, '0')}`,
       shape,

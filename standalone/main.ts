@@ -1,0 +1,203 @@
+/**
+ * The standalone host: the same routes, detection job and analyst app as the Kibana plugin, on
+ * the embedded DuckDB store (default) or an Elasticsearch cluster, with an in-process scheduler.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { DEFAULT_INTERVAL } from '../common/constants';
+import type { EdgeScorer } from '../common/types/scoring';
+import { runDetectionJob } from '../server/jobs/detection_job';
+import { generate } from '../server/lib/generator/generate';
+import { parseWindow } from '../server/lib/detection/windowing';
+import { TfjsEdgeScorer } from '../server/lib/model/scorer';
+import type { Logger, RunReport, Settings, Stores } from '../server/ports';
+import { ROUTES } from '../server/routes';
+import { openEmbeddedStore, type EmbeddedStore } from '../server/stores/duckdb/embedded_store';
+import { createEsClient } from '../server/stores/elasticsearch/client';
+import { openEsStore } from '../server/stores/elasticsearch/es_store';
+import { startHttpServer } from './http_server';
+import { DetectionScheduler } from './scheduler';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface DemoOptions {
+  hosts: number;
+  days: number;
+  attacks: number;
+  seed: number;
+  eventsPerHostDay?: number;
+}
+
+export interface StandaloneOptions {
+  host?: string;
+  port?: number;
+  /** Folder of the embedded database (ignored with `esUrl`). */
+  dataDir?: string;
+  esUrl?: string;
+  /** Required when listening beyond loopback. */
+  apiKey?: string;
+  staticDir?: string;
+  modelDir?: string;
+  /** Seed an empty embedded store with a generated environment and detect on it (default on). */
+  demo?: DemoOptions | false;
+  interval?: string;
+  taskTimeout?: string;
+  partitions?: number;
+  graphWindow?: string;
+  /** Start the scheduler (default true). */
+  schedule?: boolean;
+  logger?: Logger;
+}
+
+export interface RunningStandalone {
+  url: string;
+  app: FastifyInstance;
+  stores: Stores;
+  scheduler: DetectionScheduler;
+  /** The demo seeding's detection report, when seeding ran. */
+  demo?: { events: number; report: RunReport };
+  close(): Promise<void>;
+}
+
+export const DEFAULT_DEMO: DemoOptions = { hosts: 8, days: 1, attacks: 6, seed: 7 };
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+export function consoleLogger(quiet = false): Logger {
+  const line = (level: string, m: string, meta?: Record<string, unknown>) =>
+    `${new Date().toISOString()} ${level} ${m}${meta ? ` ${JSON.stringify(meta)}` : ''}\n`;
+  return {
+    debug: () => undefined,
+    info: (m, meta) => {
+      if (!quiet) process.stdout.write(line('info', m, meta));
+    },
+    warn: (m, meta) => process.stderr.write(line('warn', m, meta)),
+    error: (m, meta) => process.stderr.write(line('error', m, meta)),
+  };
+}
+
+/** One scorer per score source, loaded once per process. */
+function scorerFactory(modelDir: string): (s: Settings) => Promise<EdgeScorer> {
+  const cache = new Map<string, Promise<EdgeScorer>>();
+  return (s) => {
+    let p = cache.get(s.score_source);
+    if (!p) {
+      p = TfjsEdgeScorer.load({ modelDir, mode: s.score_source });
+      cache.set(s.score_source, p);
+    }
+    return p;
+  };
+}
+
+async function seedDemo(
+  store: EmbeddedStore,
+  demo: DemoOptions,
+  run: (range: { from: string; to: string }) => Promise<RunReport>,
+  logger: Logger,
+): Promise<{ events: number; report: RunReport }> {
+  let first: string | undefined;
+  let last: string | undefined;
+  async function* events() {
+    for await (const r of generate({ ...demo, sourceFile: 'demo' })) {
+      first ??= r.event['@timestamp'];
+      last = r.event['@timestamp'];
+      yield r.event;
+    }
+  }
+  const counts = await store.insertEvents(events(), { source: 'demo' });
+  logger.info(`seeded the demo environment`, { ...demo, events: counts.inserted });
+  const report = await run({ from: first!, to: new Date(Date.parse(last!) + 1).toISOString() });
+  return { events: counts.inserted, report };
+}
+
+export async function startStandalone(opts: StandaloneOptions = {}): Promise<RunningStandalone> {
+  const logger = opts.logger ?? consoleLogger();
+  const host = opts.host ?? '127.0.0.1';
+  if (!LOOPBACK.has(host) && !opts.apiKey) {
+    throw new Error(
+      `--host ${host} listens beyond this machine: give an --api-key (or PROBLEMCHILD_API_KEY) so only key holders can reach the API`,
+    );
+  }
+  const modelDir = opts.modelDir ?? path.join(ROOT, 'models', 'default');
+  const staticDir = opts.staticDir ?? path.join(ROOT, 'build', 'public');
+
+  let stores: Stores;
+  let embedded: EmbeddedStore | undefined;
+  let closeStores: () => Promise<void>;
+  if (opts.esUrl) {
+    const client = createEsClient({ node: opts.esUrl });
+    stores = await openEsStore({ client, logger });
+    closeStores = () => client.close();
+  } else {
+    const dataDir = path.resolve(opts.dataDir ?? 'problemchild-data');
+    fs.mkdirSync(dataDir, { recursive: true });
+    embedded = await openEmbeddedStore(path.join(dataDir, 'problemchild.duckdb'));
+    stores = embedded;
+    closeStores = () => embedded!.close();
+  }
+
+  const scorer = scorerFactory(modelDir);
+  const graphWindow = opts.graphWindow ?? '1h';
+  const runPartition = (
+    partition: { index: number; count: number },
+    signal: AbortSignal | undefined,
+    range?: { from?: string; to?: string },
+  ) => runDetectionJob({ stores, scorer, logger }, { partition, graphWindow, range }, signal);
+
+  let demo: RunningStandalone['demo'];
+  if (embedded && opts.demo !== false && (await embedded.events.count()) === 0) {
+    demo = await seedDemo(
+      embedded,
+      opts.demo ?? DEFAULT_DEMO,
+      (range) => runPartition({ index: 0, count: 1 }, undefined, range),
+      logger,
+    );
+  }
+
+  const settings = await stores.settings.get();
+  const scheduler = new DetectionScheduler({
+    intervalMs: parseWindow(opts.interval ?? settings.interval ?? DEFAULT_INTERVAL),
+    timeoutMs: parseWindow(opts.taskTimeout ?? '10m'),
+    partitions: opts.partitions ?? 1,
+    run: runPartition,
+    logger,
+    runOnStart: false,
+  });
+
+  const server = await startHttpServer({
+    staticDir,
+    host,
+    port: opts.port ?? 5601,
+    routes: {
+      routes: ROUTES,
+      apiKey: opts.apiKey,
+      logger,
+      context: () => ({
+        stores,
+        user: opts.apiKey ? 'api-key' : 'standalone',
+        logger,
+        runDetection: async (range) => scheduler.runSoon(range),
+        nextRunAt: async () => scheduler.nextRunAt(),
+      }),
+    },
+  });
+  if (opts.schedule !== false) scheduler.start();
+  logger.info(`ProblemChild listening on ${server.url}`, {
+    store: opts.esUrl ? 'elasticsearch' : 'embedded',
+    apiKey: opts.apiKey ? 'required' : 'not required (loopback only)',
+  });
+  return {
+    url: server.url,
+    app: server.app,
+    stores,
+    scheduler,
+    demo,
+    async close() {
+      await scheduler.stop();
+      await server.close();
+      await closeStores();
+    },
+  };
+}
