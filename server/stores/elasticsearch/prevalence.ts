@@ -237,6 +237,11 @@ export class EsPrevalence implements PrevalenceService {
   };
   /** Set when a load failed: the provider does not hand this instance out again. */
   broken = false;
+
+  /** Bound to the run that created it: once that run is aborted its lazy loads would fail too. */
+  get usable(): boolean {
+    return !this.broken && !this.ctx.signal?.aborted;
+  }
   private env: Promise<PrevalenceEnvironment> | undefined;
   private pairs: Promise<Map<string, Group>> | undefined;
   private templates: Promise<Map<string, Group>> | undefined;
@@ -508,7 +513,7 @@ export class EsPrevalenceProvider implements PrevalenceProvider {
     const now = Date.now();
     const ttl = this.opts.cacheTtlMs ?? 600_000;
     const hit = this.cache.get(key);
-    if (hit && !hit.service.broken && now - hit.at < ttl) return hit.service;
+    if (hit && hit.service.usable && now - hit.at < ttl) return hit.service;
 
     const service = new EsPrevalence(
       {
