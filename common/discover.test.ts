@@ -58,9 +58,7 @@ describe('quoteKqlValue', () => {
 
 describe('kqlAnyOf / buildCommunityKql', () => {
   it('sorts and de-duplicates values', () => {
-    expect(kqlAnyOf('process.entity_id', ['b', 'a', 'b'])).toBe(
-      'process.entity_id : ("a" or "b")',
-    );
+    expect(kqlAnyOf('process.entity_id', ['b', 'a', 'b'])).toBe('process.entity_id : ("a" or "b")');
   });
 
   it('refuses an empty list instead of matching everything', () => {
@@ -145,7 +143,10 @@ describe('discoverTargetOf', () => {
       firstSeen: 'a',
       lastSeen: 'b',
       entityIds: ['root', 'c1', 'c2'],
-      events: [{ event: { process: { entity_id: 'c1' } } }, { event: { process: { entity_id: 'c2' } } }],
+      events: [
+        { event: { process: { entity_id: 'c1' } } },
+        { event: { process: { entity_id: 'c2' } } },
+      ],
     });
     expect(t).toEqual({ hosts: ['WS-01'], entityIds: ['c1', 'c2'], firstSeen: 'a', lastSeen: 'b' });
   });

@@ -4,7 +4,14 @@
  */
 
 /** EUI's six levels, in increasing order of concern. */
-export const SEVERITY_LEVELS = ['unknown', 'success', 'neutral', 'warning', 'risk', 'danger'] as const;
+export const SEVERITY_LEVELS = [
+  'unknown',
+  'success',
+  'neutral',
+  'warning',
+  'risk',
+  'danger',
+] as const;
 export type SeverityLevel = (typeof SEVERITY_LEVELS)[number];
 
 /**

@@ -72,7 +72,10 @@ export class ApiClient {
   constructor(private readonly http: HttpFn) {}
 
   private call<T>(method: HttpMethod, path: string, options: Omit<HttpOptions, 'version'> = {}) {
-    return this.http(method, `${API_BASE}${path}`, { ...options, version: API_VERSION }) as Promise<T>;
+    return this.http(method, `${API_BASE}${path}`, {
+      ...options,
+      version: API_VERSION,
+    }) as Promise<T>;
   }
 
   listCommunities(params: ListCommunitiesParams = {}): Promise<CommunityPage> {

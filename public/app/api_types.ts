@@ -33,14 +33,7 @@ import type {
 import type { ProcessEvent } from '../../common/types/process_event';
 
 export type SortField =
-  | 'rank'
-  | 'max_score'
-  | 'score'
-  | 'host'
-  | 'first_seen'
-  | 'last_seen'
-  | 'event_count'
-  | 'status';
+  'rank' | 'max_score' | 'score' | 'host' | 'first_seen' | 'last_seen' | 'event_count' | 'status';
 
 export interface ListCommunitiesParams {
   from?: string;

@@ -31,7 +31,8 @@ export function AppRoot({ services }: AppRootProps) {
 }
 
 /** A view switch instead of a router: three views, and the host owns the URL. */
-type View = { kind: 'list' } | { kind: 'suppressions' } | { kind: 'raw_events'; communityId: string };
+type View =
+  { kind: 'list' } | { kind: 'suppressions' } | { kind: 'raw_events'; communityId: string };
 
 function App() {
   const { host } = useAppServices();

@@ -454,6 +454,15 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
         await stores.communities.writeCommunities([staleTriaged], meta('run-3'));
         expect((await stores.communities.list(query({ per_page: 100 }))).total).toBe(4);
         expect((await stores.communities.get(staleTriaged.id))!.triage.note).toBe('seen before');
+
+        // A re-run that finds nothing in the window clears its untriaged communities.
+        const empty = await stores.communities.writeCommunities(
+          [],
+          meta('run-4', [{ host: 'ws01.example.local', window: w }]),
+        );
+        expect(empty).toEqual({ written: 0, removed: 1, failed: [] });
+        expect(await stores.communities.get(keep.id)).toBeUndefined();
+        expect(await stores.communities.get(staleTriaged.id)).toBeDefined();
       });
 
       it('reports invalid communities instead of failing the batch', async () => {

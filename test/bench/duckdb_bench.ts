@@ -75,6 +75,11 @@ export async function benchDuckdb(): Promise<BenchFigure[]> {
         value: again.duplicates / ((performance.now() - t0) / 1000),
         unit: 'events/s',
       });
+      figures.push({
+        name: `process RSS after importing ${k} events`,
+        value: process.memoryUsage().rss / 2 ** 20,
+        unit: 'MiB',
+      });
       await store.checkpoint();
       figures.push({
         name: `database file after ${k} events`,
@@ -195,6 +200,29 @@ export async function benchDuckdb(): Promise<BenchFigure[]> {
       });
     } finally {
       await store.close();
+    }
+    // 5. The store alone, without the normaliser: already-normalised events in, same batching.
+    const storeOnly = await openEmbeddedStore(join(dir, 'store_only.duckdb'));
+    try {
+      const n = Math.min(EVENTS, 200_000);
+      const events = [
+        ...volumeEvents({
+          count: n,
+          hosts: HOSTS,
+          startMs: START,
+          spanMs: SPAN_MS,
+          idPrefix: 'so',
+        }),
+      ];
+      const t0 = performance.now();
+      await storeOnly.insertEvents(events, { batchSize: 20_000 });
+      figures.push({
+        name: `insertEvents ${Math.round(n / 1000)}K pre-normalised events (store only)`,
+        value: n / ((performance.now() - t0) / 1000),
+        unit: 'events/s',
+      });
+    } finally {
+      await storeOnly.close();
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

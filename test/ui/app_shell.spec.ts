@@ -1,17 +1,14 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { test, expect } from '@playwright/test';
-import { startHttpServer, type RunningHttpServer } from '../../standalone/http_server';
+import { startTestHost, type TestHost } from './support';
 
-let server: RunningHttpServer;
+let host: TestHost;
 
 test.beforeAll(async () => {
-  server = await startHttpServer({
-    staticDir: path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../build/public'),
-  });
+  test.setTimeout(120_000);
+  host = await startTestHost();
 });
 test.afterAll(async () => {
-  await server?.close();
+  await host?.close();
 });
 
 test('the analyst app renders its EUI page in Chromium', async ({ page }) => {
@@ -20,12 +17,17 @@ test('the analyst app renders its EUI page in Chromium', async ({ page }) => {
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(m.text());
   });
-  await page.goto(server.url);
+  await page.goto(host.url);
   const header = page.getByTestId('problemChildHeader');
   await expect(header).toBeVisible();
   await expect(header.getByRole('heading', { level: 1 })).toHaveText('ProblemChild');
   await expect(page.getByTestId('problemChildHost')).toContainText('standalone');
   // EUI's page template adds its class names only when EUI really rendered the component.
   await expect(page.locator('.euiPageHeader')).toHaveCount(1);
+  // The first list answer (rows or the empty state) and the job panel arrived without errors.
+  await expect(
+    page.getByTestId('communityRow').first().or(page.getByTestId('communitiesEmpty')),
+  ).toBeVisible();
+  await expect(page.getByTestId('jobLastRun')).toBeVisible();
   expect(errors).toEqual([]);
 });

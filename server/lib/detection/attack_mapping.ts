@@ -54,7 +54,13 @@ const OFFICE = new Set([
   'onenote.exe',
   'visio.exe',
 ]);
-const UAC_BYPASS_HOSTS = new Set(['fodhelper.exe', 'eventvwr.exe', 'computerdefaults.exe', 'sdclt.exe', 'slui.exe']);
+const UAC_BYPASS_HOSTS = new Set([
+  'fodhelper.exe',
+  'eventvwr.exe',
+  'computerdefaults.exe',
+  'sdclt.exe',
+  'slui.exe',
+]);
 const NET = new Set(['net.exe', 'net1.exe']);
 
 const has = (s: string, ...parts: string[]): boolean => parts.every((p) => s.includes(p));
@@ -74,7 +80,9 @@ export const ATTACK_RULES: readonly MappingRule[] = [
     reason: 'PowerShell downloading content',
     test: (c) =>
       POWERSHELL.has(c.child) &&
-      /downloadstring|downloadfile|downloaddata|invoke-webrequest|\biwr\b|start-bitstransfer|net\.webclient/.test(c.cmd),
+      /downloadstring|downloadfile|downloaddata|invoke-webrequest|\biwr\b|start-bitstransfer|net\.webclient/.test(
+        c.cmd,
+      ),
   },
   {
     techniques: [T('T1059.001', 'PowerShell')],
@@ -116,12 +124,16 @@ export const ATTACK_RULES: readonly MappingRule[] = [
   {
     techniques: [T('T1003.002', 'Security Account Manager')],
     reason: 'saving the SAM/SYSTEM hive',
-    test: (c) => c.child === 'reg.exe' && /\bsave\b/.test(c.cmd) && /hklm\\(sam|system|security)\b/.test(c.cmd),
+    test: (c) =>
+      c.child === 'reg.exe' &&
+      /\bsave\b/.test(c.cmd) &&
+      /hklm\\(sam|system|security)\b/.test(c.cmd),
   },
   {
     techniques: [T('T1105', 'Ingress Tool Transfer')],
     reason: 'certutil downloading a file',
-    test: (c) => c.child === 'certutil.exe' && (c.cmd.includes('urlcache') || c.cmd.includes('verifyctl')),
+    test: (c) =>
+      c.child === 'certutil.exe' && (c.cmd.includes('urlcache') || c.cmd.includes('verifyctl')),
   },
   {
     techniques: [T('T1140', 'Deobfuscate/Decode Files or Information')],
@@ -175,12 +187,16 @@ export const ATTACK_RULES: readonly MappingRule[] = [
   {
     techniques: [T('T1087', 'Account Discovery')],
     reason: 'net user/group/localgroup enumeration',
-    test: (c) => NET.has(c.child) && /\b(user|group|localgroup|accounts)\b/.test(c.cmd) && !c.cmd.includes('/add'),
+    test: (c) =>
+      NET.has(c.child) &&
+      /\b(user|group|localgroup|accounts)\b/.test(c.cmd) &&
+      !c.cmd.includes('/add'),
   },
   {
     techniques: [T('T1069', 'Permission Groups Discovery')],
     reason: 'net group/localgroup',
-    test: (c) => NET.has(c.child) && /\b(group|localgroup)\b/.test(c.cmd) && !c.cmd.includes('/add'),
+    test: (c) =>
+      NET.has(c.child) && /\b(group|localgroup)\b/.test(c.cmd) && !c.cmd.includes('/add'),
   },
   {
     techniques: [T('T1018', 'Remote System Discovery')],
@@ -239,12 +255,16 @@ export const ATTACK_RULES: readonly MappingRule[] = [
       (c.child === 'auditpol.exe' && /\/set|\/clear|\/remove/.test(c.cmd)) ||
       (c.child === 'wevtutil.exe' && /\bsl\b/.test(c.cmd)) ||
       (c.cmd.includes('eventlog') &&
-        (/\bstop\b|start= ?disabled/.test(c.cmd) || (c.cmd.includes('/v start') && /\/d 4\b/.test(c.cmd)))),
+        (/\bstop\b|start= ?disabled/.test(c.cmd) ||
+          (c.cmd.includes('/v start') && /\/d 4\b/.test(c.cmd)))),
   },
   {
     techniques: [T('T1562.004', 'Disable or Modify System Firewall')],
     reason: 'netsh firewall change',
-    test: (c) => c.child === 'netsh.exe' && c.cmd.includes('firewall') && /\badd\b|\bset\b|\bdelete\b/.test(c.cmd),
+    test: (c) =>
+      c.child === 'netsh.exe' &&
+      c.cmd.includes('firewall') &&
+      /\badd\b|\bset\b|\bdelete\b/.test(c.cmd),
   },
   {
     techniques: [T('T1562.001', 'Disable or Modify Tools')],
@@ -284,17 +304,21 @@ export const ATTACK_RULES: readonly MappingRule[] = [
   {
     techniques: [T('T1218.011', 'Rundll32')],
     reason: 'rundll32 running script or an unusual entry point',
-    test: (c) => c.child === 'rundll32.exe' && /javascript:|vbscript:|url\.dll|advpack|ieadvpack|shell32\.dll,\s*control_rundll/.test(c.cmd),
+    test: (c) =>
+      c.child === 'rundll32.exe' &&
+      /javascript:|vbscript:|url\.dll|advpack|ieadvpack|shell32\.dll,\s*control_rundll/.test(c.cmd),
   },
   {
     techniques: [T('T1059.005', 'Visual Basic')],
     reason: 'Windows Script Host running VBScript',
-    test: (c) => (c.child === 'wscript.exe' || c.child === 'cscript.exe') && /\.vb[se]\b/.test(c.cmd),
+    test: (c) =>
+      (c.child === 'wscript.exe' || c.child === 'cscript.exe') && /\.vb[se]\b/.test(c.cmd),
   },
   {
     techniques: [T('T1059.007', 'JavaScript')],
     reason: 'Windows Script Host running JScript',
-    test: (c) => (c.child === 'wscript.exe' || c.child === 'cscript.exe') && /\.js[e]?\b/.test(c.cmd),
+    test: (c) =>
+      (c.child === 'wscript.exe' || c.child === 'cscript.exe') && /\.js[e]?\b/.test(c.cmd),
   },
   {
     techniques: [T('T1021.006', 'Windows Remote Management')],
@@ -304,7 +328,10 @@ export const ATTACK_RULES: readonly MappingRule[] = [
   {
     techniques: [T('T1021.003', 'Distributed Component Object Model')],
     reason: 'shell started by a DCOM-activated application',
-    test: (c) => (c.parent === 'mmc.exe' || OFFICE.has(c.parent)) && SHELLS.has(c.child) && c.cmd.includes('embedding'),
+    test: (c) =>
+      (c.parent === 'mmc.exe' || OFFICE.has(c.parent)) &&
+      SHELLS.has(c.child) &&
+      c.cmd.includes('embedding'),
   },
 ];
 
@@ -322,7 +349,8 @@ export function techniquesForEvent(e: ProcessEvent): TechniqueMatch[] {
   const out = new Map<string, TechniqueMatch>();
   for (const rule of ATTACK_RULES) {
     if (!rule.test(ctx)) continue;
-    for (const t of rule.techniques) if (!out.has(t.id)) out.set(t.id, { ...t, reason: rule.reason });
+    for (const t of rule.techniques)
+      if (!out.has(t.id)) out.set(t.id, { ...t, reason: rule.reason });
   }
   return [...out.values()];
 }

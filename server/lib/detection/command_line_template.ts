@@ -10,6 +10,8 @@
  * capped at Windows' own command-line limit.
  */
 
+import type { ProcessEvent } from '../../../common/types/process_event';
+
 /** Windows refuses longer command lines; anything longer is not a real one. */
 const MAX_INPUT = 32_768;
 /** Prevalence stores one key per template: bound the key size. */
@@ -23,7 +25,8 @@ const USER_FOLDER = /(\\(?:users|documents and settings)\\)([^\\"'\s]+)/g;
 const TEMP_FILE = /(\\(?:temp|tmp)\\|%te?mp%\\)[^\s"'|]+/g;
 const PIPE = /(\\\\\.\\pipe\\)[^\s"'|<>]+/g;
 // An encoded command is the text after one of PowerShell's accepted prefixes of -EncodedCommand.
-const ENCODED_ARG = /((?:^|\s)[-/]e(?:c|n|nc|nco|ncod|ncode|ncoded|ncodedc|ncodedco|ncodedcom|ncodedcomm|ncodedcomma|ncodedcomman|ncodedcommand)?\s+)[a-z0-9+/=]{16,}/g;
+const ENCODED_ARG =
+  /((?:^|\s)[-/]e(?:c|n|nc|nco|ncod|ncode|ncoded|ncodedc|ncodedco|ncodedcom|ncodedcomm|ncodedcomma|ncodedcomman|ncodedcommand)?\s+)[a-z0-9+/=]{16,}/g;
 const BLOB = /(?<![a-z0-9+/=])[a-z0-9+/]{40,}={0,2}(?![a-z0-9+/=])/g;
 const LONG_DQ = /"[^"]{80,}"/g;
 const LONG_SQ = /'[^']{80,}'/g;
@@ -61,16 +64,69 @@ function normaliseArgv0(s: string): string {
   return (base.length > 0 ? base : token) + rest;
 }
 
+const NOT_A_PERSON = new Set([
+  'system',
+  'localsystem',
+  'local service',
+  'network service',
+  'administrator',
+  'admin',
+  'user',
+  'unknown',
+  'n/a',
+  '-',
+]);
+
+function isWordChar(c: string | undefined): boolean {
+  return c !== undefined && /[a-z0-9_]/.test(c);
+}
+
+/**
+ * The user's own name in their command lines (home shares, profile paths outside C:\Users)
+ * makes every user's run of a logon script a different template. Plain scan, no regex built
+ * from data.
+ */
+function replaceUserName(s: string, userName: string | undefined): string {
+  const name = userName?.trim().toLowerCase();
+  if (!name || name.length < 3 || name.includes('$') || NOT_A_PERSON.has(name)) return s;
+  let out = '';
+  let from = 0;
+  for (let i = s.indexOf(name); i >= 0; i = s.indexOf(name, i + name.length)) {
+    if (isWordChar(s[i - 1]) || isWordChar(s[i + name.length])) continue;
+    out += s.slice(from, i) + '<user>';
+    from = i + name.length;
+  }
+  return from === 0 ? s : out + s.slice(from);
+}
+
+export interface TemplateOptions {
+  /** The user the process ran as (`user.name`): their name is volatile in their own command lines. */
+  userName?: string;
+}
+
+/**
+ * The template of an event's command line with its user's name replaced too. Not used by the
+ * prevalence services yet: every service and the scorer must switch together, or lookups stop
+ * matching what was counted.
+ */
+export function eventCommandLineTemplate(e: ProcessEvent): string {
+  return commandLineTemplate(e.process.command_line, { userName: e.user.name });
+}
+
 /**
  * The prevalence key of a command line, e.g.
  * `"C:\Windows\system32\cmd.exe" /c ping -n 4 10.1.2.3 > C:\Users\bob\AppData\Local\Temp\x1.txt`
  * → `cmd.exe /c ping -n <num> <ip> > c:\users\<user>\appdata\local\temp\<tmp>`.
  */
-export function commandLineTemplate(cmd: string | undefined | null): string {
+export function commandLineTemplate(
+  cmd: string | undefined | null,
+  opts: TemplateOptions = {},
+): string {
   if (!cmd) return '';
   let s = cmd.length > MAX_INPUT ? cmd.slice(0, MAX_INPUT) : cmd;
   s = s.toLowerCase().trim();
   s = normaliseArgv0(s);
+  s = replaceUserName(s, opts.userName);
   s = s.replace(GUID, '<guid>');
   s = s.replace(URL, '<url>');
   s = s.replace(IPV4, '<ip>');

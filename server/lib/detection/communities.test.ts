@@ -54,13 +54,41 @@ describe('detectCommunities', () => {
 
   it('treats named system processes as hubs but not an anomalous process with anomalous children', () => {
     const events = [
-      scoredEvent({ entity: 'svc', parent: 'wininit', name: 'services.exe', parentName: 'wininit.exe', score: 0.02, t: 0 }),
+      scoredEvent({
+        entity: 'svc',
+        parent: 'wininit',
+        name: 'services.exe',
+        parentName: 'wininit.exe',
+        score: 0.02,
+        t: 0,
+      }),
       ...Array.from({ length: 20 }, (_, i) =>
-        scoredEvent({ entity: `s${i}`, parent: 'svc', name: 'svchost.exe', parentName: 'services.exe', score: 0.02, t: 10 + i }),
+        scoredEvent({
+          entity: `s${i}`,
+          parent: 'svc',
+          name: 'svchost.exe',
+          parentName: 'services.exe',
+          score: 0.02,
+          t: 10 + i,
+        }),
       ),
-      scoredEvent({ entity: 'ps', parent: 'word', name: 'powershell.exe', parentName: 'winword.exe', score: 0.95, t: 100 }),
+      scoredEvent({
+        entity: 'ps',
+        parent: 'word',
+        name: 'powershell.exe',
+        parentName: 'winword.exe',
+        score: 0.95,
+        t: 100,
+      }),
       ...Array.from({ length: 20 }, (_, i) =>
-        scoredEvent({ entity: `d${i}`, parent: 'ps', name: 'net.exe', parentName: 'powershell.exe', score: 0.9, t: 200 + i }),
+        scoredEvent({
+          entity: `d${i}`,
+          parent: 'ps',
+          name: 'net.exe',
+          parentName: 'powershell.exe',
+          score: 0.9,
+          t: 200 + i,
+        }),
       ),
     ];
     const pg = buildProcessGraph(events, 'h');
@@ -77,10 +105,26 @@ describe('detectCommunities', () => {
     const chain = ['a', 'b', 'c', 'd', 'e', 'f'];
     const scores = [0.9, 0.9, 0.05, 0.9, 0.9];
     const events = chain.slice(1).map((id, i) =>
-      scoredEvent({ entity: id, parent: chain[i], name: `${id}.exe`, parentName: `${chain[i]}.exe`, score: scores[i], t: i }),
+      scoredEvent({
+        entity: id,
+        parent: chain[i],
+        name: `${id}.exe`,
+        parentName: `${chain[i]}.exe`,
+        score: scores[i],
+        t: i,
+      }),
     );
     // Benign background so the chain is not the whole graph.
-    for (let i = 0; i < 60; i++) events.push(scoredEvent({ entity: `bg${i}`, parent: `bgp${i % 6}`, name: 'x.exe', score: 0.05, t: 100 + i }));
+    for (let i = 0; i < 60; i++)
+      events.push(
+        scoredEvent({
+          entity: `bg${i}`,
+          parent: `bgp${i % 6}`,
+          name: 'x.exe',
+          score: 0.05,
+          t: 100 + i,
+        }),
+      );
     const pg = buildProcessGraph(events, 'h');
     const lineage = detectCommunities(pg, 1);
     const lineageComms = new Set(chain.slice(1).map((n) => lineage.communityOf.get(n)));

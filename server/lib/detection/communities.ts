@@ -18,8 +18,9 @@
  *     starts thirty discovery commands is not a hub. A hub's edges to children scored <
  *     `hubKeepScore` are dropped, so benign siblings no longer glue to an attack through their
  *     common parent. Its edges to children scored higher are moved to a virtual copy of the hub,
- *     so several anomalous children of one WMI or service host still end up together, while the
- *     real hub node (and its own, benign creation event) stays with its parent.
+ *     so several anomalous children of one WMI or service host started within `siblingWindowMs`
+ *     of each other still end up together, while the real hub node (and its own, benign
+ *     creation event) stays with its parent.
  *  2. Entry-point split. The same for any other process that looks clearly benign for
  *     `lineageDepth` generations (its own and its nearest ancestors' creation scores <
  *     entryMaxOwnScore, or not seen) with a child scored ≥ `entryScore`: that edge goes to the
@@ -77,6 +78,8 @@ export interface CommunityOptions {
   hubNames: readonly string[];
   hubMaxOwnScore: number;
   hubKeepScore: number;
+  /** Anomalous children of one hub or entry point are linked only within buckets this long (ms; 0 = always). */
+  siblingWindowMs: number;
   /** Entry-point split: children scored at least this leave a parent that looks benign... */
   entryScore: number;
   /** ...meaning its own creation and its parent's scored below this. */
@@ -102,6 +105,7 @@ export const DEFAULT_COMMUNITY_OPTIONS: CommunityOptions = {
   hubNames: HUB_NAMES,
   hubMaxOwnScore: 0.5,
   hubKeepScore: 0.8,
+  siblingWindowMs: 30 * 60_000,
   entryScore: 0.5,
   entryMaxOwnScore: 0.2,
   directed: false,
@@ -120,7 +124,8 @@ export interface CommunityResult {
 }
 
 type Weighted = { weight: number };
-type ClusteringGraph = UndirectedGraph<Record<string, never>, Weighted> | DirectedGraph<Record<string, never>, Weighted>;
+type ClusteringGraph =
+  UndirectedGraph<Record<string, never>, Weighted> | DirectedGraph<Record<string, never>, Weighted>;
 
 /** Virtual hub copies; \u0001 cannot occur in an entity id from any supported source. */
 const VIRTUAL_PREFIX = '\u0001hub:';
@@ -182,7 +187,14 @@ function buildClusteringGraph(
   // Only nodes with a clustering edge enter the Louvain graph: the rest (children cut off a hub,
   // lone processes) are singletons anyway, and on hub-heavy hosts they are most of the nodes.
 
-  const virtualOf = (hub: string): string => VIRTUAL_PREFIX + hub;
+  // One virtual copy per parent and time bucket: anomalous children started together (one
+  // operator session through WMI) stay together, an unrelated alert hours later does not join.
+  const virtualOf = (hub: string, eventIndex: number | undefined): string => {
+    const t = Date.parse(pg.events[eventIndex ?? -1]?.event['@timestamp'] ?? '');
+    const bucket =
+      o.siblingWindowMs > 0 && Number.isFinite(t) ? Math.floor(t / o.siblingWindowMs) : 0;
+    return `${VIRTUAL_PREFIX}${bucket}:${hub}`;
+  };
 
   // An entry point looks clearly benign for `lineageDepth` generations (itself and its nearest
   // ancestors): Outlook started by explorer.exe started by userinit.exe is one; a payload started
@@ -220,17 +232,17 @@ function buildClusteringGraph(
 
   // Kept creation edges and, for lineage walking, each node's first kept parent.
   const keptParent = new Map<string, { parent: string; w: number }>();
-  // Creation edges cut or moved to a virtual copy: deliberate separations step 7 must respect.
+  // Entry-point edges moved to a virtual copy: deliberate separations step 7 must respect.
   const detached = new Set<string>();
   src.forEachEdge((e, attrs, source, child) => {
     let parent = source;
     if (hubs.has(source)) {
-      detached.add(e);
+      // Hub edges are recognised by their source later; not stored (a hub can have a million).
       if (attrs.weight < o.hubKeepScore) return;
-      parent = virtualOf(source);
+      parent = virtualOf(source, attrs.events[0]);
     } else if (attrs.weight >= o.entryScore && isEntryPoint(source)) {
       detached.add(e);
-      parent = virtualOf(source);
+      parent = virtualOf(source, attrs.events[0]);
     }
     const w = sharp(attrs.weight);
     addWeight(parent, child, w);
@@ -298,6 +310,7 @@ function splitIntoComponents(
 function mergeAnomalousNeighbours(
   pg: ProcessGraph,
   members: string[][],
+  hubs: Set<string>,
   detached: Set<string>,
   mergeScore: number,
 ): string[][] {
@@ -305,18 +318,6 @@ function mergeAnomalousNeighbours(
   const comm = new Map<string, number>();
   members.forEach((m, i) => m.forEach((n) => comm.set(n, i)));
   const own = creationScores(pg);
-  // Lineage is walked through the highest-scored creation when bad data gives a node two parents.
-  const firstParent = (node: string): string | undefined => {
-    let best: string | undefined;
-    let bestW = -1;
-    src.forEachInEdge(node, (_e, a, up) => {
-      if (a.weight > bestW) {
-        best = up;
-        bestW = a.weight;
-      }
-    });
-    return best;
-  };
   // Highest score among the creations each community owns (edges into its nodes).
   const maxOwned = new Float64Array(members.length);
   src.forEachEdge((_e, a, _s, t) => {
@@ -336,7 +337,7 @@ function mergeAnomalousNeighbours(
   };
   let merged = false;
   src.forEachEdge((e, _a, s, t) => {
-    if (detached.has(e)) return;
+    if (hubs.has(s) || detached.has(e)) return;
     const a = comm.get(s) as number;
     const b = comm.get(t) as number;
     if (a === b || (own.get(s) ?? 0) < mergeScore || (maxOwned[b] as number) < mergeScore) return;
@@ -397,7 +398,11 @@ export function detectCommunities(
     if (pg.graph.size === 0) {
       mapping = Object.fromEntries(nodes.map((n, i) => [n, i]));
     } else {
-      const d = louvain.detailed(pg.graph, { rng, resolution: o.resolution, getEdgeWeight: 'weight' });
+      const d = louvain.detailed(pg.graph, {
+        rng,
+        resolution: o.resolution,
+        getEdgeWeight: 'weight',
+      });
       mapping = d.communities;
       modularity = d.modularity;
     }
@@ -421,9 +426,12 @@ export function detectCommunities(
       members.forEach((m, i) => m.forEach((n) => provisional.set(n, i)));
       members = splitIntoComponents(g, members, provisional);
     }
-    members = members.map((m) => m.filter((n) => !n.startsWith(VIRTUAL_PREFIX))).filter((m) => m.length > 0);
+    members = members
+      .map((m) => m.filter((n) => !n.startsWith(VIRTUAL_PREFIX)))
+      .filter((m) => m.length > 0);
     for (const n of nodes) if (!g.hasNode(n)) members.push([n]);
-    if (o.mergeScore <= 1) members = mergeAnomalousNeighbours(pg, members, detached, o.mergeScore);
+    if (o.mergeScore <= 1)
+      members = mergeAnomalousNeighbours(pg, members, hubSet, detached, o.mergeScore);
   }
 
   const communityOf = new Map<string, number>();

@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import type { CmdlinePrevalence, PairPrevalence, PrevalenceEnvironment } from '../../../common/types/community';
+import type {
+  CmdlinePrevalence,
+  PairPrevalence,
+  PrevalenceEnvironment,
+} from '../../../common/types/community';
 import {
   communityScore,
+  countEvidence,
   DEFAULT_SCORING_OPTIONS as O,
   edgeAnomaly,
   edgeRarity,
@@ -13,10 +18,24 @@ import {
 const env: PrevalenceEnvironment = { hosts: 40, events: 100_000, lookbackDays: 30 };
 
 function pair(pairCount: number, parentTotal: number, distinctHosts = 1): PairPrevalence {
-  return { parentName: 'a', childName: 'b', pairCount, parentTotal, distinctHosts, probability: parentTotal ? pairCount / parentTotal : 0 };
+  return {
+    parentName: 'a',
+    childName: 'b',
+    pairCount,
+    parentTotal,
+    distinctHosts,
+    probability: parentTotal ? pairCount / parentTotal : 0,
+  };
 }
 function cmd(templateCount: number, processTotal: number, distinctHosts = 1): CmdlinePrevalence {
-  return { processName: 'b', template: 't', templateCount, processTotal, distinctHosts, probability: processTotal ? templateCount / processTotal : 0 };
+  return {
+    processName: 'b',
+    template: 't',
+    templateCount,
+    processTotal,
+    distinctHosts,
+    probability: processTotal ? templateCount / processTotal : 0,
+  };
 }
 
 describe('edge rarity', () => {
@@ -31,9 +50,14 @@ describe('edge rarity', () => {
     expect(commonPairRareCmd.rarity).toBeGreaterThan(0.9);
   });
 
-  it('does not call a child common because its parent was seen only once', () => {
-    // 1 of 1 is 100%, but the pseudo-count keeps it rare-ish.
-    expect(edgeRarity(pair(1, 1), cmd(1, 1), env).rarity).toBeGreaterThan(0.2);
+  it('does not call a one-off common, however its probability looks', () => {
+    // 1 of 1 is 100%, but one sighting is no evidence of routine.
+    expect(edgeRarity(pair(1, 1), cmd(1, 1), env).rarity).toBe(1);
+    expect(edgeRarity(pair(1, 13), cmd(1, 149), env).rarity).toBe(1);
+    // A handful of sightings is weak evidence; ten or more can be fully common.
+    expect(countEvidence(3, O)).toBeCloseTo(Math.log10(3));
+    expect(countEvidence(10, O)).toBe(1);
+    expect(edgeRarity(pair(3, 3, 3), cmd(3, 3, 3), env).rarity).toBeGreaterThan(0.5);
   });
 
   it('counts host spread only beyond one host and relative to the environment', () => {
@@ -56,7 +80,9 @@ describe('community score', () => {
     expect(communityScore([0.6])).toBeCloseTo(0.6);
     expect(communityScore([0.6, 0.6])).toBeCloseTo(0.84);
     expect(communityScore(Array(500).fill(0.09))).toBe(0); // many small scores do not add up
-    expect(communityScore([0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5], { ...O, topK: 2 })).toBeCloseTo(0.75);
+    expect(communityScore([0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5], { ...O, topK: 2 })).toBeCloseTo(
+      0.75,
+    );
   });
 
   it('ranks a chain of anomalous steps above one anomalous step', () => {
@@ -66,7 +92,14 @@ describe('community score', () => {
   it('never exceeds the score computed from raw model scores (the candidate upper bound)', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ s: fc.double({ min: 0, max: 1, noNaN: true }), r: fc.double({ min: 0, max: 1, noNaN: true }), sup: fc.boolean() }), { maxLength: 20 }),
+        fc.array(
+          fc.record({
+            s: fc.double({ min: 0, max: 1, noNaN: true }),
+            r: fc.double({ min: 0, max: 1, noNaN: true }),
+            sup: fc.boolean(),
+          }),
+          { maxLength: 20 },
+        ),
         (edges) => {
           const upper = communityScore(edges.map((e) => e.s));
           const actual = communityScore(edges.map((e) => edgeAnomaly(e.s, e.r, e.sup)));

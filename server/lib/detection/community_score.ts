@@ -9,8 +9,9 @@
  *   p_cmd  = n(child, template) / (n(child) + m)         smoothed P(template | child)
  *   C(p)   = clamp(1 + log10(p) / D, 0, 1)               1 at p = 1, 0 at p ≤ 10^−D
  *   H(h)   = clamp((h − 1) / (Hc − 1), 0, 1)             host spread, Hc = max(minHosts, frac × hosts)
- *   pairCommonness    = max(C(p_pair), H(hosts of the pair))
- *   cmdlineCommonness = max(C(p_cmd),  H(hosts of the template))
+ *   N(n)   = clamp(log10(n) / log10(Nc), 0, 1)          evidence: 0 for a one-off, 1 from Nc sightings
+ *   pairCommonness    = min(N(n_pair), max(C(p_pair), H(hosts of the pair)))
+ *   cmdlineCommonness = min(N(n_tmpl), max(C(p_cmd),  H(hosts of the template)))
  *   rarity ρ_e = 1 − min(pairCommonness, cmdlineCommonness)
  *   anomaly a_e = s_e × ρ_e × (suppressed ? suppressedFactor : 1)
  *
@@ -20,6 +21,8 @@
  *  - The pseudo-count m stops a parent seen twice from making its children "common" (1 of 1 is
  *    100%); a parent must have been seen a handful of times before anything it starts can count
  *    as routine.
+ *  - Whatever the probabilities say, something seen once (only this time) is not routine, and
+ *    a handful of sightings is weak evidence: N caps commonness by the raw count.
  *  - Probabilities are judged on a log scale because prevalence spans orders of magnitude: 50%
  *    and 5% are both routine, 0.05% is not.
  *  - A conditional probability is small for any child of a hub that starts hundreds of different
@@ -47,6 +50,8 @@ export interface ScoringOptions {
   pseudoCount: number;
   /** D: decades of probability between "routine" (p = 1) and "rare" (p ≤ 10^−D). */
   decades: number;
+  /** Nc: sightings needed before a step can count as fully common. */
+  minCountCommon: number;
   minHostsCommon: number;
   fracHostsCommon: number;
   /** K: how many of its most anomalous edges a community score uses. */
@@ -60,6 +65,7 @@ export interface ScoringOptions {
 export const DEFAULT_SCORING_OPTIONS: ScoringOptions = {
   pseudoCount: 5,
   decades: 3,
+  minCountCommon: 10,
   minHostsCommon: 5,
   fracHostsCommon: 0.25,
   topK: 5,
@@ -79,20 +85,43 @@ export function logCommonness(p: number, decades: number): number {
   return clamp01(1 + Math.log10(p) / decades);
 }
 
-export function hostSpreadCommonness(hosts: number, env: PrevalenceEnvironment, o: ScoringOptions): number {
+export function hostSpreadCommonness(
+  hosts: number,
+  env: PrevalenceEnvironment,
+  o: ScoringOptions,
+): number {
   const hc = Math.max(o.minHostsCommon, o.fracHostsCommon * env.hosts);
   if (hc <= 1) return 0;
   return clamp01((hosts - 1) / (hc - 1));
 }
 
-export function pairCommonness(p: PairPrevalence, env: PrevalenceEnvironment, o: ScoringOptions): number {
-  const prob = p.pairCount / (p.parentTotal + o.pseudoCount);
-  return Math.max(logCommonness(prob, o.decades), hostSpreadCommonness(p.distinctHosts, env, o));
+export function countEvidence(n: number, o: ScoringOptions): number {
+  if (!(n > 1)) return 0;
+  return o.minCountCommon <= 1 ? 1 : clamp01(Math.log10(n) / Math.log10(o.minCountCommon));
 }
 
-export function cmdlineCommonness(c: CmdlinePrevalence, env: PrevalenceEnvironment, o: ScoringOptions): number {
+export function pairCommonness(
+  p: PairPrevalence,
+  env: PrevalenceEnvironment,
+  o: ScoringOptions,
+): number {
+  const prob = p.pairCount / (p.parentTotal + o.pseudoCount);
+  return Math.min(
+    countEvidence(p.pairCount, o),
+    Math.max(logCommonness(prob, o.decades), hostSpreadCommonness(p.distinctHosts, env, o)),
+  );
+}
+
+export function cmdlineCommonness(
+  c: CmdlinePrevalence,
+  env: PrevalenceEnvironment,
+  o: ScoringOptions,
+): number {
   const prob = c.templateCount / (c.processTotal + o.pseudoCount);
-  return Math.max(logCommonness(prob, o.decades), hostSpreadCommonness(c.distinctHosts, env, o));
+  return Math.min(
+    countEvidence(c.templateCount, o),
+    Math.max(logCommonness(prob, o.decades), hostSpreadCommonness(c.distinctHosts, env, o)),
+  );
 }
 
 export interface EdgeRarity {
@@ -122,7 +151,10 @@ export function edgeAnomaly(
 }
 
 /** Noisy-OR of the top-K anomalies at or above the floor; 0 when none qualifies. */
-export function communityScore(anomalies: readonly number[], o: ScoringOptions = DEFAULT_SCORING_OPTIONS): number {
+export function communityScore(
+  anomalies: readonly number[],
+  o: ScoringOptions = DEFAULT_SCORING_OPTIONS,
+): number {
   const top = anomalies
     .filter((a) => a >= o.minEdgeAnomaly)
     .sort((a, b) => b - a)

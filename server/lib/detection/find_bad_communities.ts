@@ -37,7 +37,11 @@ import {
   type ScoringOptions,
 } from './community_score';
 import { processName } from './names';
-import { describeCmdlinePrevalence, describePairPrevalence, type PrevalenceService } from './prevalence';
+import {
+  describeCmdlinePrevalence,
+  describePairPrevalence,
+  type PrevalenceService,
+} from './prevalence';
 import { clampScore, buildProcessGraph } from './process_graph';
 import { type SuppressionSource, SuppressionMatcher } from './suppression';
 import {
@@ -55,7 +59,7 @@ export interface FindBadCommunitiesOptions {
   threshold?: number;
   /** Louvain seed (default 42): same events + same seed = same communities and ids. */
   seed?: number;
-  /** "15m", "1h", "1d", ms, or "all" (default "1h"). */
+  /** "15m", "1h", "1d", ms, or "all" (default "1d": a chain crossing a window boundary is split). */
   window?: string | number;
   maxEventsPerGroup?: number;
   community?: Partial<CommunityOptions>;
@@ -68,7 +72,7 @@ export interface FindBadCommunitiesResult {
 }
 
 export const DEFAULT_SEED = 42;
-export const DEFAULT_WINDOW = '1h';
+export const DEFAULT_WINDOW = '1d';
 
 interface EdgeDraft {
   parentKey: string;
@@ -99,7 +103,8 @@ interface ResolvedOptions {
 
 function resolve(opts: FindBadCommunitiesOptions): ResolvedOptions {
   const threshold = opts.threshold ?? DEFAULT_THRESHOLD;
-  if (!(threshold >= 0 && threshold <= 1)) throw new Error(`threshold must be between 0 and 1, got ${threshold}`);
+  if (!(threshold >= 0 && threshold <= 1))
+    throw new Error(`threshold must be between 0 and 1, got ${threshold}`);
   const seed = opts.seed ?? DEFAULT_SEED;
   if (!Number.isInteger(seed)) throw new Error(`seed must be an integer, got ${seed}`);
   return {
@@ -132,7 +137,9 @@ function emptyStats(): DetectionStats {
   };
 }
 
-async function loadRules(s: FindBadCommunitiesOptions['suppressions']): Promise<SuppressionMatcher> {
+async function loadRules(
+  s: FindBadCommunitiesOptions['suppressions'],
+): Promise<SuppressionMatcher> {
   if (!s) return new SuppressionMatcher([]);
   if (Array.isArray(s)) return new SuppressionMatcher(s as readonly SuppressionRule[]);
   return new SuppressionMatcher(await (s as SuppressionSource).list());
@@ -142,7 +149,11 @@ async function loadRules(s: FindBadCommunitiesOptions['suppressions']): Promise<
 // Per group: graph, communities, candidates
 // ---------------------------------------------------------------------------------------------
 
-function prepareGroup(group: HostWindowGroup, o: ResolvedOptions, stats: DetectionStats): Candidate[] {
+function prepareGroup(
+  group: HostWindowGroup,
+  o: ResolvedOptions,
+  stats: DetectionStats,
+): Candidate[] {
   let t0 = performance.now();
   const pg = buildProcessGraph(group.events, group.host);
   stats.timingsMs.graph += performance.now() - t0;
@@ -188,7 +199,8 @@ function prepareGroup(group: HostWindowGroup, o: ResolvedOptions, stats: Detecti
     // Cheap reject first: with no edge at the anomaly floor the score is 0.
     if (o.threshold > 0) {
       let any = false;
-      for (let j = from; j < to && !any; j++) any = clampScore(pg.events[flat[j] as number]?.score ?? 0) >= o.scoring.minEdgeAnomaly;
+      for (let j = from; j < to && !any; j++)
+        any = clampScore(pg.events[flat[j] as number]?.score ?? 0) >= o.scoring.minEdgeAnomaly;
       if (!any) continue;
     }
     // One edge per (parent, child) creation; duplicates of a creation share it.
@@ -210,20 +222,29 @@ function prepareGroup(group: HostWindowGroup, o: ResolvedOptions, stats: Detecti
 
     const edges: EdgeDraft[] = [];
     for (const l of byEdge.values()) {
-      const evs = l.map((i) => pg.events[i] as ScoredEvent).sort((a, b) => clampScore(b.score) - clampScore(a.score));
+      const evs = l
+        .map((i) => pg.events[i] as ScoredEvent)
+        .sort((a, b) => clampScore(b.score) - clampScore(a.score));
       const rep = evs[0] as ScoredEvent;
       const first = l[0] as number;
       edges.push({
         parentKey: pg.parentOf[first] as string,
         childKey: pg.ownerOf[first] as string,
-        parentName: processName(rep.event.process.parent.name ?? rep.event.process.parent.executable),
+        parentName: processName(
+          rep.event.process.parent.name ?? rep.event.process.parent.executable,
+        ),
         childName: processName(rep.event.process.name ?? rep.event.process.executable),
         events: evs,
         score: clampScore(rep.score),
         template: commandLineTemplate(rep.event.process.command_line),
       });
     }
-    candidates.push({ host: group.host, window: group.window, nodeKeys: cr.members[c] ?? [], edges });
+    candidates.push({
+      host: group.host,
+      window: group.window,
+      nodeKeys: cr.members[c] ?? [],
+      edges,
+    });
   }
   stats.candidates += candidates.length;
   stats.timingsMs.score += performance.now() - t0;
@@ -236,7 +257,11 @@ function prepareGroup(group: HostWindowGroup, o: ResolvedOptions, stats: Detecti
 
 const SEP = '\u0000';
 
-export function communityId(host: string, window: TimeWindow, entityIds: readonly string[]): string {
+export function communityId(
+  host: string,
+  window: TimeWindow,
+  entityIds: readonly string[],
+): string {
   const h = createHash('sha256');
   h.update(`${host}\n${window.start}\n${window.end}\n`);
   for (const id of [...entityIds].sort()) h.update(`${id}\n`);
@@ -248,7 +273,12 @@ export function communityId(host: string, window: TimeWindow, entityIds: readonl
  * "winword.exe → cmd.exe → powershell.exe → {net.exe ×2, whoami.exe}".
  */
 export function renderChain(
-  edges: ReadonlyArray<{ parentKey: string; childKey: string; parentName: string; childName: string }>,
+  edges: ReadonlyArray<{
+    parentKey: string;
+    childKey: string;
+    parentName: string;
+    childName: string;
+  }>,
   maxLength = 300,
 ): string {
   const names = new Map<string, string>();
@@ -274,11 +304,14 @@ export function renderChain(
     const parts = ks.map(render);
     const counts = new Map<string, number>();
     for (const p of parts) counts.set(p, (counts.get(p) ?? 0) + 1);
-    const uniq = [...counts.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([p, c]) => (c > 1 ? `${p} ×${c}` : p));
+    const uniq = [...counts.entries()]
+      .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      .map(([p, c]) => (c > 1 ? `${p} ×${c}` : p));
     return `${name} → ${uniq.length === 1 ? uniq[0] : `{${uniq.join(', ')}}`}`;
   };
   const parts: string[] = [];
-  for (const e of edges) if (!isChild.has(e.parentKey) && !seen.has(e.parentKey)) parts.push(render(e.parentKey));
+  for (const e of edges)
+    if (!isChild.has(e.parentKey) && !seen.has(e.parentKey)) parts.push(render(e.parentKey));
   // Whatever is left hangs in a cycle (bad data): start it anywhere.
   for (const e of edges) if (!seen.has(e.parentKey)) parts.push(render(e.parentKey));
   const text = parts.join('; ');
@@ -333,8 +366,12 @@ async function scoreCandidates(
   t0 = performance.now();
   for (const c of candidates) {
     const built = c.edges.map((e) => {
-      const pair = pairRes[pairIndex.get(e.parentName + SEP + e.childName) as number] as PairPrevalence;
-      const cmd = cmdRes[cmdIndex.get(e.childName + SEP + e.template) as number] as CmdlinePrevalence;
+      const pair = pairRes[
+        pairIndex.get(e.parentName + SEP + e.childName) as number
+      ] as PairPrevalence;
+      const cmd = cmdRes[
+        cmdIndex.get(e.childName + SEP + e.template) as number
+      ] as CmdlinePrevalence;
       const r = edgeRarity(pair, cmd, env, o.scoring);
       const rules = matcher.size > 0 ? matcher.match({ ...e, host: c.host }) : [];
       return {
@@ -378,12 +415,26 @@ async function scoreCandidates(
     out.suppressedEdges += suppressedHere;
 
     const edges: CommunityEdge[] = built.map((b) => toCommunityEdge(b, env));
-    edges.sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : a.eventId < b.eventId ? -1 : 1));
+    edges.sort((a, b) =>
+      a.timestamp < b.timestamp
+        ? -1
+        : a.timestamp > b.timestamp
+          ? 1
+          : a.eventId < b.eventId
+            ? -1
+            : 1,
+    );
     let driver = edges[0] as CommunityEdge;
     for (const e of edges) if (e.anomaly > driver.anomaly) driver = e;
     const events = built
       .flatMap((b) => b.draft.events)
-      .sort((a, b) => (a.event['@timestamp'] < b.event['@timestamp'] ? -1 : a.event['@timestamp'] > b.event['@timestamp'] ? 1 : 0));
+      .sort((a, b) =>
+        a.event['@timestamp'] < b.event['@timestamp']
+          ? -1
+          : a.event['@timestamp'] > b.event['@timestamp']
+            ? 1
+            : 0,
+      );
     const users = new Set<string>();
     for (const e of events) {
       const u = e.event.user.name;
@@ -455,12 +506,24 @@ function toCommunityEdge(
   };
 }
 
-function suppressionHits(edges: Array<{ rules: SuppressionRule[]; events: ScoredEvent[] }>): SuppressionHit[] {
+function suppressionHits(
+  edges: Array<{ rules: SuppressionRule[]; events: ScoredEvent[] }>,
+): SuppressionHit[] {
   const hits = new Map<string, SuppressionHit>();
   for (const e of edges) {
     for (const r of e.rules) {
       let h = hits.get(r.id);
-      if (!h) hits.set(r.id, (h = { ruleId: r.id, kind: r.kind, createdBy: r.createdBy, reason: r.reason, eventIds: [] }));
+      if (!h)
+        hits.set(
+          r.id,
+          (h = {
+            ruleId: r.id,
+            kind: r.kind,
+            createdBy: r.createdBy,
+            reason: r.reason,
+            eventIds: [],
+          }),
+        );
       for (const ev of e.events) h.eventIds.push(ev.event.event.id);
     }
   }
@@ -482,7 +545,10 @@ function techniquesOf(events: ScoredEvent[]): AttackTechniqueHit[] {
 
 /** Ranking key: most anomalous edge first, then community score, then id for a stable order. */
 export function rankCommunities(list: AnomalousCommunity[]): AnomalousCommunity[] {
-  list.sort((a, b) => b.maxAnomaly - a.maxAnomaly || b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  list.sort(
+    (a, b) =>
+      b.maxAnomaly - a.maxAnomaly || b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
   list.forEach((c, i) => (c.rank = i + 1));
   return list;
 }
@@ -500,7 +566,10 @@ export async function findBadCommunities(
   const o = resolve(opts);
   const stats = emptyStats();
   const matcher = await loadRules(opts.suppressions);
-  const groups = groupByHostWindow(scored, { windowMs: o.windowMs, maxEventsPerGroup: o.maxEventsPerGroup });
+  const groups = groupByHostWindow(scored, {
+    windowMs: o.windowMs,
+    maxEventsPerGroup: o.maxEventsPerGroup,
+  });
   stats.hosts = new Set(groups.map((g) => g.host)).size;
   const candidates: Candidate[] = [];
   for (const g of groups) candidates.push(...prepareGroup(g, o, stats));
@@ -536,7 +605,13 @@ export async function findBadCommunitiesInStream(
     allowedLatenessMs: opts.allowedLatenessMs,
   })) {
     hosts.add(g.host);
-    const res = await scoreCandidates(prepareGroup(g, o, stats), opts.prevalence, matcher, o, stats);
+    const res = await scoreCandidates(
+      prepareGroup(g, o, stats),
+      opts.prevalence,
+      matcher,
+      o,
+      stats,
+    );
     flagged.push(...res.flagged);
     stats.suppressedEdges += res.suppressedEdges;
     stats.suppressedCommunities.push(...res.suppressed);

@@ -61,13 +61,16 @@ function quantile(sorted: number[], q: number): number {
 export function summariseLineage(chains: ChainLineage[]): LineageSummary {
   const multi = chains.filter((c) => c.events > 1);
   const purities = chains.map((c) => c.purity).sort((a, b) => a - b);
-  const mean = (xs: number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+  const mean = (xs: number[]): number =>
+    xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
   return {
     chains: chains.length,
     multiEventChains: multi.length,
     meanCommunities: mean(chains.map((c) => c.communities)),
     maxCommunities: chains.reduce((m, c) => Math.max(m, c.communities), 0),
-    wholeChainShare: multi.length ? multi.filter((c) => c.communities === 1).length / multi.length : NaN,
+    wholeChainShare: multi.length
+      ? multi.filter((c) => c.communities === 1).length / multi.length
+      : NaN,
     meanCoverage: mean(multi.map((c) => c.coverage)),
     meanPurity: mean(purities),
     medianPurity: quantile(purities, 0.5),
@@ -146,7 +149,13 @@ export function evaluateLineage(
  * joined through parent→child links within a host form one chain.
  */
 export function chainsFromLinks(
-  events: ReadonlyArray<{ id: string; host: string; entityId: string; parentEntityId?: string; malicious: boolean }>,
+  events: ReadonlyArray<{
+    id: string;
+    host: string;
+    entityId: string;
+    parentEntityId?: string;
+    malicious: boolean;
+  }>,
 ): Map<string, string> {
   const parentOf = new Map<string, string>();
   const byEntity = new Map<string, string>();

@@ -13,7 +13,15 @@ const DAY = 86_400_000;
 
 let seq = 0;
 function ev(host: string, parent: string, child: string, cmd: string, t = 0) {
-  return processEvent({ host, entity: `${host}-${child}-${seq++}`, parent: 'p', parentName: parent, name: child, cmd, t });
+  return processEvent({
+    host,
+    entity: `${host}-${child}-${seq++}`,
+    parent: 'p',
+    parentName: parent,
+    name: child,
+    cmd,
+    t,
+  });
 }
 
 describe('InMemoryPrevalence', () => {
@@ -29,22 +37,57 @@ describe('InMemoryPrevalence', () => {
       { parentName: 'CMD.EXE', childName: 'whoami.exe' },
       { parentName: 'cmd.exe', childName: 'nltest.exe' },
     ]);
-    expect(pair).toMatchObject({ parentName: 'cmd.exe', childName: 'whoami.exe', pairCount: 2, parentTotal: 4, distinctHosts: 2, probability: 0.5 });
+    expect(pair).toMatchObject({
+      parentName: 'cmd.exe',
+      childName: 'whoami.exe',
+      pairCount: 2,
+      parentTotal: 4,
+      distinctHosts: 2,
+      probability: 0.5,
+    });
     expect(pair?.firstSeen).toBe('2024-01-01T00:00:01.000Z');
     expect(pair?.lastSeen).toBe('2024-01-01T00:00:02.000Z');
     expect(never).toMatchObject({ pairCount: 0, parentTotal: 4, distinctHosts: 0, probability: 0 });
 
-    const [ping] = await p.cmdlineGivenProcess([{ processName: 'ping.exe', template: 'ping -n <num> <ip>' }]);
-    expect(ping).toMatchObject({ templateCount: 2, processTotal: 2, distinctHosts: 1, probability: 1 });
+    const [ping] = await p.cmdlineGivenProcess([
+      { processName: 'ping.exe', template: 'ping -n <num> <ip>' },
+    ]);
+    expect(ping).toMatchObject({
+      templateCount: 2,
+      processTotal: 2,
+      distinctHosts: 1,
+      probability: 1,
+    });
     expect(await p.environment()).toMatchObject({ hosts: 2, events: 4, lookbackDays: 30 });
   });
 
   it('ignores events outside the lookback window ending at asOf', async () => {
     const asOf = Date.parse('2024-02-01T00:00:00.000Z');
     const p = new InMemoryPrevalence({ asOf, lookbackDays: 7 });
-    p.add(processEvent({ entity: 'a', parentName: 'cmd.exe', name: 'x.exe', t: '2024-01-10T00:00:00.000Z' }));
-    p.add(processEvent({ entity: 'b', parentName: 'cmd.exe', name: 'x.exe', t: '2024-01-30T00:00:00.000Z' }));
-    p.add(processEvent({ entity: 'c', parentName: 'cmd.exe', name: 'x.exe', t: '2024-02-02T00:00:00.000Z' }));
+    p.add(
+      processEvent({
+        entity: 'a',
+        parentName: 'cmd.exe',
+        name: 'x.exe',
+        t: '2024-01-10T00:00:00.000Z',
+      }),
+    );
+    p.add(
+      processEvent({
+        entity: 'b',
+        parentName: 'cmd.exe',
+        name: 'x.exe',
+        t: '2024-01-30T00:00:00.000Z',
+      }),
+    );
+    p.add(
+      processEvent({
+        entity: 'c',
+        parentName: 'cmd.exe',
+        name: 'x.exe',
+        t: '2024-02-02T00:00:00.000Z',
+      }),
+    );
     const [r] = await p.childGivenParent([{ parentName: 'cmd.exe', childName: 'x.exe' }]);
     expect(r?.pairCount).toBe(1);
     expect(p.ignored.outsideWindow).toBe(2);
@@ -66,14 +109,19 @@ describe('InMemoryPrevalence', () => {
   it('answers in input order with one answer per question', async () => {
     const p = new InMemoryPrevalence();
     p.add(ev('h', 'a.exe', 'b.exe', 'b'));
-    const qs = Array.from({ length: 50 }, (_, i) => ({ parentName: 'a.exe', childName: i % 2 ? 'b.exe' : `z${i}.exe` }));
+    const qs = Array.from({ length: 50 }, (_, i) => ({
+      parentName: 'a.exe',
+      childName: i % 2 ? 'b.exe' : `z${i}.exe`,
+    }));
     const rs = await p.childGivenParent(qs);
     expect(rs.map((r) => r.childName)).toEqual(qs.map((q) => q.childName));
   });
 
   it('NoPrevalence knows nothing', async () => {
     const n = new NoPrevalence();
-    expect((await n.childGivenParent([{ parentName: 'A.exe', childName: 'b.exe' }]))[0]).toMatchObject({ pairCount: 0, parentName: 'a.exe' });
+    expect(
+      (await n.childGivenParent([{ parentName: 'A.exe', childName: 'b.exe' }]))[0],
+    ).toMatchObject({ pairCount: 0, parentName: 'a.exe' });
     expect((await n.environment()).hosts).toBe(0);
   });
 });
@@ -91,18 +139,40 @@ describe('HostCounter', () => {
 });
 
 describe('plain-words prevalence', () => {
-  const env = { hosts: 12, events: 1000, lookbackDays: 30, from: '2024-01-01T00:00:00.000Z', to: '2024-02-15T00:00:00.000Z' };
+  const env = {
+    hosts: 12,
+    events: 1000,
+    lookbackDays: 30,
+    from: '2024-01-01T00:00:00.000Z',
+    to: '2024-02-15T00:00:00.000Z',
+  };
 
   it('describes a pair', () => {
     expect(
       describePairPrevalence(
-        { parentName: 'cmd.exe', childName: 'whoami.exe', pairCount: 2, parentTotal: 100, distinctHosts: 1, probability: 0.02 },
+        {
+          parentName: 'cmd.exe',
+          childName: 'whoami.exe',
+          pairCount: 2,
+          parentTotal: 100,
+          distinctHosts: 1,
+          probability: 0.02,
+        },
         env,
       ),
-    ).toBe('cmd.exe → whoami.exe seen 2 times on 1 host in 30 days (2.0% of the 100 processes cmd.exe started)');
+    ).toBe(
+      'cmd.exe → whoami.exe seen 2 times on 1 host in 30 days (2.0% of the 100 processes cmd.exe started)',
+    );
     expect(
       describePairPrevalence(
-        { parentName: 'winword.exe', childName: 'cmd.exe', pairCount: 0, parentTotal: 5, distinctHosts: 0, probability: 0 },
+        {
+          parentName: 'winword.exe',
+          childName: 'cmd.exe',
+          pairCount: 0,
+          parentTotal: 5,
+          distinctHosts: 0,
+          probability: 0,
+        },
         env,
       ),
     ).toBe('winword.exe → cmd.exe never seen in 30 days');
@@ -111,16 +181,41 @@ describe('plain-words prevalence', () => {
   it('describes a command-line shape', () => {
     expect(
       describeCmdlinePrevalence(
-        { processName: 'whoami.exe', template: 'whoami /all', templateCount: 1, processTotal: 1, distinctHosts: 1, probability: 1 },
+        {
+          processName: 'whoami.exe',
+          template: 'whoami /all',
+          templateCount: 1,
+          processTotal: 1,
+          distinctHosts: 1,
+          probability: 1,
+        },
         env,
       ),
     ).toBe('whoami.exe ran as `whoami /all` 1 time on 1 host in 30 days (100% of its 1 run)');
   });
 
   it('does not call two hours of data "30 days"', () => {
-    expect(describePeriod({ lookbackDays: 30, from: '2024-01-01T00:00:00Z', to: '2024-01-01T02:00:00Z' })).toBe('2 hours');
-    expect(describePeriod({ lookbackDays: 30, from: '2024-01-01T00:00:00Z', to: '2024-01-01T00:00:10Z' })).toBe('the data seen so far');
+    expect(
+      describePeriod({
+        lookbackDays: 30,
+        from: '2024-01-01T00:00:00Z',
+        to: '2024-01-01T02:00:00Z',
+      }),
+    ).toBe('2 hours');
+    expect(
+      describePeriod({
+        lookbackDays: 30,
+        from: '2024-01-01T00:00:00Z',
+        to: '2024-01-01T00:00:10Z',
+      }),
+    ).toBe('the data seen so far');
     expect(describePeriod({ lookbackDays: 7 })).toBe('7 days');
-    expect(describePeriod({ lookbackDays: 7, from: '2024-01-01T00:00:00Z', to: new Date(Date.parse('2024-01-01T00:00:00Z') + 40 * DAY).toISOString() })).toBe('7 days');
+    expect(
+      describePeriod({
+        lookbackDays: 7,
+        from: '2024-01-01T00:00:00Z',
+        to: new Date(Date.parse('2024-01-01T00:00:00Z') + 40 * DAY).toISOString(),
+      }),
+    ).toBe('7 days');
   });
 });

@@ -148,7 +148,12 @@ export class InMemoryPrevalence implements PrevalenceService {
   constructor(opts: InMemoryPrevalenceOptions = {}) {
     this.lookbackDays = opts.lookbackDays ?? 30;
     this.lookbackMs = this.lookbackDays * DAY_MS;
-    const asOf = opts.asOf === undefined ? NaN : typeof opts.asOf === 'number' ? opts.asOf : Date.parse(opts.asOf);
+    const asOf =
+      opts.asOf === undefined
+        ? NaN
+        : typeof opts.asOf === 'number'
+          ? opts.asOf
+          : Date.parse(opts.asOf);
     this.to = Number.isFinite(asOf) ? asOf : Infinity;
     this.from = Number.isFinite(asOf) ? asOf - this.lookbackMs : -Infinity;
     this.maxKeys = opts.maxKeys ?? 5_000_000;
@@ -301,7 +306,9 @@ function percent(p: number): string {
  * The period the numbers really cover: the lookback, or less when the data is younger (a file of
  * two hours must not be described as "30 days").
  */
-export function describePeriod(env: Pick<PrevalenceEnvironment, 'lookbackDays' | 'from' | 'to'>): string {
+export function describePeriod(
+  env: Pick<PrevalenceEnvironment, 'lookbackDays' | 'from' | 'to'>,
+): string {
   const lookbackMs = env.lookbackDays * DAY_MS;
   const from = env.from ? Date.parse(env.from) : NaN;
   const to = env.to ? Date.parse(env.to) : NaN;
@@ -325,7 +332,10 @@ export function describePairPrevalence(p: PairPrevalence, env: PrevalenceEnviron
 }
 
 /** "whoami.exe ran as `whoami /all` 3 times on 2 hosts in 30 days (60% of its 5 runs)". */
-export function describeCmdlinePrevalence(c: CmdlinePrevalence, env: PrevalenceEnvironment): string {
+export function describeCmdlinePrevalence(
+  c: CmdlinePrevalence,
+  env: PrevalenceEnvironment,
+): string {
   const period = describePeriod(env);
   const shape = c.template.length > 80 ? `${c.template.slice(0, 77)}...` : c.template;
   const head = `${c.processName} ran as \`${shape}\``;

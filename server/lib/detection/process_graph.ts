@@ -120,7 +120,11 @@ export function buildProcessGraph(events: ScoredEvent[], host: string): ProcessG
     if (pid === undefined) continue;
     let list = byPid.get(pid);
     if (!list) byPid.set(pid, (list = []));
-    list.push({ t: times[i] ?? 0, entityId: e.event.process.entity_id, name: processName(e.event.process.name) });
+    list.push({
+      t: times[i] ?? 0,
+      entityId: e.event.process.entity_id,
+      name: processName(e.event.process.name),
+    });
   }
 
   const parentKey = (e: ScoredEvent, t: number): string => {

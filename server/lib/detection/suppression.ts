@@ -11,7 +11,11 @@
  * still reach the threshold: the analyst has judged exactly the steps that made it stand out.
  */
 import { createHash } from 'node:crypto';
-import type { AnomalousCommunity, SuppressionKind, SuppressionRule } from '../../../common/types/community';
+import type {
+  AnomalousCommunity,
+  SuppressionKind,
+  SuppressionRule,
+} from '../../../common/types/community';
 import { commandLineTemplate } from './command_line_template';
 import { hostKey, processName } from './names';
 
@@ -49,7 +53,10 @@ export class SuppressionMatcher {
       const key = `${processName(rule.parentName)}\u0000${processName(rule.childName)}`;
       const compiled: CompiledRule = {
         rule,
-        template: rule.cmdTemplate === undefined || rule.cmdTemplate === '' ? undefined : commandLineTemplate(rule.cmdTemplate),
+        template:
+          rule.cmdTemplate === undefined || rule.cmdTemplate === ''
+            ? undefined
+            : commandLineTemplate(rule.cmdTemplate),
         host: rule.host ? hostKey(rule.host) : undefined,
       };
       const list = this.byPair.get(key);
@@ -61,7 +68,9 @@ export class SuppressionMatcher {
 
   /** Rules matching this edge (empty when none). */
   match(edge: EdgePattern): SuppressionRule[] {
-    const list = this.byPair.get(`${processName(edge.parentName)}\u0000${processName(edge.childName)}`);
+    const list = this.byPair.get(
+      `${processName(edge.parentName)}\u0000${processName(edge.childName)}`,
+    );
     if (!list) return [];
     const host = hostKey(edge.host);
     const out: SuppressionRule[] = [];
@@ -75,7 +84,10 @@ export class SuppressionMatcher {
 }
 
 function ruleId(parts: readonly (string | undefined)[]): string {
-  return createHash('sha256').update(parts.map((p) => p ?? '').join('\u0000')).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(parts.map((p) => p ?? '').join('\u0000'))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 export interface VerdictAuthor {
@@ -93,7 +105,8 @@ export function pairRule(
 ): SuppressionRule {
   const parentName = processName(pattern.parentName);
   const childName = processName(pattern.childName);
-  const cmdTemplate = pattern.cmdTemplate === undefined ? undefined : commandLineTemplate(pattern.cmdTemplate);
+  const cmdTemplate =
+    pattern.cmdTemplate === undefined ? undefined : commandLineTemplate(pattern.cmdTemplate);
   const host = pattern.host ? hostKey(pattern.host) : undefined;
   return {
     id: ruleId(['pair', parentName, childName, cmdTemplate, host]),

@@ -60,15 +60,20 @@ describe('streamHostWindows', () => {
     }
     const seen: string[] = [];
     for await (const g of streamHostWindows(src(), { windowMs: H, allowedLatenessMs: 0 })) {
-      seen.push(`${g.host}@${g.window.start.slice(11, 13)}:${g.events.map((e) => e.event.event.id).join(',')}`);
+      seen.push(
+        `${g.host}@${g.window.start.slice(11, 13)}:${g.events.map((e) => e.event.event.id).join(',')}`,
+      );
     }
     expect(seen).toEqual(['a@00:a1', 'b@00:b1', 'a@03:late', 'b@03:b2']);
   });
 
   it('holds at most the cap per host-window', async () => {
     let maxHeld = 0;
-    const many = Array.from({ length: 100 }, (_, i) => scoredEvent({ id: `e${i}`, entity: `e${i}`, name: 'x.exe', host: 'a', t: i }));
-    for await (const g of streamHostWindows(many, { windowMs: H, maxEventsPerGroup: 30 })) maxHeld = Math.max(maxHeld, g.events.length);
+    const many = Array.from({ length: 100 }, (_, i) =>
+      scoredEvent({ id: `e${i}`, entity: `e${i}`, name: 'x.exe', host: 'a', t: i }),
+    );
+    for await (const g of streamHostWindows(many, { windowMs: H, maxEventsPerGroup: 30 }))
+      maxHeld = Math.max(maxHeld, g.events.length);
     expect(maxHeld).toBe(30);
   });
 });

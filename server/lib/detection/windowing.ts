@@ -10,7 +10,14 @@ import type { TimeWindow } from '../../../common/types/community';
 import type { ScoredEvent } from '../../../common/types/scoring';
 import { hostKey } from './names';
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const UNITS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
 
 /**
  * "15m", "1h", "1d", a number of milliseconds, or "all"/0 for one window per host over the
@@ -19,7 +26,8 @@ const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000,
 export function parseWindow(w: string | number | undefined): number {
   if (w === undefined) return 0;
   if (typeof w === 'number') {
-    if (!Number.isFinite(w) || w < 0) throw new Error(`window must be a non-negative number of ms, got ${w}`);
+    if (!Number.isFinite(w) || w < 0)
+      throw new Error(`window must be a non-negative number of ms, got ${w}`);
     return w;
   }
   const s = w.trim().toLowerCase();
@@ -81,7 +89,10 @@ function compareGroups(a: HostWindowGroup, b: HostWindowGroup): number {
 }
 
 /** In-memory grouping of an array (or any iterable); groups come out sorted by window, host, part. */
-export function groupByHostWindow(events: Iterable<ScoredEvent>, opts: GroupingOptions): HostWindowGroup[] {
+export function groupByHostWindow(
+  events: Iterable<ScoredEvent>,
+  opts: GroupingOptions,
+): HostWindowGroup[] {
   const cap = opts.maxEventsPerGroup ?? DEFAULT_MAX_EVENTS_PER_GROUP;
   const open = new Map<string, OpenGroup>();
   const out: HostWindowGroup[] = [];

@@ -7,10 +7,9 @@
  * cannot separate the classes by image name alone.
  */
 import { BIN, type BinaryDef } from './catalog';
-import { HOUR_MS, NETWORK_SERVICE, SYSTEM, type HostInfo } from './environment';
+import { HOUR_MS, LOCAL_SERVICE, NETWORK_SERVICE, SYSTEM, type HostInfo } from './environment';
 import { w3wpStart } from './lifecycle';
 import type { BootState, HostSim, ProcNode, SessionState, SpawnSpec } from './host_sim';
-import type { Rng } from './rng';
 import { docName, encodePowerShell, outlookCachePath, q, url, userDocPath } from './text';
 
 type Shape = (t: number) => number;
@@ -377,12 +376,7 @@ function triggerService(sim: HostSim, t: number): void {
   if (!services) return;
   const args = sim.rng.pick(TRIGGER_SERVICES);
   const account = args.includes('LocalService')
-    ? {
-        name: 'LOCAL SERVICE',
-        domain: 'NT AUTHORITY',
-        sid: 'S-1-5-19',
-        kind: 'localservice' as const,
-      }
+    ? LOCAL_SERVICE
     : args.includes('NetworkService')
       ? NETWORK_SERVICE
       : SYSTEM;
@@ -485,17 +479,52 @@ function ccmActivity(sim: HostSim, t: number): void {
           cmd: `"C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe" -ExecutionPolicy Bypass -NoProfile -File "C:\\Program Files\\${pkg[0]}\\postinstall.ps1"`,
         });
       }
+      // Installers register COM servers, updater tasks and tray Run keys with the very
+      // tools attackers use for the same purposes.
+      const dir = `C:\\Program Files\\${pkg[0]}`;
+      if (rng.chance(0.4)) {
+        sim.spawn(custom, custom.start + rng.int(300, 5000), {
+          bin: BIN.regsvr32,
+          cmd: `"C:\\Windows\\system32\\regsvr32.exe" /s "${dir}\\${rng.pick(['shellext.dll', 'preview64.dll', 'addin.dll'])}"`,
+        });
+      }
+      if (rng.chance(0.3)) {
+        sim.spawn(custom, custom.start + rng.int(500, 6000), {
+          bin: BIN.schtasks,
+          cmd: `"C:\\Windows\\system32\\schtasks.exe" /Create /F /TN "${pkg[0]} Update" /TR "\\"${dir}\\updater.exe\\" /silent" /SC DAILY /ST 12:${String(rng.int(0, 59)).padStart(2, '0')} /RU SYSTEM`,
+        });
+      }
+      if (rng.chance(0.3)) {
+        sim.spawn(custom, custom.start + rng.int(500, 6000), {
+          bin: BIN.reg,
+          cmd: `"C:\\Windows\\system32\\reg.exe" add "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run" /v "${pkg[0]}Tray" /t REG_SZ /d "\\"${dir}\\tray.exe\\" /background" /f`,
+        });
+      }
     }
   } else {
-    sim.spawn(ccm, t, {
+    // Remediation scripts: the cmd line and the program it starts.
+    const script = `C:\\Windows\\CCM\\ScriptStore\\${rng.pick(['RemediateDefender', 'FixWinRM', 'ResetWU', 'SetTimeZone'])}`;
+    const [line, bin, child] = rng.pick<[string, BinaryDef, string]>([
+      [
+        `"${script}.cmd"`,
+        BIN.powershell,
+        `powershell.exe -ExecutionPolicy Bypass -NoProfile -NonInteractive -File "${script}.ps1"`,
+      ],
+      [
+        `"${script}.cmd"`,
+        BIN.reg,
+        'reg  add "HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows Defender" /v PUAProtection /t REG_DWORD /d 1 /f',
+      ],
+      ['gpupdate /target:computer /force', BIN.gpupdate, 'gpupdate  /target:computer /force'],
+      ['ipconfig /registerdns', BIN.ipconfig, 'ipconfig  /registerdns'],
+      ['sc config wuauserv start= delayed-auto', BIN.sc, 'sc  config wuauserv start= delayed-auto'],
+    ]);
+    const c = sim.spawn(ccm, t, {
       bin: BIN.cmd,
-      cmd: rng.pick([
-        'C:\\Windows\\system32\\cmd.exe /c "C:\\Windows\\CCM\\ScriptStore\\RemediateDefender.cmd"',
-        'C:\\Windows\\system32\\cmd.exe /c gpupdate /target:computer /force',
-        'C:\\Windows\\system32\\cmd.exe /c ipconfig /registerdns',
-      ]),
+      cmd: `C:\\Windows\\system32\\cmd.exe /c ${line}`,
       cwd,
     });
+    sim.spawn(c, c.start + rng.int(30, 600), { bin, cmd: child });
   }
 }
 
@@ -860,6 +889,15 @@ function appLaunch(sim: HostSim, t: number, session: SessionState | undefined): 
           [BIN.gpupdate, 'gpupdate  /force'],
           [BIN.net, `net  use`],
           [BIN.tasklist, 'tasklist  '],
+          [BIN.reg, `reg  query "HKCU\\Software\\Microsoft\\Office\\16.0\\Outlook\\Profiles" /s`],
+          [
+            BIN.certutil,
+            `certutil  -hashfile "${profile}\\Downloads\\${rng.pick(['setup.msi', 'driver.zip', 'tool.exe'])}" SHA256`,
+          ],
+          [
+            BIN.powershell,
+            `powershell  -ExecutionPolicy Bypass -File "${profile}\\Documents\\scripts\\${rng.pick(['map-printers', 'cleanup-temp', 'export-contacts'])}.ps1"`,
+          ],
         ]);
         const p = sim.spawn(c, at, { bin, cmd });
         if (bin === BIN.net)
@@ -926,6 +964,17 @@ function adminPowerShell(sim: HostSim, t: number, session: SessionState): void {
       [BIN.repadmin, `"C:\\Windows\\system32\\repadmin.exe" /replsummary`],
       [BIN.nslookup, `"C:\\Windows\\system32\\nslookup.exe" ${dc?.name ?? 'dc01'}`],
       [BIN.wevtutil, '"C:\\Windows\\system32\\wevtutil.exe" qe System /c:20 /rd:true /f:text'],
+      [
+        BIN.schtasks,
+        '"C:\\Windows\\system32\\schtasks.exe" /query /tn "\\Microsoft\\Windows\\WindowsUpdate\\Scheduled Start"',
+      ],
+      [BIN.tasklist, '"C:\\Windows\\system32\\tasklist.exe" /svc /fi "imagename eq svchost.exe"'],
+      [BIN.certutil, '"C:\\Windows\\system32\\certutil.exe" -store My'],
+      [BIN.cmd, '"C:\\Windows\\system32\\cmd.exe" /c echo %LOGONSERVER%'],
+      [
+        BIN.psexec,
+        `"${BIN.psexec.path}" \\\\${rng.pick(sim.env.hosts).short.toLowerCase()} -accepteula -s ${rng.pick(['ipconfig /flushdns', 'gpupdate /force', 'cmd /c "sc query CcmExec"'])}`,
+      ],
     ]);
     const p = sim.spawn(ps, at, { bin, cmd });
     if (bin === BIN.net)
@@ -1235,6 +1284,24 @@ function appServer(sim: HostSim, t: number): void {
     });
 }
 
+/** An administrator's PsExec maintenance job landing on this server (benign PSEXESVC). */
+function psexecMaintenance(sim: HostSim, t: number): void {
+  const services = boot(sim).services;
+  if (!services) return;
+  const rng = sim.rng;
+  const svc = sim.spawn(services, t, {
+    bin: BIN.psexesvc,
+    cmd: 'C:\\Windows\\PSEXESVC.exe',
+    account: SYSTEM,
+  });
+  const [bin, cmd] = rng.pick<[BinaryDef, string]>([
+    [BIN.ipconfig, 'ipconfig /flushdns'],
+    [BIN.gpupdate, 'gpupdate /force'],
+    [BIN.sc, 'sc query CcmExec'],
+  ]);
+  sim.spawn(svc, svc.start + rng.int(100, 700), { bin, cmd, conhost: true });
+}
+
 function serverAdminSession(sim: HostSim, t: number, session: SessionState | undefined): void {
   if (!session || session.kind !== 'rdp' || !session.explorer) return;
   const rng = sim.rng;
@@ -1282,6 +1349,9 @@ function serverAdminSession(sim: HostSim, t: number, session: SessionState | und
         [BIN.ipconfig, 'ipconfig  /all'],
         [BIN.tasklist, 'tasklist  /svc'],
         [BIN.quser, 'quser  '],
+        [BIN.vssadmin, 'vssadmin  list shadows'],
+        [BIN.schtasks, 'schtasks  /query /fo LIST /v'],
+        [BIN.reg, 'reg  query HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run'],
         [BIN.gpupdate, 'gpupdate  /force'],
         [BIN.netsh, 'netsh  interface ipv4 show config'],
       ]);
@@ -1411,6 +1481,13 @@ const SOURCES: Source[] = [
     run: (s, t) => sqlJobs(s, t),
   },
   {
+    name: 'admin_psexec',
+    applies: notWs,
+    perHour: roleRate(0, 0.04, 0.06),
+    shape: business,
+    run: (s, t) => psexecMaintenance(s, t),
+  },
+  {
     name: 'app_service',
     applies: (h) => h.serverKind === 'app',
     perHour: roleRate(0, 6, 0),
@@ -1446,5 +1523,3 @@ export function installBenignSources(sim: HostSim): void {
 }
 
 export const BENIGN_SOURCE_NAMES = SOURCES.map((s) => s.name);
-
-export type { Rng };

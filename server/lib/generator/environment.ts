@@ -58,9 +58,8 @@ export interface Environment {
   service: {
     sql: Account;
     sqlAgent: Account;
-    backup: Account;
+    /** Operations-monitoring action account the monitoring host's scripts run as. */
     monitor: Account;
-    deploy: Account;
   };
   /** Relative event volume knob: average process creations of a workstation weekday. */
   eventsPerHostDay: number;
@@ -396,9 +395,7 @@ export function buildEnvironment(opts: EnvironmentOptions): Environment {
     service: {
       sql: account('svc_sql', 'service'),
       sqlAgent: account('svc_sqlagent', 'service'),
-      backup: account('svc_backup', 'service'),
       monitor: account('svc_scom', 'service'),
-      deploy: account('svc_sccm_na', 'service'),
     },
     eventsPerHostDay: opts.eventsPerHostDay,
   };

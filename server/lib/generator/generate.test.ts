@@ -186,6 +186,8 @@ describe('generated stream', () => {
             cmd.test(r.event.process.command_line ?? ''),
         );
       const hosts = new Set(evs.map((r) => r.event.host.name));
+      const at = (pred: (r: GeneratedRecord) => boolean): number =>
+        Date.parse(evs.find(pred)?.event['@timestamp'] ?? 'missing');
       switch (tpl) {
         case 'office_macro_powershell':
           expect(has(/^(WINWORD|EXCEL)\.EXE$/, /^(cmd|powershell)\.exe$/)).toBe(true);
@@ -226,11 +228,18 @@ describe('generated stream', () => {
           expect(evs.some((r) => r.event.process.pe?.original_file_name === 'psexec.c')).toBe(true);
           expect(has(/^services\.exe$/, /^PSEXESVC\.exe$/)).toBe(true);
           expect(hosts.size).toBe(2);
+          // The PsExec call on the victim precedes the service it installs on the target.
+          expect(at((r) => r.event.process.pe?.original_file_name === 'psexec.c')).toBeLessThan(
+            at((r) => r.event.process.name === 'PSEXESVC.exe'),
+          );
           break;
         case 'wmi_lateral':
           expect(has(/./, /^WMIC\.exe$/, /\/node:/)).toBe(true);
           expect(has(/^WmiPrvSE\.exe$/, /^cmd\.exe$/)).toBe(true);
           expect(hosts.size).toBe(2);
+          expect(at((r) => r.event.process.name === 'WMIC.exe')).toBeLessThan(
+            at((r) => r.event.process.parent.name === 'WmiPrvSE.exe'),
+          );
           break;
         case 'lsass_dump_comsvcs': {
           const dump = evs.find((r) =>

@@ -151,6 +151,8 @@ export function backgroundLabel(activity: string): LabelInfo {
 export class HostSim {
   readonly rng: Rng;
   boot: BootState | null = null;
+  /** Boots so far; the current boot's id. */
+  bootCount = 0;
   sessions: SessionState[] = [];
   /** While the boot chain is being created, every new process gets a small, rising PID. */
   bootPhase = false;

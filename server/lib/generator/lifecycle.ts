@@ -16,13 +16,7 @@ import {
   type Account,
   type SessionPlan,
 } from './environment';
-import {
-  backgroundLabel,
-  type BootState,
-  type HostSim,
-  type ProcNode,
-  type SessionState,
-} from './host_sim';
+import type { BootState, HostSim, ProcNode, SessionState } from './host_sim';
 
 const SVCHOST = 'C:\\Windows\\system32\\svchost.exe';
 
@@ -285,8 +279,7 @@ function startService(
 export function powerUp(sim: HostSim, t: number): void {
   const rng = sim.rng;
   const host = sim.host;
-  const bootId = (sim.boot?.id ?? lastBootId.get(sim) ?? 0) + 1;
-  lastBootId.set(sim, bootId);
+  const bootId = ++sim.bootCount;
   sim.resetBootPids();
   sim.activity = 'boot';
   sim.bootPhase = true;
@@ -463,6 +456,9 @@ export function powerUp(sim: HostSim, t: number): void {
         bin: BIN.monitoringhost,
         cmd: `"${BIN.monitoringhost.path}" -Embedding`,
         cwd: 'C:\\Program Files\\Microsoft Monitoring Agent\\Agent\\',
+        account: sim.env.service.monitor,
+        integrity: 'High',
+        elevation: 'full',
         persistent: true,
       }),
     );
@@ -595,8 +591,6 @@ export function powerUp(sim: HostSim, t: number): void {
   sim.bootPhase = false;
   sim.activity = 'background';
 }
-
-const lastBootId = new WeakMap<HostSim, number>();
 
 export function w3wpStart(sim: HostSim, iis: ProcNode, t: number, pool: string): ProcNode {
   const boot = sim.boot as BootState;
@@ -905,5 +899,3 @@ export function installLifecycle(sim: HostSim, partsForDay: (day: number) => Tim
   };
   sim.schedule(env.startMs, () => planDay(0));
 }
-
-export { backgroundLabel };

@@ -1,7 +1,7 @@
 /** Turn simulated processes into output records: ECS ProcessEvent, flat Sysmon EID 1, label. */
 import type { EventLabel, ProcessEvent } from '../../../common/types/process_event';
 import { fileVersion } from './catalog';
-import type { ElevationType, Integrity, ProcNode } from './host_sim';
+import type { Integrity, ProcNode } from './host_sim';
 import { splitArgs } from './text';
 
 /** NXLog-style flat Sysmon Event ID 1 record (the shape of most OTRF atomic datasets). */
@@ -75,10 +75,6 @@ function elevated(i: Integrity): boolean {
   return i === 'System' || i === 'High';
 }
 
-function elevationType(e: ElevationType): string {
-  return e;
-}
-
 /** ECS has no AppContainer level: an AppContainer token runs at Low integrity. */
 function integrityName(i: Integrity): string {
   return i === 'AppContainer' ? 'low' : i.toLowerCase();
@@ -117,7 +113,7 @@ export function toEcs(n: ProcNode, sourceFile: string, line: number): ProcessEve
       Ext: {
         token: {
           elevation: elevated(n.integrity),
-          elevation_type: elevationType(n.elevation),
+          elevation_type: n.elevation,
           integrity_level_name: integrityName(n.integrity),
         },
       },

@@ -796,7 +796,7 @@ const TEMPLATES: Template[] = [
     techniques: ['T1021.002', 'T1569.002', 'T1570', 'T1003.002'],
     victim: 'user',
     lateral: 'server',
-    remoteDelayMin: [4, 30],
+    remoteDelayMin: [6, 30],
     run: (a, ctx) => {
       const rng = a.rng;
       const shell = uacBypass(a, ctx, foothold(a, ctx, 'cmd'));
@@ -873,7 +873,7 @@ const TEMPLATES: Template[] = [
     techniques: ['T1047', 'T1021.003', 'T1059.003'],
     victim: 'user',
     lateral: 'server',
-    remoteDelayMin: [4, 30],
+    remoteDelayMin: [6, 30],
     run: (a, ctx) => {
       const rng = a.rng;
       const shell = foothold(a, ctx, 'powershell');
@@ -1411,13 +1411,8 @@ export function planAttacks(env: Environment, count: number): AttackPlan[] {
     if (t.lateral === 'server' && servers.length + dcs.length === 0) return false;
     return true;
   });
-  const plans: AttackPlan[] = [];
-  if (usable.length === 0 || count <= 0) return plans;
-  let order: Template[] = [];
-  for (let i = 0; i < count; i++) {
-    if (order.length === 0) order = rng.shuffle(usable);
-    const tpl = order.pop() as Template;
-    const id = `atk-${String(i + 1).padStart(4, '0')}-${tpl.name}`;
+  type Placement = Omit<AttackPlan, 'id' | 'seed' | 'template' | 'techniques'>;
+  const place = (tpl: Template): Placement | undefined => {
     let victim: HostInfo | undefined;
     let start: number | undefined;
     for (let attempt = 0; attempt < 200 && start === undefined; attempt++) {
@@ -1430,28 +1425,41 @@ export function planAttacks(env: Environment, count: number): AttackPlan[] {
         start = env.startMs + day * DAY_MS + Math.round(rng.float(8, 21) * HOUR_MS);
       }
     }
-    if (!victim || start === undefined) continue;
-    let target: HostInfo | undefined;
-    let remoteAt: number | undefined;
-    if (tpl.lateral) {
-      const pool = (tpl.lateral === 'dc' ? dcs : [...servers, ...dcs]).filter(
-        (h) => h.index !== victim.index,
-      );
-      if (pool.length === 0) continue;
-      target = rng.pick(pool);
-      const [lo, hi] = tpl.remoteDelayMin ?? [5, 30];
-      remoteAt = start + Math.round(rng.float(lo, hi) * MIN_MS);
-    }
-    plans.push({
-      id,
-      template: tpl.name,
-      techniques: tpl.techniques,
-      victim: victim.index,
-      target: target?.index,
+    if (!victim || start === undefined) return undefined;
+    if (!tpl.lateral) return { victim: victim.index, start };
+    const v = victim.index;
+    const pool = (tpl.lateral === 'dc' ? dcs : [...servers, ...dcs]).filter((h) => h.index !== v);
+    if (pool.length === 0) return undefined;
+    const [lo, hi] = tpl.remoteDelayMin ?? [5, 30];
+    return {
+      victim: v,
+      target: rng.pick(pool).index,
       start,
-      remoteAt,
-      seed: `${env.seed}|${id}`,
-    });
+      remoteAt: start + Math.round(rng.float(lo, hi) * MIN_MS),
+    };
+  };
+  const plans: AttackPlan[] = [];
+  if (usable.length === 0 || count <= 0) return plans;
+  let order: Template[] = [];
+  for (let i = 0; i < count; i++) {
+    if (order.length === 0) order = rng.shuffle(usable);
+    const first = order.pop() as Template;
+    // A template that cannot be placed (e.g. no user logs on in a weekend-only window) hands
+    // its slot to the next one that can, so K attacks are injected whenever any fits.
+    const candidates = [first, ...rng.shuffle(usable.filter((t) => t !== first))];
+    for (const tpl of candidates) {
+      const placed = place(tpl);
+      if (!placed) continue;
+      const id = `atk-${String(plans.length + 1).padStart(4, '0')}-${tpl.name}`;
+      plans.push({
+        id,
+        template: tpl.name,
+        techniques: tpl.techniques,
+        seed: `${env.seed}|${id}`,
+        ...placed,
+      });
+      break;
+    }
   }
   return plans;
 }

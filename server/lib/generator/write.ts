@@ -76,6 +76,8 @@ export interface DatasetManifest {
     events: number;
     malicious: number;
   }>;
+  /** Instances actually placed; below options.attacks only when no template fits the window. */
+  attacks_planned: number;
   scenarios: ScenarioSummary[];
   templates: Record<string, { instances: number; events: number; malicious: number }>;
   techniques: Record<string, number>;
@@ -251,6 +253,7 @@ export async function writeDataset(opts: WriteDatasetOptions): Promise<DatasetMa
       events: hostCount.get(h.name)?.events ?? 0,
       malicious: hostCount.get(h.name)?.malicious ?? 0,
     })),
+    attacks_planned: plans.length,
     scenarios: scenarioSummaries,
     templates,
     techniques: sortedRecord(techniques),

@@ -61,6 +61,23 @@ describe('FeatureSpace', () => {
     expect(keys).not.toMatch(/wardog|ws09|theshire/);
   });
 
+  it('keeps other users\' and machines\' names out of the vocabulary', () => {
+    const mk = (host: string, user: string, cmd: string) => {
+      const e = makeEvent({ name: 'net.exe', cmd, parentName: 'cmd.exe', host, user });
+      e.user.domain = 'LITWARE';
+      return e;
+    };
+    const events = [
+      mk('fin-ws01.litware.corp', 'william.allen', 'net.exe user jane.doe /domain'),
+      mk('fin-ws02.litware.corp', 'jane.doe', 'net.exe use \\\\fin-ws01\\c$ & ping fin-ws01 & copy william.allen.txt x'),
+      mk('fin-ws03.litware.corp', 'bob.smith', 'net.exe user william.allen & ping fin-ws02 & nslookup litware.corp'),
+    ];
+    const space = FeatureSpace.fit([...events, ...events], { minDf: 1, minGroups: 1 });
+    const vocab = space.vocabulary.join(' ');
+    expect(vocab).not.toMatch(/jane|william|fin-ws|litware/);
+    expect(space.vocabulary).toContain('cmd:nslookup');
+  });
+
   it('scores the encoded PowerShell event with the obfuscation features', () => {
     const space = FeatureSpace.fit(corpus(), { minDf: 1, minGroups: 1 });
     const v = space.extract(attackWinwordPowershell());

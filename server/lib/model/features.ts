@@ -202,8 +202,33 @@ function parentNameOf(event: ProcessEvent): string {
   return p.name || (p.executable ? baseName(p.executable) : '');
 }
 
+/**
+ * Tokens and dense features that depend on the event alone, cached per event object: training
+ * extracts the same events once per fold, and tokenising dominates extraction time. Events are
+ * treated as immutable once scored (the pipeline never edits them afterwards).
+ */
+const staticCache = new WeakMap<ProcessEvent, EventFacts>();
+
 /** Computes tokens and vocabulary-independent dense features for one event. */
 function eventFacts(event: ProcessEvent, ctx?: FeatureContext): EventFacts {
+  let cached = staticCache.get(event);
+  if (!cached) {
+    cached = staticFacts(event);
+    staticCache.set(event, cached);
+  }
+  const dense = cached.dense.slice();
+  // Parent age depends on the caller's context, so it is never cached.
+  const childT = parseTime(event['@timestamp']);
+  const parentT = parseTime(event.process.parent.start ?? ctx?.parentStart?.(event));
+  if (childT !== undefined && parentT !== undefined) {
+    dense[DENSE_INDEX.get('parent_age_log') as number] = logScaled((childT - parentT) / 1000, MAX_PARENT_AGE_S);
+  } else {
+    dense[DENSE_INDEX.get('parent_age_missing') as number] = 1;
+  }
+  return { tokens: cached.tokens, dense };
+}
+
+function staticFacts(event: ProcessEvent): EventFacts {
   const dense = new Float32Array(DENSE_FEATURES.length);
   const set = (name: string, v: number): void => {
     const i = DENSE_INDEX.get(name);
@@ -215,15 +240,6 @@ function eventFacts(event: ProcessEvent, ctx?: FeatureContext): EventFacts {
   const parentName = normaliseName(parentNameOf(event));
   const exe = normalisePath(event.process.executable);
   const pexe = normalisePath(event.process.parent.executable);
-
-  // Parent age: the gap between the parent's start and this launch.
-  const childT = parseTime(event['@timestamp']);
-  const parentT = parseTime(event.process.parent.start ?? ctx?.parentStart?.(event));
-  if (childT !== undefined && parentT !== undefined) {
-    set('parent_age_log', logScaled((childT - parentT) / 1000, MAX_PARENT_AGE_S));
-  } else {
-    set('parent_age_missing', 1);
-  }
 
   const sig = event.process.code_signature;
   const [sy, sn, su] = tri(sig?.exists);
@@ -322,6 +338,61 @@ export function parentStartLookup(events: Iterable<ProcessEvent>): FeatureContex
   };
 }
 
+/** Account names that describe behaviour rather than a person or machine; never filtered. */
+const GENERIC_ACCOUNTS = new Set([
+  'system', 'local service', 'network service', 'localservice', 'networkservice', 'administrator',
+  'administrators', 'admin', 'user', 'users', 'guest', 'public', 'default', 'test', 'nt authority',
+  'builtin', 'workgroup', 'local', 'service', 'services',
+]);
+
+function addName(out: Set<string>, raw: string | undefined): void {
+  if (!raw) return;
+  const n = raw.trim().toLowerCase().replace(/\$$/, '');
+  if (n.length >= 4 && !GENERIC_ACCOUNTS.has(n)) out.add(n);
+}
+
+/**
+ * User, domain and host names of a training event. Tokens naming any of them (in any event, not
+ * just their own) are kept out of the vocabulary, so neither personal data nor lab identity can
+ * become a feature; only the filter sees the names, they are not stored.
+ */
+function collectPersonalNames(e: ProcessEvent, out: Set<string>): void {
+  const user = e.user.name?.includes('\\') ? e.user.name.slice(e.user.name.lastIndexOf('\\') + 1) : e.user.name;
+  addName(out, user);
+  addName(out, e.user.domain);
+  const host = e.host?.name?.toLowerCase();
+  if (host) {
+    const dot = host.indexOf('.');
+    addName(out, dot > 0 ? host.slice(0, dot) : host);
+    if (dot > 0) {
+      addName(out, host);
+      addName(out, host.slice(dot + 1));
+      // The organisation label of the DNS suffix (theshire of theshire.local), not generic TLDs.
+      addName(out, host.slice(dot + 1).split('.')[0]);
+    }
+  }
+}
+
+const SEPARATOR = /[\\/.\-_:@>\s$]/;
+
+function mentionsPersonalName(key: string, personal: ReadonlySet<string>): boolean {
+  const token = key.slice(key.indexOf(':') + 1);
+  if (personal.has(token)) return true;
+  // A name counts when it sits between separators (wardog.exe, it01-pedro, william.allen.txt),
+  // not inside a longer word (lanmanworkstation keeps its token despite a host "workstation").
+  for (const name of personal) {
+    let at = token.indexOf(name);
+    while (at >= 0) {
+      const before = at === 0 || SEPARATOR.test(token.charAt(at - 1));
+      const end = at + name.length;
+      const after = end === token.length || SEPARATOR.test(token.charAt(end));
+      if (before && after) return true;
+      at = token.indexOf(name, at + 1);
+    }
+  }
+  return false;
+}
+
 const GROUP_LABEL: Record<TokenGroup, string> = {
   proc: 'process',
   parent: 'parent',
@@ -373,7 +444,9 @@ export class FeatureSpace {
     };
     const df = new Map<string, number>();
     const groups = new Map<string, Set<string>>();
+    const personal = new Set<string>();
     events.forEach((e, i) => {
+      collectPersonalNames(e, personal);
       const group = options.groupOf ? options.groupOf(e, i) : String(i);
       for (const key of new Set(eventTokenKeys(e, options.ctx))) {
         df.set(key, (df.get(key) ?? 0) + 1);
@@ -384,7 +457,7 @@ export class FeatureSpace {
       }
     });
     const candidates = [...df.entries()]
-      .filter(([k, n]) => n >= config.minDf && (groups.get(k)?.size ?? 0) >= config.minGroups)
+      .filter(([k, n]) => n >= config.minDf && (groups.get(k)?.size ?? 0) >= config.minGroups && !mentionsPersonalName(k, personal))
       // Deterministic: frequency first, then the token text.
       .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
       .slice(0, config.maxVocab);

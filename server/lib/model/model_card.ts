@@ -51,6 +51,8 @@ export interface ModelCardInput {
   /** Free-text description of how the data was produced (e.g. the CLI command). */
   command?: string;
   vocabularySize: number;
+  /** The vocabulary's minimum number of distinct datasets/hosts per token. */
+  minGroups?: number;
   modelBytes?: number;
 }
 
@@ -76,7 +78,7 @@ export function renderModelCard(input: ModelCardInput): string {
     '## Features',
     '',
     `- ${DENSE_FEATURES.length} dense features: parent age (log, with missing flag); tri-state signed / signer trusted / elevated; SYSTEM-LocalService-NetworkService account; name ≠ PE original name (missing original name is a separate flag); executable and parent folder class one-hots; integrity level one-hot; command-line length, entropy, base64 blob, -EncodedCommand, URL, IP, hidden window, ^ \` ' + % counts; out-of-vocabulary rates.`,
-    `- ${input.vocabularySize} TF-IDF tokens (vocabulary, not hashing, so explanations name real tokens) over process name, parent name, parent→child pair, executable folder, parent folder and command-line tokens, after normalisation (lower case, user profiles → \`<user>\`, system folders → classes, GUIDs, SHA-256/SHA-1/MD5 before generic hex, long numbers, IPs, URLs, UNC hosts, base64 blobs → placeholders; the event's own user, host and domain names blanked).`,
+    `- ${input.vocabularySize} TF-IDF tokens (vocabulary, not hashing, so explanations name real tokens) over process name, parent name, parent→child pair, executable folder, parent folder and command-line tokens, after normalisation (lower case, user profiles → \`<user>\`, system folders → classes, GUIDs, SHA-256/SHA-1/MD5 before generic hex, long numbers, IPs, URLs, UNC hosts, base64 blobs → placeholders; the event's own user, host and domain names blanked; any token naming a user, host or domain seen in training is excluded from the vocabulary; a token must occur in at least ${input.minGroups ?? 2} datasets/hosts).`,
     '- Not used (label leaks / source artefacts): Sysmon RuleName, host and user names, dataset names, record ids, event.action/code, Elastic\'s own score.',
     '',
     '## Evaluation (held out by whole dataset, host or lab; vocabulary refitted per fold)',
@@ -99,7 +101,8 @@ export function renderModelCard(input: ModelCardInput): string {
     '## Known limits',
     '',
     '- Recorded training data is small (about 2,400 labelled OTRF events from a handful of labs, many near-duplicate captures) and its labels are rule-derived; synthetic data comes from our own generator, so metrics on synthetic hosts are optimistic and share its blind spots.',
-    '- `otrf_4688` events lack PE original names, integrity in some shapes, and parent command lines; Sysmon events lack token elevation. No recorded source has code-signature fields, so signed/trusted are "unknown" there and only the synthetic data teaches them.',
+    '- `otrf_4688` events lack PE original names and parent command lines, and their user is the creator account; Sysmon events carry no token elevation type. No recorded source has code-signature fields, so signed/trusted are "unknown" there and only the synthetic data (half of it shown in the ECS view) teaches them.',
+    '- Scores are not calibrated probabilities: training balances the classes (and recorded vs synthetic data), so a score of 0.9 does not mean a 90% chance of an attack at real-world base rates. Pick graph thresholds from the FPR thresholds above, not from 0.5.',
     '- Thresholds at 1%/5% FPR are chosen on held-out lab benign data; a real network has far more, and more varied, benign activity: expect more false positives, which the prevalence stage is meant to suppress.',
     '- The vocabulary only knows tokens seen in at least two datasets/hosts; novel tools are visible through out-of-vocabulary rates and obfuscation statistics, not by name.',
     '- sigma_regression events are isolated single events (no parent context); evtx_attack_samples has no per-event labels and is reported only as a flag rate.',

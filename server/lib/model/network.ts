@@ -159,7 +159,7 @@ export async function trainNetwork(
           vars,
         ) as tf.Scalar;
       });
-      lossSum += (await loss.data())[0] as number;
+      lossSum += loss.dataSync()[0] as number;
       loss.dispose();
       batches++;
     }

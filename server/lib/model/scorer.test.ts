@@ -87,6 +87,17 @@ describe.runIf(existsSync(path.join(defaultModelDir, 'model.json')))('committed 
     expect(attack!.topFeatures.length).toBe(5);
     expect(scorer.modelName).toBe('default');
   });
+
+  it('ships no lab user, host or domain names in its vocabulary', async () => {
+    const features = JSON.parse(await fs.readFile(path.join(defaultModelDir, 'features.json'), 'utf8')) as { vocabulary: string[] };
+    const leaks = features.vocabulary.filter((t) => /wardog|pgustavo|sbeavers|theshire|mordor|workstation\d|pedro|pandalab|litware|cqf82l6/.test(t));
+    expect(leaks).toEqual([]);
+  });
+
+  it('stays small', async () => {
+    const { size } = await fs.stat(path.join(defaultModelDir, 'weights.bin'));
+    expect(size).toBeLessThan(400 * 1024);
+  });
 });
 
 if (!existsSync(path.join(defaultModelDir, 'model.json'))) {

@@ -11,7 +11,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import type { ProcessEvent, SourceRef } from '../../../common/types/process_event';
-import { normaliseFile } from '../normalise/normaliser';
+import { normaliseFile } from '../normalise';
 import type { DataSource, LabelledDataset, LabelledEvent } from './dataset';
 
 export interface SharedLoadOptions {

@@ -10,8 +10,8 @@
  * on the ECS view alone it would read the absence of those fields in real Sysmon data as a signal.
  */
 import type { ProcessEvent } from '../../../common/types/process_event';
-import { generateSync, GeneratorOptionError } from '../generator/generate';
-import { Normaliser } from '../normalise/normaliser';
+import { generateSync, GeneratorOptionError } from '../generator';
+import { Normaliser } from '../normalise';
 import type { LabelledDataset, LabelledEvent } from './dataset';
 import { deriveSeed, fnv1a } from './prng';
 

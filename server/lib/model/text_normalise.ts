@@ -297,8 +297,10 @@ const ACCOUNT_SWITCHES = new Map<string, string>([
 ]);
 // Random identifiers inside tokens (package ids, temp names): 16+ alphanumerics mixing letters and digits.
 const RANDOM_ID_RE = /[a-z0-9]{16,}/g;
-// Fully qualified names of other machines; needs two dots so `microsoft.net` survives.
-const FQDN_RE = /^[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,8}\.(?:local|lan|corp|com|net|org|internal|intra|int|io|de|uk|us|ru|cn)$/;
+// Fully qualified names of other machines. Public suffixes need two dots so `microsoft.net`
+// survives; private AD suffixes (corp.local, litware.corp) need one.
+const FQDN_RE =
+  /^[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,8}\.(?:com|net|org|int|io|de|uk|us|ru|cn)$|^[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){0,8}\.(?:local|lan|corp|internal|intra|localdomain|home)$/;
 /** Well-known account names that are behaviour, not personal data, so they stay as tokens. */
 const KEEP_NAMES = new Set(['system', 'local service', 'network service', 'administrator', 'administrators']);
 
@@ -361,7 +363,7 @@ function pushParts(chunk: string, out: string[], blank: Map<string, string>): vo
       continue;
     }
     if (t.length >= 16) t = t.replace(RANDOM_ID_RE, (m) => (hasDigitAndLetter(m) ? PH.id : m));
-    if (t.includes('.') && t.indexOf('.') !== t.lastIndexOf('.') && FQDN_RE.test(t)) t = PH.fqdn;
+    if (t.includes('.') && FQDN_RE.test(t)) t = PH.fqdn;
     out.push(t);
   }
 }

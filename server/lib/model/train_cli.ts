@@ -180,6 +180,7 @@ export async function runTrainCli(
       selection: result.meta.selection,
       command,
       vocabularySize: result.fitted.space.vocabulary.length,
+      minGroups: result.fitted.space.config.minGroups,
       modelBytes: weights.size,
     });
     await fs.writeFile(path.join(args.out, 'MODEL_CARD.md'), card);

@@ -46,7 +46,10 @@ export class OffsetGroup {
     }
     const sorted = this.samples.slice().sort((a, b) => a - b);
     const mid = n >> 1;
-    this.cached = n % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+    this.cached =
+      n % 2 === 1
+        ? (sorted[mid] as number)
+        : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
     return this.cached;
   }
 }

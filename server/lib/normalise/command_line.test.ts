@@ -7,7 +7,10 @@ describe('parseWindowsCommandLine (CommandLineToArgvW rules)', () => {
   const cases: Array<[string, string[]]> = [
     ['ping  -n 3 127.0.0.1 ', ['ping', '-n', '3', '127.0.0.1']],
     ['"C:\\Program Files\\a.exe" -x "y z"', ['C:\\Program Files\\a.exe', '-x', 'y z']],
-    ['"C:\\A\\7z.exe"  e -pX "C:\\A\\\\enc.7z" -o"C:\\TMP" t\\x.exe ', ['C:\\A\\7z.exe', 'e', '-pX', 'C:\\A\\\\enc.7z', '-oC:\\TMP', 't\\x.exe']],
+    [
+      '"C:\\A\\7z.exe"  e -pX "C:\\A\\\\enc.7z" -o"C:\\TMP" t\\x.exe ',
+      ['C:\\A\\7z.exe', 'e', '-pX', 'C:\\A\\\\enc.7z', '-oC:\\TMP', 't\\x.exe'],
+    ],
     ['a.exe "a\\"b"', ['a.exe', 'a"b']],
     ['a.exe a\\\\"b c"', ['a.exe', 'a\\b c']],
     ['a.exe a\\\\\\"b', ['a.exe', 'a\\"b']],
@@ -45,22 +48,29 @@ describe('parseWindowsCommandLine (CommandLineToArgvW rules)', () => {
       }),
     );
     fc.assert(
-      fc.property(fc.array(fc.stringMatching(/^[A-Za-z0-9._:-]{1,12}$/), { minLength: 1, maxLength: 20 }), (tokens) => {
-        expect(parseWindowsCommandLine(tokens.join(' '))).toEqual(tokens);
-      }),
+      fc.property(
+        fc.array(fc.stringMatching(/^[A-Za-z0-9._:-]{1,12}$/), { minLength: 1, maxLength: 20 }),
+        (tokens) => {
+          expect(parseWindowsCommandLine(tokens.join(' '))).toEqual(tokens);
+        },
+      ),
     );
   });
 });
 
 describe('decodeHtmlEntities', () => {
   it('decodes named and numeric references once', () => {
-    expect(decodeHtmlEntities('a &gt; b &lt; c &amp; d &quot;e&quot; &#39;f&#39; &#x41;&#66;')).toBe('a > b < c & d "e" \'f\' AB');
+    expect(
+      decodeHtmlEntities('a &gt; b &lt; c &amp; d &quot;e&quot; &#39;f&#39; &#x41;&#66;'),
+    ).toBe('a > b < c & d "e" \'f\' AB');
     expect(decodeHtmlEntities('&amp;gt;')).toBe('&gt;');
     expect(decodeHtmlEntities('&apos;&nbsp;')).toBe("'\u00a0");
   });
 
   it('leaves unknown or invalid references alone', () => {
-    expect(decodeHtmlEntities('&bogus; &#xD800; &#0; &#99999999; & ; &gt')).toBe('&bogus; &#xD800; &#0; &#99999999; & ; &gt');
+    expect(decodeHtmlEntities('&bogus; &#xD800; &#0; &#99999999; & ; &gt')).toBe(
+      '&bogus; &#xD800; &#0; &#99999999; & ; &gt',
+    );
     expect(decodeHtmlEntities('no entities')).toBe('no entities');
   });
 

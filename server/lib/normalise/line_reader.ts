@@ -68,7 +68,10 @@ export class LineSplitter {
       this.parts = [];
       this.partsLength = 0;
       this.first = false;
-      onLine({ problem: 'line_too_long', detail: `line longer than ${this.maxLineLength} characters` });
+      onLine({
+        problem: 'line_too_long',
+        detail: `line longer than ${this.maxLineLength} characters`,
+      });
       return;
     }
     let line = this.parts.length === 0 ? tail : this.parts.join('') + tail;
@@ -140,7 +143,11 @@ export async function* readTextChunks(input: LineInput): AsyncGenerator<string |
     return;
   }
   const firstBytes =
-    typeof head[0] === 'string' ? undefined : head.length === 1 ? (head[0] as Uint8Array) : concatBytes(head as Uint8Array[]);
+    typeof head[0] === 'string'
+      ? undefined
+      : head.length === 1
+        ? (head[0] as Uint8Array)
+        : concatBytes(head as Uint8Array[]);
   const all = prepend(head, it);
   const decoder = new TextDecoder('utf-8');
 
@@ -190,7 +197,10 @@ function concatBytes(parts: Uint8Array[]): Uint8Array {
 }
 
 /** Lines of a file or stream (gzip or plain NDJSON). Blank lines are yielded too, to keep numbering. */
-export async function* readLines(input: LineInput, maxLineLength = DEFAULT_MAX_LINE_LENGTH): AsyncGenerator<LineItem> {
+export async function* readLines(
+  input: LineInput,
+  maxLineLength = DEFAULT_MAX_LINE_LENGTH,
+): AsyncGenerator<LineItem> {
   const splitter = new LineSplitter(maxLineLength);
   const batch: LineItem[] = [];
   const collect = (item: LineItem): void => {

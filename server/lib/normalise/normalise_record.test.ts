@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { ProcessEvent } from '../../../common/types/process_event';
-import { elevationTypeName, integrityName, normaliseRecord, parseHashes, type RecordResult } from './normalise_record';
+import {
+  elevationTypeName,
+  integrityName,
+  normaliseRecord,
+  parseHashes,
+  type RecordResult,
+} from './normalise_record';
 import {
   defendStart,
   evtxSysmon,
@@ -24,7 +30,13 @@ describe('normaliseRecord: Sysmon EID 1', () => {
     const e = event(normaliseRecord(nxlogSysmon(), fileRef(7, '/data/x.ndjson')));
     expect(e.host.name).toBe('wks01.lab.example');
     expect(e['@timestamp']).toBe('2022-03-04T10:06:07.250Z');
-    expect(e.event).toEqual({ category: ['process'], type: ['start'], action: 'start', id: 'x.ndjson:7', code: '1' });
+    expect(e.event).toEqual({
+      category: ['process'],
+      type: ['start'],
+      action: 'start',
+      id: 'x.ndjson:7',
+      code: '1',
+    });
     expect(e.process.entity_id).toBe('aaaa0001-1111-2222-3333-444455556666');
     expect(e.process.pid).toBe(4242);
     expect(e.process.name).toBe('cmd.exe');
@@ -43,7 +55,9 @@ describe('normaliseRecord: Sysmon EID 1', () => {
       command_line: 'C:\\Windows\\Explorer.EXE',
     });
     expect(e.user).toEqual({ name: 'alice', domain: 'LAB' });
-    expect(e.problemchild.sources).toEqual([{ kind: 'file', file: '/data/x.ndjson', line: 7, format: 'sysmon_flat' }]);
+    expect(e.problemchild.sources).toEqual([
+      { kind: 'file', file: '/data/x.ndjson', line: 7, format: 'sysmon_flat' },
+    ]);
   });
 
   it('never carries RuleName (ATT&CK tags are a label leak)', () => {
@@ -52,7 +66,9 @@ describe('normaliseRecord: Sysmon EID 1', () => {
   });
 
   it('uses `_rid` as the event id when the dataset provides one', () => {
-    const e = event(normaliseRecord(nxlogSysmon({ _rid: 'ds:file.json:12', _dataset: 'ds' }), fileRef()));
+    const e = event(
+      normaliseRecord(nxlogSysmon({ _rid: 'ds:file.json:12', _dataset: 'ds' }), fileRef()),
+    );
     expect(e.event.id).toBe('ds:file.json:12');
   });
 
@@ -127,9 +143,17 @@ describe('normaliseRecord: Security 4688', () => {
 
   it('maps token elevation type and mandatory label', () => {
     const e = event(normaliseRecord(nxlog4688(), fileRef()));
-    expect(e.process.Ext?.token).toEqual({ elevation_type: 'limited', integrity_level_name: 'medium', elevation: false });
+    expect(e.process.Ext?.token).toEqual({
+      elevation_type: 'limited',
+      integrity_level_name: 'medium',
+      elevation: false,
+    });
     const full = event(normaliseRecord(wlb64688(), fileRef()));
-    expect(full.process.Ext?.token).toEqual({ elevation_type: 'full', integrity_level_name: 'high', elevation: true });
+    expect(full.process.Ext?.token).toEqual({
+      elevation_type: 'full',
+      integrity_level_name: 'high',
+      elevation: true,
+    });
   });
 
   it('takes the Subject as the user when the Target is empty, the Target otherwise', () => {
@@ -161,7 +185,9 @@ describe('normaliseRecord: Security 4688', () => {
   it('gives processes without a GUID a stable id that differs with start time (PID reuse)', () => {
     const a = event(normaliseRecord(nxlog4688(), fileRef(1)));
     const again = event(normaliseRecord(nxlog4688(), fileRef(99)));
-    const reused = event(normaliseRecord(nxlog4688({ EventTime: '2022-03-04 07:00:00' }), fileRef(2)));
+    const reused = event(
+      normaliseRecord(nxlog4688({ EventTime: '2022-03-04 07:00:00' }), fileRef(2)),
+    );
     expect(a.process.entity_id).toBe(again.process.entity_id);
     expect(reused.process.entity_id).not.toBe(a.process.entity_id);
   });
@@ -172,8 +198,16 @@ describe('normaliseRecord: ECS', () => {
     const e = event(normaliseRecord(defendStart(), fileRef()));
     expect(e.process.entity_id).toBe('YjQ1ZjE0OGEtOTBhZS00NzQ2LWI4ZjgtZmU5NWQ1N2Y3OGNiLTE=');
     expect(e.event.id).toBe('NDef1');
-    expect(e.process.code_signature).toEqual({ exists: true, trusted: true, subject_name: 'Microsoft Windows' });
-    expect(e.process.Ext?.token).toEqual({ elevation: true, elevation_type: 'full', integrity_level_name: 'high' });
+    expect(e.process.code_signature).toEqual({
+      exists: true,
+      trusted: true,
+      subject_name: 'Microsoft Windows',
+    });
+    expect(e.process.Ext?.token).toEqual({
+      elevation: true,
+      elevation_type: 'full',
+      integrity_level_name: 'high',
+    });
     expect(e.process.args).toEqual(['certutil.exe', '-urlcache', '-f', 'http://x/y', 'z.exe']);
     expect(e.process.hash?.sha256).toBe('dead');
     expect(e.process.parent.entity_id).toBe('cGFyZW50');
@@ -211,12 +245,25 @@ describe('normaliseRecord: ECS', () => {
   });
 
   it('skips non-start ECS events by kind', () => {
-    expect(normaliseRecord({ event: { category: ['process'], type: ['end'] }, host: { name: 'h' } }, fileRef())).toEqual({
+    expect(
+      normaliseRecord(
+        { event: { category: ['process'], type: ['end'] }, host: { name: 'h' } },
+        fileRef(),
+      ),
+    ).toEqual({
       status: 'skipped',
       kind: 'ecs:process:end',
     });
-    expect(normaliseRecord({ event: { category: ['network'] } }, fileRef())).toEqual({ status: 'skipped', kind: 'ecs:network' });
-    expect(normaliseRecord(wlb7Sysmon({ event: { code: '3', provider: 'Microsoft-Windows-Sysmon' } }), fileRef())).toEqual({
+    expect(normaliseRecord({ event: { category: ['network'] } }, fileRef())).toEqual({
+      status: 'skipped',
+      kind: 'ecs:network',
+    });
+    expect(
+      normaliseRecord(
+        wlb7Sysmon({ event: { code: '3', provider: 'Microsoft-Windows-Sysmon' } }),
+        fileRef(),
+      ),
+    ).toEqual({
       status: 'skipped',
       kind: 'sysmon:3',
     });
@@ -225,9 +272,20 @@ describe('normaliseRecord: ECS', () => {
 
 describe('normaliseRecord: classification', () => {
   it('skips other event ids by provider and id', () => {
-    expect(normaliseRecord(nxlogSysmon({ EventID: 3 }), fileRef())).toEqual({ status: 'skipped', kind: 'sysmon:3' });
-    expect(normaliseRecord(nxlog4688({ EventID: 4624 }), fileRef())).toEqual({ status: 'skipped', kind: 'security:4624' });
-    expect(normaliseRecord({ EventID: 7045, Channel: 'System', SourceName: 'Service Control Manager' }, fileRef())).toEqual({
+    expect(normaliseRecord(nxlogSysmon({ EventID: 3 }), fileRef())).toEqual({
+      status: 'skipped',
+      kind: 'sysmon:3',
+    });
+    expect(normaliseRecord(nxlog4688({ EventID: 4624 }), fileRef())).toEqual({
+      status: 'skipped',
+      kind: 'security:4624',
+    });
+    expect(
+      normaliseRecord(
+        { EventID: 7045, Channel: 'System', SourceName: 'Service Control Manager' },
+        fileRef(),
+      ),
+    ).toEqual({
       status: 'skipped',
       kind: 'service control manager:7045',
     });
@@ -239,18 +297,34 @@ describe('normaliseRecord: classification', () => {
     expect(reason(normaliseRecord('x', fileRef()))).toBe('not_an_object');
     expect(reason(normaliseRecord({ foo: 1 }, fileRef()))).toBe('unknown_kind');
     expect(reason(normaliseRecord({ EventID: 1 }, fileRef()))).toBe('unknown_kind');
-    expect(reason(normaliseRecord(nxlogSysmon({ Image: undefined }), fileRef()))).toBe('missing_image');
-    expect(reason(normaliseRecord(nxlogSysmon({ Hostname: undefined }), fileRef()))).toBe('missing_host');
+    expect(reason(normaliseRecord(nxlogSysmon({ Image: undefined }), fileRef()))).toBe(
+      'missing_image',
+    );
+    expect(reason(normaliseRecord(nxlogSysmon({ Hostname: undefined }), fileRef()))).toBe(
+      'missing_host',
+    );
     expect(reason(normaliseRecord(nxlog4688({ Hostname: '' }), fileRef()))).toBe('missing_host');
     expect(
-      reason(normaliseRecord(nxlogSysmon({ UtcTime: 'yesterday', EventTime: undefined, '@timestamp': undefined }), fileRef())),
+      reason(
+        normaliseRecord(
+          nxlogSysmon({ UtcTime: 'yesterday', EventTime: undefined, '@timestamp': undefined }),
+          fileRef(),
+        ),
+      ),
     ).toBe('missing_time');
   });
 
   it('survives wrong types everywhere', () => {
     const e = event(
       normaliseRecord(
-        nxlogSysmon({ ProcessId: { x: 1 }, ParentProcessId: [1], User: 5, Hashes: { a: 1 }, CommandLine: null, ProcessGuid: 12 }),
+        nxlogSysmon({
+          ProcessId: { x: 1 },
+          ParentProcessId: [1],
+          User: 5,
+          Hashes: { a: 1 },
+          CommandLine: null,
+          ProcessGuid: 12,
+        }),
         fileRef(),
       ),
     );

@@ -67,7 +67,11 @@ export type RecordResult =
  * linkage happens here (those need neighbouring records: use `Normaliser.pushRecord`). A
  * Security 4688 event therefore carries its raw, possibly skewed, time.
  */
-export function normaliseRecord(record: unknown, ref: SourceRef, opts: RecordOptions = {}): RecordResult {
+export function normaliseRecord(
+  record: unknown,
+  ref: SourceRef,
+  opts: RecordOptions = {},
+): RecordResult {
   const out = toCandidate(record, ref, opts.maxArgs ?? DEFAULT_MAX_ARGS);
   if (out.status !== 'event') {
     return out;
@@ -80,7 +84,10 @@ export const DEFAULT_MAX_ARGS = 1024;
 /** Internal entry point: classify the record's shape and map it. */
 export function toCandidate(record: unknown, ref: SourceRef, maxArgs: number): RecordOutcome {
   if (!isObject(record)) {
-    return reject('not_an_object', `expected a JSON object, got ${record === null ? 'null' : Array.isArray(record) ? 'array' : typeof record}`);
+    return reject(
+      'not_an_object',
+      `expected a JSON object, got ${record === null ? 'null' : Array.isArray(record) ? 'array' : typeof record}`,
+    );
   }
   // Winlogbeat 6 nests the event fields under `event_data`; check it before the ECS test
   // because Winlogbeat 6.7 also has a `host` object (the collector).
@@ -163,22 +170,40 @@ function unwrapText(v: unknown): unknown {
 
 type Family = 'sysmon' | 'security' | 'other';
 
+let lastProvider = '';
+let lastFamily: Family = 'other';
+
 function familyOf(provider: string | undefined): Family {
   if (provider === undefined) {
     return 'other';
   }
+  // Every record of a stream names the same provider; skip re-deriving it.
+  if (provider === lastProvider) {
+    return lastFamily;
+  }
   const p = provider.toLowerCase();
+  let f: Family = 'other';
   if (p.includes('sysmon')) {
-    return 'sysmon';
+    f = 'sysmon';
+  } else if (
+    p === 'security' ||
+    p.includes('security-auditing') ||
+    p.includes('security auditing')
+  ) {
+    f = 'security';
   }
-  if (p === 'security' || p.includes('security-auditing') || p.includes('security auditing')) {
-    return 'security';
-  }
-  return 'other';
+  lastProvider = provider;
+  lastFamily = f;
+  return f;
 }
 
 function eventIdOf(v: unknown): number | undefined {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d{1,6}\s*$/.test(v) ? Number(v) : NaN;
+  const n =
+    typeof v === 'number'
+      ? v
+      : typeof v === 'string' && /^\s*\d{1,6}\s*$/.test(v)
+        ? Number(v)
+        : NaN;
   return Number.isInteger(n) && n >= 0 ? n : undefined;
 }
 
@@ -246,7 +271,8 @@ function fromFlatLike(
   }
   if (family === 'sysmon' && eid === 1) {
     const format: SourceFormat =
-      shape ?? (meta.Hostname === undefined && meta.Computer !== undefined ? 'sysmon_evtx' : 'sysmon_flat');
+      shape ??
+      (meta.Hostname === undefined && meta.Computer !== undefined ? 'sysmon_evtx' : 'sysmon_flat');
     return fromSysmon(meta, data, top, withFormat(ref, format), maxArgs);
   }
   if (family === 'security' && eid === 4688) {
@@ -262,11 +288,19 @@ function withFormat(ref: SourceRef, format: SourceFormat): SourceRef {
 
 /** Endpoint name: never NXLog's `host` or Winlogbeat's `host.name` (both are the collector). */
 function endpointHost(meta: Record<string, unknown>): string | undefined {
-  return normaliseHost(meta.Hostname) ?? normaliseHost(meta.Computer) ?? normaliseHost(meta.computer_name);
+  return (
+    normaliseHost(meta.Hostname) ??
+    normaliseHost(meta.Computer) ??
+    normaliseHost(meta.computer_name)
+  );
 }
 
 function scopeOf(top: Record<string, unknown>, ref: SourceRef): string {
-  return text(top._dataset) ?? text(top._source_file) ?? (ref.kind === 'file' ? fileBase(ref.file) : ref.index);
+  return (
+    text(top._dataset) ??
+    text(top._source_file) ??
+    (ref.kind === 'file' ? fileBase(ref.file) : ref.index)
+  );
 }
 
 /**
@@ -296,11 +330,22 @@ function fileBase(file: string): string {
 }
 
 /** Process identity when the source has no GUID: host + pid + start time, so PID reuse stays apart. */
-export function syntheticEntityId(host: string, pid: number | undefined, rawMs: number, clock: string, fallback: string): string {
-  return pid === undefined ? `pc-${hash64(`${host}\u0000${fallback}`)}` : `pc-${hash64(`${host}\u0000${pid}\u0000${rawMs}\u0000${clock}`)}`;
+export function syntheticEntityId(
+  host: string,
+  pid: number | undefined,
+  rawMs: number,
+  clock: string,
+  fallback: string,
+): string {
+  return pid === undefined
+    ? `pc-${hash64(`${host}\u0000${fallback}`)}`
+    : `pc-${hash64(`${host}\u0000${pid}\u0000${rawMs}\u0000${clock}`)}`;
 }
 
-function firstTime(meta: Record<string, unknown>, fields: readonly string[]): { ms: number; field: string } | undefined {
+function firstTime(
+  meta: Record<string, unknown>,
+  fields: readonly string[],
+): { ms: number; field: string } | undefined {
   for (const f of fields) {
     const v = meta[f];
     if (v !== undefined && v !== null) {
@@ -329,11 +374,15 @@ function fromSysmon(
   }
   const host = endpointHost(meta);
   if (host === undefined) {
-    return reject('missing_host', 'no Hostname/Computer/computer_name (collector host fields are not the endpoint)');
+    return reject(
+      'missing_host',
+      'no Hostname/Computer/computer_name (collector host fields are not the endpoint)',
+    );
   }
   // UtcTime is Sysmon's own UTC clock; the envelope times are only a fallback.
   const utc = parseTimeMs(d.UtcTime);
-  const time = utc !== undefined ? { ms: utc, field: 'UtcTime' } : firstTime(meta, SYSMON_FALLBACK_TIMES);
+  const time =
+    utc !== undefined ? { ms: utc, field: 'UtcTime' } : firstTime(meta, SYSMON_FALLBACK_TIMES);
   if (time === undefined) {
     return reject('missing_time', 'Sysmon event 1 without a parsable UtcTime');
   }
@@ -341,7 +390,8 @@ function fromSysmon(
   const commandLine = text(d.CommandLine);
   const scope = scopeOf(top, ref);
   const entityId =
-    normaliseEntityId(d.ProcessGuid) ?? syntheticEntityId(host, pid, time.ms, time.field, `${scope}:${eventIdFor(top, ref)}`);
+    normaliseEntityId(d.ProcessGuid) ??
+    syntheticEntityId(host, pid, time.ms, time.field, `${scope}:${eventIdFor(top, ref)}`);
   const user = text(d.User);
   const u = user === undefined ? undefined : splitUser(user);
   const parentExe = text(d.ParentImage);
@@ -351,7 +401,13 @@ function fromSysmon(
   const event: ProcessEvent = {
     '@timestamp': ts,
     host: { name: host },
-    event: { category: ['process'], type: ['start'], action: 'start', id: eventIdFor(top, ref), code: '1' },
+    event: {
+      category: ['process'],
+      type: ['start'],
+      action: 'start',
+      id: eventIdFor(top, ref),
+      code: '1',
+    },
     process: {
       entity_id: entityId,
       pid,
@@ -396,13 +452,22 @@ function fromSecurity4688(
   }
   const host = endpointHost(meta);
   if (host === undefined) {
-    return reject('missing_host', 'no Hostname/Computer/computer_name (collector host fields are not the endpoint)');
+    return reject(
+      'missing_host',
+      'no Hostname/Computer/computer_name (collector host fields are not the endpoint)',
+    );
   }
   // Winlogbeat 6 puts the event's UTC time in @timestamp; other shapes prefer TimeCreated, then
   // NXLog's local EventTime. Whatever is read, its offset to Sysmon is estimated downstream.
-  const time = shape === 'sysmon_winlogbeat6' ? firstTime(meta, ['@timestamp']) : firstTime(meta, SECURITY_TIMES);
+  const time =
+    shape === 'sysmon_winlogbeat6'
+      ? firstTime(meta, ['@timestamp'])
+      : firstTime(meta, SECURITY_TIMES);
   if (time === undefined) {
-    return reject('missing_time', 'Security 4688 without a parsable TimeCreated/EventTime/@timestamp');
+    return reject(
+      'missing_time',
+      'Security 4688 without a parsable TimeCreated/EventTime/@timestamp',
+    );
   }
   const executable = decodeHtmlEntities(rawExe);
   const pid = parsePid(d.NewProcessId);
@@ -445,7 +510,14 @@ function fromSecurity4688(
   finishToken(event);
   return {
     status: 'event',
-    candidate: { event, role: 'security', rawMs: time.ms, trusted: false, clock: `4688:${time.field}`, scope },
+    candidate: {
+      event,
+      role: 'security',
+      rawMs: time.ms,
+      trusted: false,
+      clock: `4688:${time.field}`,
+      scope,
+    },
   };
 }
 
@@ -490,7 +562,14 @@ function peInfo(d: Record<string, unknown>): ProcessEvent['process']['pe'] {
   ) {
     return undefined;
   }
-  return { original_file_name: ofn, imphash, company, product, description, file_version: fileVersion };
+  return {
+    original_file_name: ofn,
+    imphash,
+    company,
+    product,
+    description,
+    file_version: fileVersion,
+  };
 }
 
 /** Sysmon writes `?` for version-resource fields it could not read. */
@@ -559,7 +638,10 @@ export function integrityName(v: unknown): string | undefined {
   if (s === undefined) {
     return undefined;
   }
-  const sid = /^S-1-16-(\d{1,6})$/i.exec(s.trim());
+  const sid =
+    s.length > 7 && (s.charCodeAt(0) === 83 || s.charCodeAt(0) === 115)
+      ? /^S-1-16-(\d{1,6})$/i.exec(s.trim())
+      : null;
   if (sid !== null) {
     const rid = Number(sid[1]);
     if (rid >= 0x5000) return 'protected';
@@ -660,7 +742,15 @@ function bool(v: unknown): boolean | undefined {
   return typeof v === 'boolean' ? v : v === 'true' ? true : v === 'false' ? false : undefined;
 }
 
-const START_ACTIONS = new Set(['start', 'exec', 'fork', 'process_started', 'process_start', 'creation', 'created-process']);
+const START_ACTIONS = new Set([
+  'start',
+  'exec',
+  'fork',
+  'process_started',
+  'process_start',
+  'creation',
+  'created-process',
+]);
 
 function fromEcs(r: Record<string, unknown>, refIn: SourceRef, maxArgs: number): RecordOutcome {
   const ref = withFormat(refIn, 'ecs');
@@ -685,25 +775,38 @@ function fromEcs(r: Record<string, unknown>, refIn: SourceRef, maxArgs: number):
   } else if (categories.length > 0) {
     isStart =
       categories.includes('process') &&
-      (types.includes('start') || (action !== undefined && START_ACTIONS.has(action.toLowerCase())));
+      (types.includes('start') ||
+        (action !== undefined && START_ACTIONS.has(action.toLowerCase())));
   } else {
     // No event.* at all: a bare process document (e.g. an export of process.* only).
-    isStart = dig(r, ['process', 'executable']) !== undefined || dig(r, ['process', 'name']) !== undefined;
+    isStart =
+      dig(r, ['process', 'executable']) !== undefined || dig(r, ['process', 'name']) !== undefined;
   }
   if (!isStart) {
     if (family !== 'other') {
       return { status: 'skipped', kind: `${family}:${code ?? 'unknown'}` };
     }
     if (categories.length === 0 && types.length === 0 && code === undefined) {
-      return reject('unknown_kind', 'ECS-like record without event.category/event.code or process fields');
+      return reject(
+        'unknown_kind',
+        'ECS-like record without event.category/event.code or process fields',
+      );
     }
-    return { status: 'skipped', kind: `ecs:${categories[0] ?? 'none'}${types[0] === undefined ? '' : ':' + types[0]}` };
+    return {
+      status: 'skipped',
+      kind: `ecs:${categories[0] ?? 'none'}${types[0] === undefined ? '' : ':' + types[0]}`,
+    };
   }
 
   const sec = family === 'security';
-  const decode = (s: string | undefined): string | undefined => (s !== undefined && sec ? decodeHtmlEntities(s) : s);
-  const executable = decode(text(dig(r, ['process', 'executable'])) ?? text(sec ? d.NewProcessName : d.Image));
-  const name = text(dig(r, ['process', 'name'])) ?? (executable === undefined ? undefined : basename(executable));
+  const decode = (s: string | undefined): string | undefined =>
+    s !== undefined && sec ? decodeHtmlEntities(s) : s;
+  const executable = decode(
+    text(dig(r, ['process', 'executable'])) ?? text(sec ? d.NewProcessName : d.Image),
+  );
+  const name =
+    text(dig(r, ['process', 'name'])) ??
+    (executable === undefined ? undefined : basename(executable));
   if (name === undefined) {
     return reject('missing_image', 'process event without process.executable/process.name');
   }
@@ -716,7 +819,8 @@ function fromEcs(r: Record<string, unknown>, refIn: SourceRef, maxArgs: number):
     return reject('missing_host', 'no winlog.computer_name/host.name/host.hostname');
   }
   const utcField = family === 'sysmon' ? parseTimeMs(d.UtcTime) : undefined;
-  const tsMs = utcField ?? parseTimeMs(r['@timestamp']) ?? parseTimeMs(dig(r, ['process', 'start']));
+  const tsMs =
+    utcField ?? parseTimeMs(r['@timestamp']) ?? parseTimeMs(dig(r, ['process', 'start']));
   if (tsMs === undefined) {
     return reject('missing_time', 'no parsable @timestamp/process.start');
   }
@@ -738,7 +842,8 @@ function fromEcs(r: Record<string, unknown>, refIn: SourceRef, maxArgs: number):
     syntheticEntityId(host, pid, tsMs, clock, `${scope}:${eventId}`);
 
   const parentExe = decode(
-    text(dig(r, ['process', 'parent', 'executable'])) ?? text(sec ? d.ParentProcessName : d.ParentImage),
+    text(dig(r, ['process', 'parent', 'executable'])) ??
+      text(sec ? d.ParentProcessName : d.ParentImage),
   );
   const parentStart = parseTimeMs(dig(r, ['process', 'parent', 'start']));
   const hash = ecsHash(dig(r, ['process', 'hash'])) ?? parseHashes(d.Hashes);
@@ -768,16 +873,27 @@ function fromEcs(r: Record<string, unknown>, refIn: SourceRef, maxArgs: number):
       start: ts,
       pe,
       code_signature: isObject(sig)
-        ? dropUndefined({ exists: bool(sig.exists), trusted: bool(sig.trusted), subject_name: text(sig.subject_name) })
+        ? dropUndefined({
+            exists: bool(sig.exists),
+            trusted: bool(sig.trusted),
+            subject_name: text(sig.subject_name),
+          })
         : undefined,
       hash,
       Ext: token === undefined ? undefined : { token },
       parent: {
-        entity_id: normaliseEntityId(dig(r, ['process', 'parent', 'entity_id'])) ?? normaliseEntityId(d.ParentProcessGuid),
-        pid: parsePid(dig(r, ['process', 'parent', 'pid'])) ?? parsePid(sec ? d.ProcessId : d.ParentProcessId),
-        name: text(dig(r, ['process', 'parent', 'name'])) ?? (parentExe === undefined ? undefined : basename(parentExe)),
+        entity_id:
+          normaliseEntityId(dig(r, ['process', 'parent', 'entity_id'])) ??
+          normaliseEntityId(d.ParentProcessGuid),
+        pid:
+          parsePid(dig(r, ['process', 'parent', 'pid'])) ??
+          parsePid(sec ? d.ProcessId : d.ParentProcessId),
+        name:
+          text(dig(r, ['process', 'parent', 'name'])) ??
+          (parentExe === undefined ? undefined : basename(parentExe)),
         executable: parentExe,
-        command_line: text(dig(r, ['process', 'parent', 'command_line'])) ?? text(d.ParentCommandLine),
+        command_line:
+          text(dig(r, ['process', 'parent', 'command_line'])) ?? text(d.ParentCommandLine),
         start: parentStart === undefined ? undefined : new Date(parentStart).toISOString(),
       },
     },
@@ -828,7 +944,10 @@ function ecsHash(v: unknown): ProcessEvent['process']['hash'] {
   });
 }
 
-function ecsPe(r: Record<string, unknown>, d: Record<string, unknown>): ProcessEvent['process']['pe'] {
+function ecsPe(
+  r: Record<string, unknown>,
+  d: Record<string, unknown>,
+): ProcessEvent['process']['pe'] {
   const pe = dig(r, ['process', 'pe']);
   const p = isObject(pe) ? pe : {};
   const raw = peInfo(d) ?? {};
@@ -842,26 +961,38 @@ function ecsPe(r: Record<string, unknown>, d: Record<string, unknown>): ProcessE
   });
 }
 
-function ecsToken(r: Record<string, unknown>, d: Record<string, unknown>): NonNullable<ProcessEvent['process']['Ext']>['token'] {
+function ecsToken(
+  r: Record<string, unknown>,
+  d: Record<string, unknown>,
+): NonNullable<ProcessEvent['process']['Ext']>['token'] {
   const t = dig(r, ['process', 'Ext', 'token']);
   const tok = isObject(t) ? t : {};
   return dropUndefined({
     elevation: bool(tok.elevation),
-    elevation_type: elevationTypeName(tok.elevation_type) ?? elevationTypeName(d.TokenElevationType),
+    elevation_type:
+      elevationTypeName(tok.elevation_type) ?? elevationTypeName(d.TokenElevationType),
     integrity_level_name:
-      integrityName(tok.integrity_level_name) ?? integrityName(d.IntegrityLevel) ?? integrityName(d.MandatoryLabel),
+      integrityName(tok.integrity_level_name) ??
+      integrityName(d.IntegrityLevel) ??
+      integrityName(d.MandatoryLabel),
   });
 }
 
-function ecsUser(r: Record<string, unknown>, d: Record<string, unknown>, sec: boolean): ProcessEvent['user'] {
+function ecsUser(
+  r: Record<string, unknown>,
+  d: Record<string, unknown>,
+  sec: boolean,
+): ProcessEvent['user'] {
   const name = text(dig(r, ['user', 'name']));
   if (name !== undefined) {
     const split = splitUser(name);
-    return dropUndefined({
-      name: split.name,
-      domain: text(dig(r, ['user', 'domain'])) ?? split.domain,
-      id: text(dig(r, ['user', 'id'])),
-    }) ?? {};
+    return (
+      dropUndefined({
+        name: split.name,
+        domain: text(dig(r, ['user', 'domain'])) ?? split.domain,
+        id: text(dig(r, ['user', 'id'])),
+      }) ?? {}
+    );
   }
   if (sec) {
     return securityUser(d);
@@ -871,5 +1002,7 @@ function ecsUser(r: Record<string, unknown>, d: Record<string, unknown>, sec: bo
     return {};
   }
   const split = splitUser(u);
-  return split.domain === undefined ? { name: split.name } : { name: split.name, domain: split.domain };
+  return split.domain === undefined
+    ? { name: split.name }
+    : { name: split.name, domain: split.domain };
 }

@@ -15,7 +15,10 @@ async function collect(
 ): Promise<{ events: ProcessEvent[]; summary: NormaliseSummary }> {
   const n = new Normaliser(opts);
   const events: ProcessEvent[] = [];
-  for await (const e of n.run(Readable.from([Buffer.isBuffer(input) ? input : Buffer.from(input)]), 'mem.ndjson')) {
+  for await (const e of n.run(
+    Readable.from([Buffer.isBuffer(input) ? input : Buffer.from(input)]),
+    'mem.ndjson',
+  )) {
     events.push(e);
   }
   return { events, summary: n.summary };
@@ -27,7 +30,11 @@ function accounted(s: NormaliseSummary): number {
 }
 
 /** A Sysmon/4688 pair for process `pid` starting at `utc` (4688 clock = local, UTC-4h, whole seconds). */
-function pair(pid: number, utc: string, over: { image?: string; cmd?: string; ppid?: number; guid?: string } = {}): [object, object] {
+function pair(
+  pid: number,
+  utc: string,
+  over: { image?: string; cmd?: string; ppid?: number; guid?: string } = {},
+): [object, object] {
   const image = over.image ?? 'C:\\Windows\\System32\\cmd.exe';
   const cmd = over.cmd ?? `cmd.exe /c job${pid}`;
   const ppid = over.ppid ?? 1000;
@@ -42,7 +49,13 @@ function pair(pid: number, utc: string, over: { image?: string; cmd?: string; pp
       CommandLine: cmd,
       ParentProcessId: String(ppid),
     }),
-    nxlog4688({ EventTime: local, NewProcessId: '0x' + pid.toString(16), NewProcessName: image, CommandLine: cmd, ProcessId: '0x' + ppid.toString(16) }),
+    nxlog4688({
+      EventTime: local,
+      NewProcessId: '0x' + pid.toString(16),
+      NewProcessName: image,
+      CommandLine: cmd,
+      ProcessId: '0x' + ppid.toString(16),
+    }),
   ];
 }
 
@@ -59,7 +72,11 @@ describe('Normaliser: twins', () => {
     expect(e.process.entity_id).toBe('aaaa0001-1111-2222-3333-444455556666');
     expect(e['@timestamp']).toBe('2022-03-04T10:06:07.250Z');
     expect(e.process.hash?.sha256).toBe('ef56');
-    expect(e.process.Ext?.token).toEqual({ integrity_level_name: 'medium', elevation_type: 'limited', elevation: false });
+    expect(e.process.Ext?.token).toEqual({
+      integrity_level_name: 'medium',
+      elevation_type: 'limited',
+      elevation: false,
+    });
     expect(e.user).toEqual({ name: 'alice', domain: 'LAB', id: 'S-1-5-21-1-2-3-1001' });
     expect(summary).toMatchObject({ records: 2, normalised: 1, mergedTwins: 1 });
     expect(accounted(summary)).toBe(summary.records);
@@ -80,19 +97,37 @@ describe('Normaliser: twins', () => {
       recs.push(...pair(100 + i * 4, `2022-03-04 10:00:0${i}.300`));
     }
     // A 4688-only process later on: its local EventTime must be shifted by ~4 h.
-    recs.push(nxlog4688({ EventTime: '2022-03-04 06:00:30', NewProcessId: '0x999', NewProcessName: 'C:\\x\\lonely.exe', CommandLine: 'lonely.exe' }));
+    recs.push(
+      nxlog4688({
+        EventTime: '2022-03-04 06:00:30',
+        NewProcessId: '0x999',
+        NewProcessName: 'C:\\x\\lonely.exe',
+        CommandLine: 'lonely.exe',
+      }),
+    );
     const { events, summary } = await collect(ndjson(recs));
     expect(summary.mergedTwins).toBe(5);
     const lonely = events.find((e) => e.process.name === 'lonely.exe') as ProcessEvent;
     expect(lonely.problemchild.sources).toHaveLength(1);
-    expect(Date.parse(lonely['@timestamp']) - Date.UTC(2022, 2, 4, 10, 0, 30)).toBeGreaterThanOrEqual(0);
+    expect(
+      Date.parse(lonely['@timestamp']) - Date.UTC(2022, 2, 4, 10, 0, 30),
+    ).toBeGreaterThanOrEqual(0);
     expect(Date.parse(lonely['@timestamp']) - Date.UTC(2022, 2, 4, 10, 0, 30)).toBeLessThan(1000);
     expect(lonely.problemchild.clock_offset_ms).toBeGreaterThan(4 * 3600_000 - 1000);
-    expect(summary.clockOffsets?.[0]).toMatchObject({ host: 'wks01.lab.example', clock: '4688:EventTime', samples: 5 });
+    expect(summary.clockOffsets?.[0]).toMatchObject({
+      host: 'wks01.lab.example',
+      clock: '4688:EventTime',
+      samples: 5,
+    });
   });
 
   it('corrects 4688 records that precede the first twin (held until an offset is known)', async () => {
-    const early = nxlog4688({ Hostname: 'DC1.lab.example', EventTime: '2022-03-04 05:58:00', NewProcessId: '0x10', NewProcessName: 'C:\\x\\early.exe' });
+    const early = nxlog4688({
+      Hostname: 'DC1.lab.example',
+      EventTime: '2022-03-04 05:58:00',
+      NewProcessId: '0x10',
+      NewProcessName: 'C:\\x\\early.exe',
+    });
     const { events } = await collect(ndjson([early, ...pair(200, '2022-03-04 10:00:00.500')]));
     const e = events.find((x) => x.process.name === 'early.exe') as ProcessEvent;
     expect(e['@timestamp'].slice(0, 16)).toBe('2022-03-04T09:58');
@@ -108,16 +143,29 @@ describe('Normaliser: twins', () => {
   });
 
   it('picks the time-closest of two candidate twins', async () => {
-    const [sA] = pair(400, '2022-03-04 10:00:49.017', { cmd: 'rb.exe', image: 'C:\\w\\rb.exe', guid: '{AAAA0001-1111-2222-3333-00000000000A}' });
-    const [sB, f] = pair(400, '2022-03-04 10:00:50.139', { cmd: 'rb.exe', image: 'C:\\w\\rb.exe', guid: '{AAAA0001-1111-2222-3333-00000000000B}' });
-    const noPid = (r: object): object => ({ ...(r as Record<string, unknown>), ProcessId: undefined });
+    const [sA] = pair(400, '2022-03-04 10:00:49.017', {
+      cmd: 'rb.exe',
+      image: 'C:\\w\\rb.exe',
+      guid: '{AAAA0001-1111-2222-3333-00000000000A}',
+    });
+    const [sB, f] = pair(400, '2022-03-04 10:00:50.139', {
+      cmd: 'rb.exe',
+      image: 'C:\\w\\rb.exe',
+      guid: '{AAAA0001-1111-2222-3333-00000000000B}',
+    });
+    const noPid = (r: object): object => ({
+      ...(r as Record<string, unknown>),
+      ProcessId: undefined,
+    });
     const { events } = await collect(ndjson([noPid(sA), noPid(sB), f]));
     const merged = events.find((e) => e.problemchild.sources.length === 2) as ProcessEvent;
     expect(merged.process.entity_id).toBe('aaaa0001-1111-2222-3333-00000000000b');
   });
 
   it('keeps twins apart when merging is off', async () => {
-    const { events, summary } = await collect(ndjson([nxlogSysmon(), nxlog4688()]), { mergeTwins: false });
+    const { events, summary } = await collect(ndjson([nxlogSysmon(), nxlog4688()]), {
+      mergeTwins: false,
+    });
     expect(events).toHaveLength(2);
     expect(summary.mergedTwins).toBe(0);
   });
@@ -133,24 +181,55 @@ describe('Normaliser: twins', () => {
     const [s, f] = pair(500, '2022-03-04 10:00:00.100');
     const other = { ...(f as Record<string, unknown>), Hostname: 'OTHER' };
     const otherDs = { ...(f as Record<string, unknown>), _dataset: 'b' };
-    const { summary } = await collect(ndjson([{ ...(s as Record<string, unknown>), _dataset: 'a' }, other, otherDs]));
+    const { summary } = await collect(
+      ndjson([{ ...(s as Record<string, unknown>), _dataset: 'a' }, other, otherDs]),
+    );
     expect(summary.mergedTwins).toBe(0);
   });
 
   it('matches images across NT device paths and drive letters', () => {
-    expect(imageKey('\\Device\\HarddiskVolume2\\Windows\\a.exe')).toBe(imageKey('C:\\Windows\\A.EXE'));
+    expect(imageKey('\\Device\\HarddiskVolume2\\Windows\\a.exe')).toBe(
+      imageKey('C:\\Windows\\A.EXE'),
+    );
     expect(imageKey('\\Device\\Mup\\VBoxSvr\\x\\a.exe')).toBe(imageKey('\\\\vboxsvr\\x\\a.exe'));
   });
 });
 
 describe('Normaliser: identity and parents', () => {
   it('gives two 4688 processes that reuse a PID distinct entity ids, and links children to the right one', async () => {
-    const first = nxlog4688({ EventTime: '2022-03-04 06:00:00', NewProcessId: '0x100', NewProcessName: 'C:\\a\\first.exe', CommandLine: 'first.exe', ProcessId: '0x4' });
-    const childOfFirst = nxlog4688({ EventTime: '2022-03-04 06:00:05', NewProcessId: '0x200', NewProcessName: 'C:\\a\\c1.exe', CommandLine: 'c1.exe', ProcessId: '0x100', ParentProcessName: 'C:\\a\\first.exe' });
-    const second = nxlog4688({ EventTime: '2022-03-04 06:10:00', NewProcessId: '0x100', NewProcessName: 'C:\\a\\second.exe', CommandLine: 'second.exe', ProcessId: '0x4' });
-    const childOfSecond = nxlog4688({ EventTime: '2022-03-04 06:10:05', NewProcessId: '0x300', NewProcessName: 'C:\\a\\c2.exe', CommandLine: 'c2.exe', ProcessId: '0x100', ParentProcessName: 'C:\\a\\second.exe' });
+    const first = nxlog4688({
+      EventTime: '2022-03-04 06:00:00',
+      NewProcessId: '0x100',
+      NewProcessName: 'C:\\a\\first.exe',
+      CommandLine: 'first.exe',
+      ProcessId: '0x4',
+    });
+    const childOfFirst = nxlog4688({
+      EventTime: '2022-03-04 06:00:05',
+      NewProcessId: '0x200',
+      NewProcessName: 'C:\\a\\c1.exe',
+      CommandLine: 'c1.exe',
+      ProcessId: '0x100',
+      ParentProcessName: 'C:\\a\\first.exe',
+    });
+    const second = nxlog4688({
+      EventTime: '2022-03-04 06:10:00',
+      NewProcessId: '0x100',
+      NewProcessName: 'C:\\a\\second.exe',
+      CommandLine: 'second.exe',
+      ProcessId: '0x4',
+    });
+    const childOfSecond = nxlog4688({
+      EventTime: '2022-03-04 06:10:05',
+      NewProcessId: '0x300',
+      NewProcessName: 'C:\\a\\c2.exe',
+      CommandLine: 'c2.exe',
+      ProcessId: '0x100',
+      ParentProcessName: 'C:\\a\\second.exe',
+    });
     const { events } = await collect(ndjson([first, childOfFirst, second, childOfSecond]));
-    const by = (n: string): ProcessEvent => events.find((e) => e.process.name === n) as ProcessEvent;
+    const by = (n: string): ProcessEvent =>
+      events.find((e) => e.process.name === n) as ProcessEvent;
     expect(by('first.exe').process.entity_id).not.toBe(by('second.exe').process.entity_id);
     expect(by('c1.exe').process.parent.entity_id).toBe(by('first.exe').process.entity_id);
     expect(by('c2.exe').process.parent.entity_id).toBe(by('second.exe').process.entity_id);
@@ -158,26 +237,63 @@ describe('Normaliser: identity and parents', () => {
   });
 
   it('links a 4688 child to a merged parent by its Sysmon GUID', async () => {
-    const [s, f] = pair(0x500, '2022-03-04 10:00:00.100', { image: 'C:\\w\\parent.exe', cmd: 'parent.exe' });
-    const child = nxlog4688({ EventTime: '2022-03-04 06:00:03', NewProcessId: '0x600', NewProcessName: 'C:\\w\\kid.exe', CommandLine: 'kid.exe', ProcessId: '0x500', ParentProcessName: 'C:\\w\\parent.exe' });
+    const [s, f] = pair(0x500, '2022-03-04 10:00:00.100', {
+      image: 'C:\\w\\parent.exe',
+      cmd: 'parent.exe',
+    });
+    const child = nxlog4688({
+      EventTime: '2022-03-04 06:00:03',
+      NewProcessId: '0x600',
+      NewProcessName: 'C:\\w\\kid.exe',
+      CommandLine: 'kid.exe',
+      ProcessId: '0x500',
+      ParentProcessName: 'C:\\w\\parent.exe',
+    });
     const { events } = await collect(ndjson([s, f, child]));
     const kid = events.find((e) => e.process.name === 'kid.exe') as ProcessEvent;
     expect(kid.process.parent.entity_id).toBe('aaaa0001-1111-2222-3333-000000000500');
   });
 
   it('learns pid → GUID from Sysmon children for parents never logged themselves', async () => {
-    const sysChild = nxlogSysmon({ ParentProcessId: '777', ParentProcessGuid: '{AAAA0001-1111-2222-3333-000000000777}', ParentImage: 'C:\\p\\svc.exe' });
-    const secChild = nxlog4688({ EventTime: '2022-03-04 06:07:00', NewProcessId: '0x42', NewProcessName: 'C:\\w\\k2.exe', CommandLine: 'k2.exe', ProcessId: '0x309', ParentProcessName: 'C:\\p\\svc.exe' });
-    const { events } = await collect(ndjson([sysChild, secChild]));
+    const sysChild = nxlogSysmon({
+      ParentProcessId: '777',
+      ParentProcessGuid: '{AAAA0001-1111-2222-3333-000000000777}',
+      ParentImage: 'C:\\p\\svc.exe',
+    });
+    const secChild = nxlog4688({
+      EventTime: '2022-03-04 06:07:00',
+      NewProcessId: '0x42',
+      NewProcessName: 'C:\\w\\k2.exe',
+      CommandLine: 'k2.exe',
+      ProcessId: '0x309',
+      ParentProcessName: 'C:\\p\\svc.exe',
+    });
+    // A twin pair first, so the 4688 clock's offset is known and times compare.
+    const { events } = await collect(
+      ndjson([...pair(0x50, '2022-03-04 10:00:00.100'), sysChild, secChild]),
+    );
     const k2 = events.find((e) => e.process.name === 'k2.exe') as ProcessEvent;
     expect(k2.process.parent.entity_id).toBe('aaaa0001-1111-2222-3333-000000000777');
   });
 
   it('refuses a PID link whose image disagrees (PID reuse)', async () => {
-    const p = nxlog4688({ EventTime: '2022-03-04 06:00:00', NewProcessId: '0x100', NewProcessName: 'C:\\a\\one.exe', CommandLine: 'one.exe' });
-    const c = nxlog4688({ EventTime: '2022-03-04 06:00:01', NewProcessId: '0x101', NewProcessName: 'C:\\a\\c.exe', ProcessId: '0x100', ParentProcessName: 'C:\\a\\other.exe' });
+    const p = nxlog4688({
+      EventTime: '2022-03-04 06:00:00',
+      NewProcessId: '0x100',
+      NewProcessName: 'C:\\a\\one.exe',
+      CommandLine: 'one.exe',
+    });
+    const c = nxlog4688({
+      EventTime: '2022-03-04 06:00:01',
+      NewProcessId: '0x101',
+      NewProcessName: 'C:\\a\\c.exe',
+      ProcessId: '0x100',
+      ParentProcessName: 'C:\\a\\other.exe',
+    });
     const { events } = await collect(ndjson([p, c]));
-    expect(events.find((e) => e.process.name === 'c.exe')?.process.parent.entity_id).toBeUndefined();
+    expect(
+      events.find((e) => e.process.name === 'c.exe')?.process.parent.entity_id,
+    ).toBeUndefined();
   });
 });
 
@@ -199,7 +315,12 @@ describe('Normaliser: input handling and accounting', () => {
     expect(events).toHaveLength(1);
     expect(summary.records).toBe(8);
     expect(summary.skipped).toEqual({ 'sysmon:3': 1, 'security:4624': 1 });
-    expect(summary.rejected).toEqual({ invalid_json: 1, unknown_kind: 1, missing_host: 1, not_an_object: 2 });
+    expect(summary.rejected).toEqual({
+      invalid_json: 1,
+      unknown_kind: 1,
+      missing_host: 1,
+      not_an_object: 2,
+    });
     expect(summary.rejections.map((r) => r.line)).toEqual([2, 7, 8, 9, 10]);
     expect(summary.rejections[0]?.file).toBe('mem.ndjson');
     expect(accounted(summary)).toBe(summary.records);
@@ -214,17 +335,24 @@ describe('Normaliser: input handling and accounting', () => {
   });
 
   it('counts a truncated gzip stream instead of throwing', async () => {
-    const gz = gzipSync(Buffer.from(ndjson(Array.from({ length: 200 }, (_, i) => nxlogSysmon({ ProcessId: String(i) })))));
+    const gz = gzipSync(
+      Buffer.from(
+        ndjson(Array.from({ length: 200 }, (_, i) => nxlogSysmon({ ProcessId: String(i) }))),
+      ),
+    );
     const { summary } = await collect(gz.subarray(0, gz.length - 40));
     expect(summary.rejected.corrupt_input).toBe(1);
     expect(accounted(summary)).toBe(summary.records);
   });
 
   it('rejects over-long lines and goes on', async () => {
-    const n = new Normaliser({ maxLineLength: 1000 });
+    const n = new Normaliser({ maxLineLength: 3000 });
     const text = ndjson([nxlogSysmon({ CommandLine: 'x'.repeat(5000) }), nxlogSysmon()]);
     const out: ProcessEvent[] = [];
-    for await (const e of n.run(Readable.from([Buffer.from(text.slice(0, 3000)), Buffer.from(text.slice(3000))]), 'f')) {
+    for await (const e of n.run(
+      Readable.from([Buffer.from(text.slice(0, 3000)), Buffer.from(text.slice(3000))]),
+      'f',
+    )) {
       out.push(e);
     }
     expect(out).toHaveLength(1);
@@ -241,7 +369,10 @@ describe('Normaliser: input handling and accounting', () => {
   it('offers a line API over any iterable of strings', async () => {
     const n = new Normaliser();
     const out: ProcessEvent[] = [];
-    for await (const e of n.runLines([JSON.stringify(nxlogSysmon()), JSON.stringify(nxlog4688())], 'sock')) {
+    for await (const e of n.runLines(
+      [JSON.stringify(nxlogSysmon()), JSON.stringify(nxlog4688())],
+      'sock',
+    )) {
       out.push(e);
     }
     expect(out).toHaveLength(1);
@@ -261,7 +392,16 @@ describe('Normaliser: input handling and accounting', () => {
     const n = new Normaliser({ twinWindowMs: 1000 });
     const early = n.pushLine(JSON.stringify(nxlogSysmon()), 'f', 1);
     expect(early).toHaveLength(0);
-    const later = n.pushLine(JSON.stringify(nxlogSysmon({ UtcTime: '2022-03-04 10:07:07.250', ProcessGuid: '{AAAA0001-1111-2222-3333-000000000099}' })), 'f', 2);
+    const later = n.pushLine(
+      JSON.stringify(
+        nxlogSysmon({
+          UtcTime: '2022-03-04 10:07:07.250',
+          ProcessGuid: '{AAAA0001-1111-2222-3333-000000000099}',
+        }),
+      ),
+      'f',
+      2,
+    );
     expect(later.map((e) => e.event.id)).toEqual(['f:1']);
   });
 
@@ -269,7 +409,16 @@ describe('Normaliser: input handling and accounting', () => {
     const n = new Normaliser({ maxPending: 10, sysmonOnlyAfter: 1e9 });
     let emitted = 0;
     for (let i = 0; i < 100; i++) {
-      emitted += n.pushLine(JSON.stringify(nxlogSysmon({ ProcessId: String(i), ProcessGuid: `{AAAA0001-1111-2222-3333-${String(i).padStart(12, '0')}}` })), 'f', i + 1).length;
+      emitted += n.pushLine(
+        JSON.stringify(
+          nxlogSysmon({
+            ProcessId: String(i),
+            ProcessGuid: `{AAAA0001-1111-2222-3333-${String(i).padStart(12, '0')}}`,
+          }),
+        ),
+        'f',
+        i + 1,
+      ).length;
     }
     expect(emitted).toBeGreaterThanOrEqual(89);
     expect(emitted + n.flush().length).toBe(100);

@@ -7,11 +7,21 @@
  * Memory is bounded: records wait for a twin in a time window capped in size, and the PID and
  * clock state are bounded maps. Input only needs to be roughly time ordered.
  */
-import type { NormaliseSummary, ProcessEvent, SourceRef } from '../../../common/types/process_event';
+import type {
+  NormaliseSummary,
+  ProcessEvent,
+  SourceRef,
+} from '../../../common/types/process_event';
 import { BoundedMap } from './bounded_map';
 import { OffsetGroup } from './clock_offsets';
 import { LineSplitter, readTextChunks, type LineInput, type LineItem } from './line_reader';
-import { DEFAULT_MAX_ARGS, finishToken, toCandidate, type Candidate, type RejectReason } from './normalise_record';
+import {
+  DEFAULT_MAX_ARGS,
+  finishToken,
+  toCandidate,
+  type Candidate,
+  type RejectReason,
+} from './normalise_record';
 
 export interface NormaliseOptions {
   /** Merge Sysmon EID 1 and Security 4688 records of the same process (default true). */
@@ -132,6 +142,8 @@ export class Normaliser {
   /** (host id, pid) → latest process with that pid (older ones via `prev`); key = id * 2^32 + pid. */
   private readonly pids: BoundedMap<number, Proc>;
   private nextHostId = 0;
+  private lastScopeName: string | undefined;
+  private lastScope: ScopeState | undefined;
   private readonly clocks: BoundedMap<string, OffsetGroup>;
   private queue: Pending[] = [];
   private head = 0;
@@ -164,7 +176,13 @@ export class Normaliser {
     for (const g of this.clocks.values()) {
       const est = g.estimate();
       if (g.host !== '*' && est !== undefined) {
-        clockOffsets.push({ scope: g.scope, host: g.host, clock: g.clock, offset_ms: est, samples: g.count });
+        clockOffsets.push({
+          scope: g.scope,
+          host: g.host,
+          clock: g.clock,
+          offset_ms: est,
+          samples: g.count,
+        });
       }
     }
     return {
@@ -212,7 +230,11 @@ export class Normaliser {
     } catch (e) {
       // The mapper is written not to throw on any JSON value; this guards the stream if a
       // case was missed, and the test suite treats any such rejection as a bug.
-      outcome = { status: 'rejected' as const, reason: 'unknown_kind' as const, detail: `internal error: ${(e as Error).message}` };
+      outcome = {
+        status: 'rejected' as const,
+        reason: 'unknown_kind' as const,
+        detail: `internal error: ${(e as Error).message}`,
+      };
     }
     if (outcome.status === 'skipped') {
       this.counts.skipped.set(outcome.kind, (this.counts.skipped.get(outcome.kind) ?? 0) + 1);
@@ -231,7 +253,12 @@ export class Normaliser {
   }
 
   /** Counts a line the reader could not deliver (too long, corrupt compressed input). */
-  pushProblem(reason: 'line_too_long' | 'corrupt_input', detail: string, file: string, line: number): void {
+  pushProblem(
+    reason: 'line_too_long' | 'corrupt_input',
+    detail: string,
+    file: string,
+    line: number,
+  ): void {
     this.counts.records++;
     this.reject(reason, detail, file, line);
   }
@@ -272,7 +299,9 @@ export class Normaliser {
     const onLine = (item: LineItem): void => {
       lineNo++;
       const ready =
-        typeof item === 'string' ? this.pushLine(item, file, lineNo) : this.problem(item.problem, item.detail, file, lineNo);
+        typeof item === 'string'
+          ? this.pushLine(item, file, lineNo)
+          : this.problem(item.problem, item.detail, file, lineNo);
       for (const e of ready) {
         batch.push(e);
       }
@@ -312,7 +341,12 @@ export class Normaliser {
     return this.summary;
   }
 
-  private problem(reason: 'line_too_long' | 'corrupt_input', detail: string, file: string, line: number): readonly ProcessEvent[] {
+  private problem(
+    reason: 'line_too_long' | 'corrupt_input',
+    detail: string,
+    file: string,
+    line: number,
+  ): readonly ProcessEvent[] {
     this.pushProblem(reason, detail, file, line);
     return NO_EVENTS;
   }
@@ -329,10 +363,20 @@ export class Normaliser {
     return ready;
   }
 
-  private reject(reason: RejectReason, detail: string, file: string, line: number, id?: string): void {
+  private reject(
+    reason: RejectReason,
+    detail: string,
+    file: string,
+    line: number,
+    id?: string,
+  ): void {
     this.counts.rejected.set(reason, (this.counts.rejected.get(reason) ?? 0) + 1);
     if (this.rejections.length < this.o.maxRejectionDetails) {
-      const entry: NormaliseSummary['rejections'][number] = { file, line, reason: `${reason}: ${detail.slice(0, 300)}` };
+      const entry: NormaliseSummary['rejections'][number] = {
+        file,
+        line,
+        reason: `${reason}: ${detail.slice(0, 300)}`,
+      };
       if (id !== undefined) {
         entry.id = id;
       }
@@ -370,27 +414,63 @@ export class Normaliser {
     return p.group === undefined ? p.ms : p.ms + (Normaliser.estimate(p.group) ?? 0);
   }
 
-  private hostState(scope: string, host: string): HostState {
+  private hostState(sc: ScopeState, scope: string, host: string): HostState {
     const key = `${scope}\u0000${host}`;
     let h = this.hosts.get(key);
     if (h === undefined) {
-      let sc = this.scopes.get(scope);
-      if (sc === undefined) {
-        sc = { trustedSeen: 0, securitySeen: false };
-        this.scopes.set(scope, sc);
-      }
       // Ids wrap after 2^21 hosts so id * 2^32 + pid stays an exact double; a wrapped id can
       // only meet a long-forgotten host's PID entries, which the bounded map has dropped.
-      h = { id: this.nextHostId, scope: sc, sysmon: new Map(), security: new Map(), watermark: -Infinity };
+      h = {
+        id: this.nextHostId,
+        scope: sc,
+        sysmon: new Map(),
+        security: new Map(),
+        watermark: -Infinity,
+      };
       this.nextHostId = (this.nextHostId + 1) % 2_097_152;
       this.hosts.set(key, h);
     }
     return h;
   }
 
+  private scopeState(scope: string): ScopeState {
+    if (scope === this.lastScopeName && this.lastScope !== undefined) {
+      return this.lastScope;
+    }
+    let sc = this.scopes.get(scope);
+    if (sc === undefined) {
+      sc = { trustedSeen: 0, securitySeen: false };
+      this.scopes.set(scope, sc);
+    }
+    this.lastScopeName = scope;
+    this.lastScope = sc;
+    return sc;
+  }
+
   private accept(c: Candidate): void {
     const e = c.event;
-    const h = this.hostState(c.scope, e.host.name);
+    const sc = this.scopeState(c.scope);
+    if (c.trusted) {
+      sc.trustedSeen++;
+      // Sysmon-only stream (see ScopeState): no twin can come, and a child that names its
+      // parent by GUID needs no PID bookkeeping, so skip all state. This is the hot path for
+      // the most common input and keeps it free of long-lived allocations.
+      if (
+        !sc.securitySeen &&
+        sc.trustedSeen > this.o.sysmonOnlyAfter &&
+        e.process.parent.entity_id !== undefined
+      ) {
+        this.counts.normalised++;
+        this.out.push(e);
+        if (this.head < this.queue.length || this.heldHead < this.held.length) {
+          this.evict();
+        }
+        return;
+      }
+    } else {
+      sc.securitySeen = true;
+    }
+    const h = this.hostState(sc, c.scope, e.host.name);
     const clock = this.clockRef(c);
     const proc = this.remember(c, h, clock);
     this.learnParent(c, h);
@@ -399,21 +479,17 @@ export class Normaliser {
       this.emit(c, h, clock);
       return;
     }
-    const sc = h.scope;
     if (clock === undefined) {
       if (c.rawMs > h.watermark) {
         h.watermark = c.rawMs;
       }
-      if (!sc.securitySeen && ++sc.trustedSeen > this.o.sysmonOnlyAfter) {
+      if (!sc.securitySeen && sc.trustedSeen > this.o.sysmonOnlyAfter) {
         this.emit(c, h, clock);
         this.evict();
         return;
       }
-    } else {
-      sc.securitySeen = true;
-      if (c.rawMs > clock.scope.maxRaw) {
-        clock.scope.maxRaw = c.rawMs;
-      }
+    } else if (c.rawMs > clock.scope.maxRaw) {
+      clock.scope.maxRaw = c.rawMs;
     }
     const exe = e.process.executable ?? e.process.name;
     const p: Pending = { c, h, imageKey: imageKey(exe), clock, proc, done: false };
@@ -523,7 +599,10 @@ export class Normaliser {
         continue;
       }
       const pidEq = sp.pid !== undefined && fp.pid !== undefined;
-      const cmdEq = sp.command_line !== undefined && fp.command_line !== undefined && sameCommand(sp.command_line, fp.command_line);
+      const cmdEq =
+        sp.command_line !== undefined &&
+        fp.command_line !== undefined &&
+        sameCommand(sp.command_line, fp.command_line);
       const delta = s.c.rawMs - f.c.rawMs;
       const est = Normaliser.estimate(f.clock);
       const residual = Math.abs(delta - (est ?? Normaliser.guessOffset(delta, f.c.rawMs)));
@@ -533,7 +612,11 @@ export class Normaliser {
       }
       // Prefer time agreement, then identity evidence, then the closest in time.
       const score =
-        (timely ? 8 : 0) + (pidEq ? 4 : 0) + (cmdEq ? 2 : 0) + (ppidKnown ? 1 : 0) - residual / (this.o.maxClockSkewMs + 1);
+        (timely ? 8 : 0) +
+        (pidEq ? 4 : 0) +
+        (cmdEq ? 2 : 0) +
+        (ppidKnown ? 1 : 0) -
+        residual / (this.o.maxClockSkewMs + 1);
       if (score > bestScore) {
         bestScore = score;
         best = q;
@@ -558,7 +641,12 @@ export class Normaliser {
    * (PID, parent PID and command line all equal) the skew must be near a multiple of 15 min:
    * otherwise a process relaunched with the same command line a minute earlier would pass.
    */
-  private plausibleSkew(delta: number, pidEq: boolean, cmdEq: boolean, ppidKnown: boolean): boolean {
+  private plausibleSkew(
+    delta: number,
+    pidEq: boolean,
+    cmdEq: boolean,
+    ppidKnown: boolean,
+  ): boolean {
     if (Math.abs(delta) > this.o.maxClockSkewMs) {
       return false;
     }
@@ -639,7 +727,10 @@ export class Normaliser {
       // The 4688 SID is the same account's only when the names agree (the creator may differ).
       e.user.id = x.user.id;
     }
-    e.problemchild.sources = [s.c.event.problemchild.sources[0] as SourceRef, x.problemchild.sources[0] as SourceRef];
+    e.problemchild.sources = [
+      s.c.event.problemchild.sources[0] as SourceRef,
+      x.problemchild.sources[0] as SourceRef,
+    ];
 
     // Children that find this process by PID must get the merged identity and trusted time.
     if (sysmonHadPid) {
@@ -717,7 +808,10 @@ export class Normaliser {
         this.heldHead++;
         continue;
       }
-      if (held.length - this.heldHead > this.o.maxPending || Normaliser.estimate(p.clock) !== undefined) {
+      if (
+        held.length - this.heldHead > this.o.maxPending ||
+        Normaliser.estimate(p.clock) !== undefined
+      ) {
         this.heldHead++;
         this.finishUnmatched(p);
         continue;
@@ -757,8 +851,18 @@ export class Normaliser {
       }
     }
     const parent = e.process.parent;
-    if (parent.pid !== undefined && (parent.entity_id === undefined || parent.command_line === undefined)) {
-      const p = this.parentByPid(h, parent.pid, startMs, e.process.entity_id, parent.executable, parent.entity_id);
+    if (
+      parent.pid !== undefined &&
+      (parent.entity_id === undefined || parent.command_line === undefined)
+    ) {
+      const p = this.parentByPid(
+        h,
+        parent.pid,
+        startMs,
+        e.process.entity_id,
+        parent.executable,
+        parent.entity_id,
+      );
       if (p !== undefined) {
         parent.entity_id ??= p.entityId;
         parent.executable ??= p.executable;
@@ -804,7 +908,11 @@ export class Normaliser {
     if (parentEntity !== undefined && best.entityId !== parentEntity) {
       return undefined;
     }
-    if (parentExe !== undefined && best.executable !== undefined && parentExe.toLowerCase() !== best.executable.toLowerCase()) {
+    if (
+      parentExe !== undefined &&
+      best.executable !== undefined &&
+      parentExe.toLowerCase() !== best.executable.toLowerCase()
+    ) {
       return undefined;
     }
     return best;
@@ -816,6 +924,9 @@ function pidKey(h: HostState, pid: number): number {
 }
 
 function isBlank(s: string): boolean {
+  if (s.length > 0 && s.charCodeAt(0) === 123 /* { */) {
+    return false;
+  }
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c !== 32 && c !== 9 && c !== 13 && c !== 10) {

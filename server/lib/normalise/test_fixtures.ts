@@ -4,7 +4,12 @@
  */
 import type { SourceRef } from '../../../common/types/process_event';
 
-export const fileRef = (line = 1, file = 'test.ndjson'): SourceRef => ({ kind: 'file', file, line, format: 'sysmon_flat' });
+export const fileRef = (line = 1, file = 'test.ndjson'): SourceRef => ({
+  kind: 'file',
+  file,
+  line,
+  format: 'sysmon_flat',
+});
 
 /** NXLog-style flat Sysmon EID 1 (`host` is the collector; the endpoint is `Hostname`). */
 export function nxlogSysmon(over: Record<string, unknown> = {}): Record<string, unknown> {
@@ -166,7 +171,12 @@ export function defendStart(over: Record<string, unknown> = {}): Record<string, 
       code_signature: { exists: true, trusted: true, subject_name: 'Microsoft Windows' },
       hash: { sha256: 'DEAD' },
       Ext: { token: { elevation: true, elevation_type: 'full', integrity_level_name: 'high' } },
-      parent: { entity_id: 'cGFyZW50', pid: 6000, name: 'cmd.exe', executable: 'C:\\Windows\\System32\\cmd.exe' },
+      parent: {
+        entity_id: 'cGFyZW50',
+        pid: 6000,
+        name: 'cmd.exe',
+        executable: 'C:\\Windows\\System32\\cmd.exe',
+      },
     },
     user: { name: 'carol', domain: 'CORP', id: 'S-1-5-21-5-5-5-500' },
     ...over,
@@ -177,13 +187,24 @@ export function defendStart(over: Record<string, unknown> = {}): Record<string, 
 export function wlb7Sysmon(over: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     '@timestamp': '2021-02-03T04:05:06.789Z',
-    event: { code: '1', provider: 'Microsoft-Windows-Sysmon', category: ['process'], type: ['start', 'process_start'], action: 'Process Create (rule: ProcessCreate)', module: 'sysmon' },
+    event: {
+      code: '1',
+      provider: 'Microsoft-Windows-Sysmon',
+      category: ['process'],
+      type: ['start', 'process_start'],
+      action: 'Process Create (rule: ProcessCreate)',
+      module: 'sysmon',
+    },
     host: { name: 'wec01' },
     winlog: {
       computer_name: 'APP02.corp.example',
       channel: 'Microsoft-Windows-Sysmon/Operational',
       event_id: '1',
-      event_data: { IntegrityLevel: 'Medium', OriginalFileName: 'wmic.exe', Hashes: 'SHA1=AA,IMPHASH=FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF' },
+      event_data: {
+        IntegrityLevel: 'Medium',
+        OriginalFileName: 'wmic.exe',
+        Hashes: 'SHA1=AA,IMPHASH=FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF',
+      },
     },
     process: {
       entity_id: '{9C0E1D2E-0001-0002-0003-000000000004}',
@@ -191,7 +212,12 @@ export function wlb7Sysmon(over: Record<string, unknown> = {}): Record<string, u
       executable: 'C:\\Windows\\System32\\wbem\\WMIC.exe',
       name: 'WMIC.exe',
       command_line: 'wmic process call create calc',
-      parent: { entity_id: '{9C0E1D2E-0001-0002-0003-000000000001}', pid: 123, executable: 'C:\\Windows\\System32\\cmd.exe', name: 'cmd.exe' },
+      parent: {
+        entity_id: '{9C0E1D2E-0001-0002-0003-000000000001}',
+        pid: 123,
+        executable: 'C:\\Windows\\System32\\cmd.exe',
+        name: 'cmd.exe',
+      },
     },
     user: { name: 'dave', domain: 'CORP' },
     ...over,

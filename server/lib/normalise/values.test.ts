@@ -1,6 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { basename, hash64, isoTime, normaliseEntityId, normaliseHost, parsePid, parseTimeMs, splitUser, text } from './values';
+import {
+  basename,
+  hash64,
+  isoTime,
+  normaliseEntityId,
+  normaliseHost,
+  parsePid,
+  parseTimeMs,
+  splitUser,
+  text,
+} from './values';
 
 describe('parsePid', () => {
   it('reads Security-log hex and Sysmon decimal', () => {
@@ -14,7 +24,23 @@ describe('parsePid', () => {
   });
 
   it('rejects what is not a PID', () => {
-    for (const v of [undefined, null, '', '-', 'abc', '0x', '12a', -1, 1.5, NaN, 2 ** 40, '99999999999', { pid: 1 }, [1], true]) {
+    for (const v of [
+      undefined,
+      null,
+      '',
+      '-',
+      'abc',
+      '0x',
+      '12a',
+      -1,
+      1.5,
+      NaN,
+      2 ** 40,
+      '99999999999',
+      { pid: 1 },
+      [1],
+      true,
+    ]) {
       expect(parsePid(v)).toBeUndefined();
     }
     expect(parsePid('0x1ffffffff')).toBeUndefined();
@@ -33,7 +59,18 @@ describe('parseTimeMs / isoTime', () => {
   });
 
   it('rejects garbage', () => {
-    for (const v of ['', 'now', '2020-13-01 00:00:00', '2020-01-01 25:00:00', '2020-01-01', {}, [], NaN, Infinity, 'x'.repeat(1000)]) {
+    for (const v of [
+      '',
+      'now',
+      '2020-13-01 00:00:00',
+      '2020-01-01 25:00:00',
+      '2020-01-01',
+      {},
+      [],
+      NaN,
+      Infinity,
+      'x'.repeat(1000),
+    ]) {
       expect(parseTimeMs(v)).toBeUndefined();
     }
   });
@@ -63,8 +100,12 @@ describe('host, ids, paths, users', () => {
   });
 
   it('canonicalises GUIDs and keeps opaque ids', () => {
-    expect(normaliseEntityId('{E2C04BB9-08C3-60C4-1C17-400100000000}')).toBe('e2c04bb9-08c3-60c4-1c17-400100000000');
-    expect(normaliseEntityId('0197231E-9BE6-6934-5301-000000000B00')).toBe('0197231e-9be6-6934-5301-000000000b00');
+    expect(normaliseEntityId('{E2C04BB9-08C3-60C4-1C17-400100000000}')).toBe(
+      'e2c04bb9-08c3-60c4-1c17-400100000000',
+    );
+    expect(normaliseEntityId('0197231E-9BE6-6934-5301-000000000B00')).toBe(
+      '0197231e-9be6-6934-5301-000000000b00',
+    );
     expect(normaliseEntityId('{00000000-0000-0000-0000-000000000000}')).toBeUndefined();
     expect(normaliseEntityId('YWJj')).toBe('YWJj');
     expect(normaliseEntityId('{not-a-guid}')).toBe('{not-a-guid}');

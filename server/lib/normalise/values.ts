@@ -84,7 +84,12 @@ function digits(s: string, i: number, len: number): number {
  * the string has any other layout.
  */
 function parseSysmonUtc(v: string): number | undefined {
-  if (v.length !== 23 || v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45 || v.charCodeAt(10) !== 32) {
+  if (
+    v.length !== 23 ||
+    v.charCodeAt(4) !== 45 ||
+    v.charCodeAt(7) !== 45 ||
+    v.charCodeAt(10) !== 32
+  ) {
     return undefined;
   }
   if (v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58 || v.charCodeAt(19) !== 46) {
@@ -136,7 +141,10 @@ export function parseTimeMs(v: unknown): number | undefined {
     return undefined;
   }
   const frac = m[7];
-  const ms = frac === undefined ? 0 : Math.floor(Number(frac.length >= 3 ? frac.slice(0, 3) : frac.padEnd(3, '0')));
+  const ms =
+    frac === undefined
+      ? 0
+      : Math.floor(Number(frac.length >= 3 ? frac.slice(0, 3) : frac.padEnd(3, '0')));
   let t = Date.UTC(year, month - 1, day, hour, minute, second, ms);
   const zone = m[8];
   if (zone !== undefined && zone !== 'Z') {
@@ -205,6 +213,16 @@ function isGuidAt(s: string, i: number): boolean {
   return true;
 }
 
+function hasUpperHex(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 65 && c <= 70) {
+      return true;
+    }
+  }
+  return false;
+}
+
 /**
  * Sysmon GUIDs arrive braced/upper-case or bare/lower-case depending on the exporter; one
  * canonical spelling is what lets a child's ParentProcessGuid meet its parent's ProcessGuid.
@@ -218,9 +236,12 @@ export function normaliseEntityId(v: unknown): string | undefined {
   }
   let g: string | undefined;
   if (s.length === 38 && s.charCodeAt(0) === 123 && s.charCodeAt(37) === 125 && isGuidAt(s, 1)) {
-    g = s.slice(1, 37).toLowerCase();
+    g = s.slice(1, 37);
   } else if (s.length === 36 && isGuidAt(s, 0)) {
-    g = s.toLowerCase();
+    g = s;
+  }
+  if (g !== undefined && hasUpperHex(g)) {
+    g = g.toLowerCase();
   }
   if (g !== undefined) {
     return g === ZERO_GUID ? undefined : g;

@@ -8,6 +8,7 @@
  *    silently ends the stream it has open (observed: the stream just returns no more rows).
  * Parameters are always bound; SQL text never contains caller data.
  */
+import { resolve as resolvePath } from 'node:path';
 import {
   DuckDBConnection,
   DuckDBInstance,
@@ -107,7 +108,7 @@ export class Mutex {
 export interface DatabaseOptions {
   /** DuckDB worker threads (default: DuckDB's choice, one per core). */
   threads?: number;
-  /** DuckDB memory limit, e.g. "1GB" (default: DuckDB's, 80% of RAM). */
+  /** DuckDB memory limit, e.g. "1GB" (default "2GB"). */
   memoryLimit?: string;
   /** WAL size that triggers an automatic checkpoint (default "256MB"). */
   walAutocheckpoint?: string;
@@ -130,7 +131,8 @@ export class Database implements SqlRunner {
   ) {}
 
   static async open(path: string, opts: DatabaseOptions = {}): Promise<Database> {
-    const key = path === ':memory:' ? undefined : path;
+    // Resolved, so "./x.duckdb" and "/abs/x.duckdb" count as the same file.
+    const key = path === ':memory:' ? undefined : resolvePath(path);
     if (key !== undefined && openPaths.has(key)) {
       throw new Error(
         `the database ${path} is already open in this process; share one store instance`,
@@ -138,7 +140,10 @@ export class Database implements SqlRunner {
     }
     const config: Record<string, string> = {};
     if (opts.threads !== undefined) config.threads = String(opts.threads);
-    if (opts.memoryLimit !== undefined) config.memory_limit = opts.memoryLimit;
+    // DuckDB's default (80% of RAM) suits a dedicated analytics process, not a store embedded in
+    // a server: its buffer pool would keep the whole events table cached. Sorts and
+    // aggregations beyond the limit spill to disk.
+    config.memory_limit = opts.memoryLimit ?? '2GB';
     // DuckDB's 16 MB default checkpoints every batch or two of an import, and each checkpoint
     // rewrites the events primary-key index: import time grew with the table size. A larger
     // WAL only costs replay time after a crash.

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -78,6 +78,34 @@ describe('importEvents', () => {
         process: { name: 'cmd.exe' },
       }),
       lines[10] as string, // the same record twice: one event id
+      // A Sysmon EID 1 and its Security 4688 twin: two records, one event.
+      JSON.stringify({
+        Hostname: 'WS01.corp',
+        EventID: 1,
+        SourceName: 'Microsoft-Windows-Sysmon',
+        Channel: 'Microsoft-Windows-Sysmon/Operational',
+        UtcTime: '2024-03-01 10:00:00.123',
+        ProcessGuid: '{11111111-2222-3333-4444-555555555555}',
+        ProcessId: '4242',
+        Image: 'C:\\Windows\\System32\\whoami.exe',
+        CommandLine: 'whoami /all',
+        ParentImage: 'C:\\Windows\\System32\\cmd.exe',
+        ParentProcessId: '1000',
+        RecordNumber: 1,
+      }),
+      JSON.stringify({
+        Hostname: 'WS01.corp',
+        EventID: 4688,
+        SourceName: 'Microsoft-Windows-Security-Auditing',
+        Channel: 'Security',
+        TimeCreated: '2024-03-01T10:00:00.130Z',
+        NewProcessId: '0x1092',
+        NewProcessName: 'C:\\Windows\\System32\\whoami.exe',
+        CommandLine: 'whoami /all',
+        ProcessId: '0x3e8',
+        ParentProcessName: 'C:\\Windows\\System32\\cmd.exe',
+        RecordNumber: 2,
+      }),
     ];
     return {
       lines: [...lines.slice(0, 1_000), ...extra, ...lines.slice(1_000)],
@@ -96,28 +124,33 @@ describe('importEvents', () => {
       onBatch: (p) => batches.push(p.batches),
     });
     expectBalanced(r1);
-    expect(r1.records).toBe(events + 4);
-    expect(r1.inserted).toBe(events);
+    expect(r1.records).toBe(events + 6);
+    expect(r1.mergedTwins).toBe(1);
+    expect(r1.inserted).toBe(events + 1);
     expect(r1.duplicates).toBe(1);
     expect(r1.rejected).toMatchObject({ invalid_json: 1, missing_host: 1 });
     expect(sum(r1.skipped)).toBe(1);
     expect(r1.sources).toHaveLength(1);
     expect(r1.sources[0]!.source).toBe(file);
     expect(batches.at(-1)).toBe(r1.batches);
-    expect(await count(s)).toBe(events);
+    expect(await count(s)).toBe(events + 1);
 
-    // The same data again, gzipped and as a stream: every event is a duplicate.
+    // The same data again: as the same file, gzipped under the same name (gzip is detected by
+    // its magic bytes), and partly as a stream. Every event is a duplicate. Records without an
+    // id of their own (the twins here) get one from file name + line in the normaliser, so the
+    // gzip copy must keep the name to be recognised.
     const gz = join(dir, 'events.ndjson.gz');
     writeFileSync(gz, gzipSync(lines.join('\n')));
     const r2 = await s.importEvents([
-      gz,
+      file,
+      { name: file, stream: createReadStream(gz) },
       { name: 'stream', stream: Readable.from([lines.slice(0, 50).join('\n')]) },
     ]);
     expectBalanced(r2);
     expect(r2.inserted).toBe(0);
-    expect(r2.duplicates).toBe(events + 1 + 50);
-    expect(r2.sources.map((x) => x.inserted)).toEqual([0, 0]);
-    expect(await count(s)).toBe(events);
+    expect(r2.duplicates).toBe(2 * (events + 2) + 50);
+    expect(r2.sources.map((x) => x.inserted)).toEqual([0, 0, 0]);
+    expect(await count(s)).toBe(events + 1);
 
     // Stored events read back as the normaliser produced them.
     const got = await s.events.eventsById(['vol-0', 'vol-2499']);

@@ -75,7 +75,7 @@ function addCounts(into: Record<string, number>, from: Record<string, number>): 
   for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
 }
 
-const STAGING_DDL = `CREATE TEMP TABLE IF NOT EXISTS events_staging AS SELECT * FROM events LIMIT 0`;
+const STAGING_DDL = `CREATE OR REPLACE TEMP TABLE events_staging AS SELECT * FROM events LIMIT 0`;
 
 function appendRow(a: DuckDBAppender, r: EventRow, importId: string): void {
   a.appendVarchar(r.eventId);
@@ -175,8 +175,8 @@ class BatchWriter {
     counts: InsertCounts,
   ): Promise<void> {
     const inserted = await this.db.exclusive(async (w) => {
+      // Re-created per batch: a DELETE would keep the temp table's memory allocated.
       await w.run(STAGING_DDL);
-      await w.run('DELETE FROM events_staging');
       const app = await w.appender('events_staging', true);
       try {
         for (const r of rows) appendRow(app, r, this.importId);

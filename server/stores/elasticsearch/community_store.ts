@@ -469,7 +469,12 @@ export class EsCommunityStore implements CommunityStore {
       batch = [];
       bytes = 0;
       const res = await withRetry(
-        () => this.client.bulk({ operations, refresh: this.refresh }, requestOptions()),
+        // require_alias: a missing alias must fail, not auto-create an unmapped index.
+        () =>
+          this.client.bulk(
+            { operations, refresh: this.refresh, require_alias: true },
+            requestOptions(),
+          ),
         { logger: this.logger, what: 'write communities' },
       );
       res.items.forEach((item, i) => {

@@ -203,9 +203,18 @@ export interface HostListing {
   events: number;
 }
 
+/** Index patterns, or a point in time so that a listing and the read after it see the same data. */
+export type SearchTarget = string[] | { pitId: string; keepAlive: string };
+
+function targetOf(t: SearchTarget): Record<string, unknown> {
+  return Array.isArray(t)
+    ? { index: t, ...LENIENT }
+    : { pit: { id: t.pitId, keep_alive: t.keepAlive } };
+}
+
 export async function listHosts(
   client: Client,
-  index: string[],
+  target: SearchTarget,
   query: Query,
   opts: { signal?: AbortSignal; logger?: Logger; pageSize?: number } = {},
 ): Promise<HostListing> {
@@ -220,8 +229,7 @@ export async function listHosts(
       () =>
         client.search(
           {
-            index,
-            ...LENIENT,
+            ...targetOf(target),
             size: 0,
             track_total_hits: page === 0,
             query,

@@ -251,6 +251,22 @@ export async function ensureIndices(
       );
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
+      // Another node won the race, or the index survived a deleted alias: make sure the alias
+      // exists, or writes through it would auto-create a stray index.
+      if (!(await client.indices.existsAlias({ name: names.communities }, requestOptions()))) {
+        await withRetry(
+          () =>
+            client.indices.putAlias(
+              {
+                index: communitiesFirstIndex(names),
+                name: names.communities,
+                is_write_index: true,
+              },
+              requestOptions(),
+            ),
+          retry,
+        );
+      }
     }
   } else {
     await withRetry(
@@ -272,6 +288,22 @@ export async function ensureIndices(
       await withRetry(() => client.indices.create({ index: names.state }, requestOptions()), retry);
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
+      // Another node won the race, or the index survived a deleted alias: make sure the alias
+      // exists, or writes through it would auto-create a stray index.
+      if (!(await client.indices.existsAlias({ name: names.communities }, requestOptions()))) {
+        await withRetry(
+          () =>
+            client.indices.putAlias(
+              {
+                index: communitiesFirstIndex(names),
+                name: names.communities,
+                is_write_index: true,
+              },
+              requestOptions(),
+            ),
+          retry,
+        );
+      }
     }
   } else {
     await withRetry(

@@ -6,16 +6,16 @@
  *  - names are `processName(name ?? executable)`, lower-cased client-side, so "CMD.EXE",
  *    "cmd.exe" and "C:\…\cmd.exe" buckets merge into one key;
  *  - templates are `commandLineTemplate(command_line)`, computed client-side (no scripts on the
- *    cluster), so the command-line table aggregates raw (process.name, process.command_line)
- *    pairs and sums them per template. Its cost is the number of DISTINCT RAW COMMAND LINES in
- *    the window, which can approach the event count where command lines carry unique ids; it is
- *    capped (`maxCommandLineBuckets`) with a warning in the log and `stats.truncated`, and
- *    templates past the cap read as never seen (rarer, never hidden);
- *  - distinct hosts: each bucket lists its hosts (terms, up to HOST_TERMS) and the lists are
- *    unioned after lower-casing, so counts are exact while a key has at most HOST_TERMS raw host
- *    names per bucket. Past that the bucket's `cardinality` is used and merged keys take the
- *    largest part (a lower bound). InMemoryPrevalence is exact up to 32 hosts and estimates
- *    above, so the two agree exactly up to 32 hosts per key;
+ *    cluster), so the command-line table aggregates raw (process.name, process.command_line,
+ *    host) buckets and sums them per template. Its cost is the number of DISTINCT RAW COMMAND
+ *    LINES (times the hosts each runs on) in the window, which approaches the event count where
+ *    command lines carry unique ids; it is capped (`maxCommandLineBuckets`) with a warning in the
+ *    log and `stats.truncated`, and shapes past the cap read as never seen or seen less often
+ *    (rarer, never hidden);
+ *  - distinct hosts: the host is one more source of each composite aggregation (a terms
+ *    sub-aggregation per bucket measured 4x slower), so every (key, host) pair is a bucket and
+ *    the lower-cased host sets are unioned client-side: exact, like InMemoryPrevalence up to 32
+ *    hosts per key (above that it estimates, and this store stays exact up to 4,096);
  *  - the endpoint is `winlog.computer_name` when present, else `host.name`, as the normaliser
  *    decides it.
  *
@@ -45,18 +45,19 @@ import { requestOptions, throwIfAborted, withRetry } from './retry';
 type Query = estypes.QueryDslQueryContainer;
 
 const DAY_MS = 86_400_000;
-/** Host names listed per bucket; beyond it the bucket's host count is an estimate. */
-export const HOST_TERMS = 64;
-/** Union of exact host sets kept per key before switching to a count. */
-const MAX_EXACT_UNION = 4_096;
+/**
+ * Hosts remembered per key; past it the count stops growing (a lower bound: the number only
+ * feeds a "how common" judgement, where thousands of hosts already means routine).
+ */
+const MAX_HOSTS_PER_KEY = 4_096;
 
 export interface EsPrevalenceOptions {
   client: Client;
   indices?: () => Promise<string> | string;
   logger?: Logger;
-  /** Composite buckets per request (default 2,000). */
+  /** Composite buckets per request (default 5,000). */
   pageSize?: number;
-  /** Distinct raw (process, command line) buckets read at most (default 1,000,000). */
+  /** Distinct raw (process, command line, host) buckets read at most (default 2,000,000). */
   maxCommandLineBuckets?: number;
   /** Recent windows kept (default 4) and for how long (default 10 minutes). */
   cacheSize?: number;
@@ -76,24 +77,14 @@ export interface PrevalenceStats {
 // Accumulators
 
 class HostAcc {
-  private names: Set<string> | undefined = new Set();
-  private floor = 0;
+  private readonly names = new Set<string>();
 
-  add(names: readonly string[], exact: boolean, estimate: number): void {
-    if (this.names) {
-      for (const n of names) this.names.add(n);
-      if (this.names.size > MAX_EXACT_UNION) {
-        this.floor = Math.max(this.floor, this.names.size);
-        this.names = undefined;
-      }
-    } else {
-      this.floor = Math.max(this.floor, names.length);
-    }
-    if (!exact) this.floor = Math.max(this.floor, estimate);
+  add(host: string | undefined): void {
+    if (host !== undefined && this.names.size < MAX_HOSTS_PER_KEY) this.names.add(host);
   }
 
   count(): number {
-    return Math.max(this.names?.size ?? 0, this.floor);
+    return this.names.size;
   }
 }
 
@@ -111,9 +102,8 @@ interface Group {
 
 interface BucketInfo {
   count: number;
-  names: string[];
-  exact: boolean;
-  estimate: number;
+  /** hostKey of the endpoint, undefined when the bucket's host fields are unusable. */
+  host: string | undefined;
   first: number;
   last: number;
 }
@@ -125,7 +115,7 @@ function addTo(groups: Map<string, Group>, group: string, key: string, b: Bucket
   let k = g.keys.get(key);
   if (!k) g.keys.set(key, (k = { count: 0, hosts: new HostAcc(), first: b.first, last: b.last }));
   k.count += b.count;
-  k.hosts.add(b.names, b.exact, b.estimate);
+  k.hosts.add(b.host);
   if (b.first < k.first || !Number.isFinite(k.first)) k.first = b.first;
   if (b.last > k.last || !Number.isFinite(k.last)) k.last = b.last;
 }
@@ -154,62 +144,33 @@ interface HostFields {
   computer: boolean;
 }
 
-function hostSubAggs(f: HostFields): Record<string, estypes.AggregationsAggregationContainer> {
-  const byName = {
-    hn: { terms: { field: 'host.name', size: HOST_TERMS } },
-    hnc: { cardinality: { field: 'host.name' } },
-  };
-  const time = { f: { min: { field: '@timestamp' } }, l: { max: { field: '@timestamp' } } };
-  if (!f.computer) return { ...byName, ...time };
-  return {
-    hc: { terms: { field: 'winlog.computer_name', size: HOST_TERMS } },
-    hcc: { cardinality: { field: 'winlog.computer_name' } },
-    nc: {
-      filter: { bool: { must_not: { exists: { field: 'winlog.computer_name' } } } },
-      aggs: byName,
-    },
-    ...time,
-  };
-}
+const TIME_AGGS: Record<string, estypes.AggregationsAggregationContainer> = {
+  f: { min: { field: '@timestamp' } },
+  l: { max: { field: '@timestamp' } },
+};
 
-interface TermsAgg {
-  buckets: { key: string; doc_count: number }[];
-  sum_other_doc_count?: number;
+/** The endpoint's fields as extra composite sources (see the file header). */
+function hostSources(
+  f: HostFields,
+): Record<string, estypes.AggregationsCompositeAggregationSource>[] {
+  const name = { hn: { terms: { field: 'host.name', missing_bucket: true } } };
+  return f.computer
+    ? [{ wc: { terms: { field: 'winlog.computer_name', missing_bucket: true } } }, name]
+    : [name];
 }
 
 type RawBucket = {
   key: Record<string, string | null>;
   doc_count: number;
-  hn?: TermsAgg;
-  hnc?: { value: number };
-  hc?: TermsAgg;
-  hcc?: { value: number };
-  nc?: { hn: TermsAgg; hnc: { value: number } };
   f?: { value: number | null };
   l?: { value: number | null };
 };
 
 function bucketInfo(b: RawBucket): BucketInfo {
-  const names: string[] = [];
-  let exact = true;
-  let estimate = 0;
-  const take = (t: TermsAgg | undefined, card: { value: number } | undefined) => {
-    if (!t) return;
-    for (const hb of t.buckets) {
-      const h = normaliseHost(hb.key);
-      if (h !== undefined) names.push(hostKey(h));
-    }
-    if ((t.sum_other_doc_count ?? 0) > 0) exact = false;
-    estimate += card?.value ?? 0;
-  };
-  take(b.hc, b.hcc);
-  if (b.nc) take(b.nc.hn, b.nc.hnc);
-  else take(b.hn, b.hnc);
+  const h = normaliseHost(b.key.wc) ?? normaliseHost(b.key.hn);
   return {
     count: b.doc_count,
-    names,
-    exact,
-    estimate,
+    host: h === undefined ? undefined : hostKey(h),
     first: b.f?.value ?? NaN,
     last: b.l?.value ?? NaN,
   };
@@ -431,9 +392,10 @@ export class EsPrevalence implements PrevalenceService {
     if (!complete) {
       this.stats.truncated = true;
       this.ctx.logger?.warn(
-        `prevalence: the command-line table stopped at ${cap} distinct raw command lines ` +
-          `(maxCommandLineBuckets) for ${this.window.start} .. ${this.window.end}; command-line shapes ` +
-          'not reached read as never seen, which can only make edges look rarer',
+        `prevalence: the command-line table stopped at ${cap} buckets (maxCommandLineBuckets) ` +
+          `of distinct raw (process, command line, host) for ${this.window.start} .. ` +
+          `${this.window.end}; shapes not reached read as never seen or seen less often, ` +
+          'which can only make edges look rarer',
         { cap, window: this.window },
       );
     }
@@ -463,8 +425,12 @@ export class EsPrevalence implements PrevalenceService {
               query,
               aggs: {
                 k: {
-                  composite: { size: pageSize, sources, ...(after ? { after } : {}) },
-                  aggs: hostSubAggs(fields),
+                  composite: {
+                    size: pageSize,
+                    sources: [...sources, ...hostSources(fields)],
+                    ...(after ? { after } : {}),
+                  },
+                  aggs: TIME_AGGS,
                 },
               },
             },
@@ -520,8 +486,8 @@ export class EsPrevalenceProvider implements PrevalenceProvider {
         client: this.opts.client,
         index,
         logger: this.opts.logger,
-        pageSize: this.opts.pageSize ?? 2_000,
-        maxCommandLineBuckets: this.opts.maxCommandLineBuckets ?? 1_000_000,
+        pageSize: this.opts.pageSize ?? 5_000,
+        maxCommandLineBuckets: this.opts.maxCommandLineBuckets ?? 2_000_000,
         signal,
       },
       lookback,

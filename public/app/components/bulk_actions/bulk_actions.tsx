@@ -156,7 +156,11 @@ export function BulkActions({ selected, onDone }: BulkActionsProps) {
         <EuiContextMenuPanel items={items} data-test-subj="bulkActionsMenu" />
       </EuiPopover>
       {modal ? (
-        <EuiModal onClose={() => setModal(null)} aria-labelledby={modalTitleId} data-test-subj="bulkModal">
+        <EuiModal
+          onClose={() => setModal(null)}
+          aria-labelledby={modalTitleId}
+          data-test-subj="bulkModal"
+        >
           <EuiModalHeader>
             <EuiModalHeaderTitle id={modalTitleId}>
               {modal === 'assign' ? `Assign ${noun}` : `Mark ${noun} benign`}
@@ -204,7 +208,10 @@ export function BulkActions({ selected, onDone }: BulkActionsProps) {
               isLoading={busy}
               onClick={() =>
                 modal === 'assign'
-                  ? void apply({ assignee: assignee.trim() === '' ? null : assignee.trim() }, 'Assign')
+                  ? void apply(
+                      { assignee: assignee.trim() === '' ? null : assignee.trim() },
+                      'Assign',
+                    )
                   : void apply(
                       {
                         verdict: 'benign',

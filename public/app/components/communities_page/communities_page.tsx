@@ -5,6 +5,7 @@ import {
   EuiEmptyPrompt,
   EuiFlexGroup,
   EuiFlexItem,
+  EuiPanel,
   EuiSpacer,
   EuiText,
 } from '@elastic/eui';
@@ -16,7 +17,6 @@ import type {
 } from '../../api_types';
 import type { TimeWindow } from '../../../../common/types/community';
 import { useCommunities } from '../../hooks/use_communities';
-import { describeError } from '../../lib/errors';
 import { formatDateTime } from '../../lib/format';
 import { resolveTimeRange } from '../../lib/time_range';
 import { useAppServices } from '../../services';
@@ -25,7 +25,12 @@ import { CommunitiesTable } from '../communities_table/communities_table';
 import { CommunityFlyout } from '../community_flyout/community_flyout';
 import { CountsPanel } from '../counts_panel/counts_panel';
 import { ErrorCallout } from '../error_callout/error_callout';
-import { DEFAULT_FILTERS, FiltersBar, parseMinScore, type ListFilters } from '../filters_bar/filters_bar';
+import {
+  DEFAULT_FILTERS,
+  FiltersBar,
+  parseMinScore,
+  type ListFilters,
+} from '../filters_bar/filters_bar';
 import { JobStatusPanel } from '../job_status_panel/job_status_panel';
 
 export interface ListState {
@@ -71,7 +76,9 @@ export function CommunitiesPage({
   const [lastWindow, setLastWindow] = useState<TimeWindow | undefined>(undefined);
   const onStatus = useCallback((s: DetectionStatus) => {
     const w = (s.lastRun?.window ? s.lastRun : s.recentRuns.find((r) => r.window))?.window;
-    setLastWindow((prev) => (prev?.start === w?.start && prev?.end === w?.end ? prev : (w ?? undefined)));
+    setLastWindow((prev) =>
+      prev?.start === w?.start && prev?.end === w?.end ? prev : (w ?? undefined),
+    );
   }, []);
   const { filters } = state;
 
@@ -110,21 +117,11 @@ export function CommunitiesPage({
   const page = list.data;
   const items = page?.items ?? [];
 
-  let noItems: React.ReactNode;
-  if (list.error) {
-    noItems = (
-      <EuiText size="s" data-test-subj="communitiesErrorRow">
-        {describeError(list.error, 'load communities').title}
-      </EuiText>
-    );
-  } else if (list.loading && !page) {
-    noItems = (
-      <EuiText size="s" data-test-subj="communitiesLoading">
-        Loading communities…
-      </EuiText>
-    );
-  } else if (hasNarrowingFilters(filters)) {
-    noItems = (
+  // The empty state replaces the table (not its noItemsMessage, which EUI renders twice).
+  let emptyPrompt: React.ReactNode = null;
+  const isEmpty = !list.error && !(list.loading && !page) && items.length === 0;
+  if (isEmpty && hasNarrowingFilters(filters)) {
+    emptyPrompt = (
       <EuiEmptyPrompt
         iconType="filter"
         titleSize="xs"
@@ -133,7 +130,9 @@ export function CommunitiesPage({
         actions={
           <EuiButton
             size="s"
-            onClick={() => setFilters({ ...DEFAULT_FILTERS, start: filters.start, end: filters.end })}
+            onClick={() =>
+              setFilters({ ...DEFAULT_FILTERS, start: filters.start, end: filters.end })
+            }
             data-test-subj="clearFiltersButton"
           >
             Clear filters
@@ -142,11 +141,11 @@ export function CommunitiesPage({
         data-test-subj="communitiesNoMatch"
       />
     );
-  } else {
+  } else if (isEmpty) {
     // The job may have covered a window outside the picker's range (e.g. imported or demo data).
     const outside =
       lastWindow && range && (lastWindow.end <= range.from || lastWindow.start >= range.to);
-    noItems = (
+    emptyPrompt = (
       <EuiEmptyPrompt
         iconType="securityAnalyticsApp"
         titleSize="xs"
@@ -171,7 +170,9 @@ export function CommunitiesPage({
                   key="last"
                   size="s"
                   fill
-                  onClick={() => setFilters({ ...filters, start: lastWindow.start, end: lastWindow.end })}
+                  onClick={() =>
+                    setFilters({ ...filters, start: lastWindow.start, end: lastWindow.end })
+                  }
                   data-test-subj="showLastRunWindowButton"
                 >
                   Show that window
@@ -265,31 +266,41 @@ export function CommunitiesPage({
           <EuiSpacer size="s" />
         </>
       ) : null}
-      <CommunitiesTable
-        items={items}
-        total={page?.total ?? 0}
-        pageIndex={state.pageIndex}
-        pageSize={state.pageSize}
-        sort={state.sort}
-        loading={list.loading}
-        noItemsMessage={noItems}
-        selectable={capabilities.canTriage}
-        selected={selected}
-        onSelectionChange={setSelected}
-        onTableChange={({ pageIndex, pageSize, sort, direction }) => {
-          setSelected([]);
-          const sortChanged =
-            sort !== undefined &&
-            (sort !== state.sort.field || direction !== state.sort.direction);
-          onStateChange({
-            ...state,
-            pageIndex: sortChanged || pageSize !== state.pageSize ? 0 : pageIndex,
-            pageSize,
-            sort: sort ? { field: sort, direction: direction ?? 'desc' } : state.sort,
-          });
-        }}
-        onOpen={(id) => onOpenCommunity(id)}
-      />
+      {emptyPrompt ? (
+        <EuiPanel hasBorder paddingSize="l">
+          {emptyPrompt}
+        </EuiPanel>
+      ) : list.error ? null : (
+        <CommunitiesTable
+          items={items}
+          total={page?.total ?? 0}
+          pageIndex={state.pageIndex}
+          pageSize={state.pageSize}
+          sort={state.sort}
+          loading={list.loading}
+          noItemsMessage={
+            <EuiText size="s" data-test-subj="communitiesLoading">
+              Loading communities…
+            </EuiText>
+          }
+          selectable={capabilities.canTriage}
+          selected={selected}
+          onSelectionChange={setSelected}
+          onTableChange={({ pageIndex, pageSize, sort, direction }) => {
+            setSelected([]);
+            const sortChanged =
+              sort !== undefined &&
+              (sort !== state.sort.field || direction !== state.sort.direction);
+            onStateChange({
+              ...state,
+              pageIndex: sortChanged || pageSize !== state.pageSize ? 0 : pageIndex,
+              pageSize,
+              sort: sort ? { field: sort, direction: direction ?? 'desc' } : state.sort,
+            });
+          }}
+          onOpen={(id) => onOpenCommunity(id)}
+        />
+      )}
       {openCommunityId ? (
         <CommunityFlyout
           communityId={openCommunityId}

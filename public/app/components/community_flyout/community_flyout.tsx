@@ -138,7 +138,11 @@ export function CommunityFlyout({
         </EuiFlyoutBody>
       )}
       <EuiFlyoutFooter>
-        <EuiButtonEmpty iconType="cross" onClick={onClose} data-test-subj="communityFlyoutCloseButton">
+        <EuiButtonEmpty
+          iconType="cross"
+          onClick={onClose}
+          data-test-subj="communityFlyoutCloseButton"
+        >
           Close
         </EuiButtonEmpty>
       </EuiFlyoutFooter>
@@ -173,7 +177,11 @@ function FlyoutSummary({
       <EuiSpacer size="s" />
       <EuiFlexGroup gutterSize="s" alignItems="center" wrap responsive={false}>
         <EuiFlexItem grow={false}>
-          <SeverityBadge score={community.maxAnomaly} label="Max score" data-test-subj="flyoutMaxScore" />
+          <SeverityBadge
+            score={community.maxAnomaly}
+            label="Max score"
+            data-test-subj="flyoutMaxScore"
+          />
         </EuiFlexItem>
         <EuiFlexItem grow={false}>
           <EuiText size="xs" color="subdued">
@@ -274,32 +282,36 @@ function CommunityBody({
   return (
     <EuiFlyoutBody data-test-subj={`communityTabPanel-${tab}`}>
       {tab === 'chain' ? (
-        <>
-          <ProcessTree
-            edges={community.edges}
-            entityIds={community.entityIds}
-            drivingEdge={community.drivingEdge}
-            selectedEntityId={selected}
-            onSelect={setSelected}
-          />
-          <EuiSpacer size="m" />
-          {node?.edge ? (
-            <EdgeDetails edge={node.edge} community={community} />
-          ) : node ? (
-            <RootDetails name={node.name} commandLine={node.commandLine} />
-          ) : null}
-          {community.suppressed.length > 0 ? (
-            <>
-              <EuiSpacer size="m" />
-              <EuiText size="s" color="subdued" data-test-subj="communitySuppressedHits">
-                <p>
-                  Suppression rules discounted some of its edges:{' '}
-                  {community.suppressed.map((s) => `${s.reason} (by ${s.createdBy})`).join('; ')}
-                </p>
-              </EuiText>
-            </>
-          ) : null}
-        </>
+        <EuiFlexGroup gutterSize="l" alignItems="flexStart">
+          <EuiFlexItem grow={6} style={{ minWidth: 0 }}>
+            <ProcessTree
+              edges={community.edges}
+              entityIds={community.entityIds}
+              drivingEdge={community.drivingEdge}
+              selectedEntityId={selected}
+              onSelect={setSelected}
+            />
+            {community.suppressed.length > 0 ? (
+              <>
+                <EuiSpacer size="m" />
+                <EuiText size="s" color="subdued" data-test-subj="communitySuppressedHits">
+                  <p>
+                    Suppression rules discounted some of its edges:{' '}
+                    {community.suppressed.map((s) => `${s.reason} (by ${s.createdBy})`).join('; ')}
+                  </p>
+                </EuiText>
+              </>
+            ) : null}
+          </EuiFlexItem>
+          {/* Sticky, so the explanation stays in view while scrolling a large tree. */}
+          <EuiFlexItem grow={5} style={{ minWidth: 0, position: 'sticky', top: 0 }}>
+            {node?.edge ? (
+              <EdgeDetails edge={node.edge} community={community} />
+            ) : node ? (
+              <RootDetails name={node.name} commandLine={node.commandLine} />
+            ) : null}
+          </EuiFlexItem>
+        </EuiFlexGroup>
       ) : null}
       {tab === 'edges' ? (
         <EdgesTable
@@ -355,7 +367,9 @@ function EdgesTable({
     },
     {
       name: 'Prevalence',
-      render: (e: CommunityEdge) => <span data-test-subj="edgeRowPrevalence">{e.prevalence.text}</span>,
+      render: (e: CommunityEdge) => (
+        <span data-test-subj="edgeRowPrevalence">{e.prevalence.text}</span>
+      ),
     },
     {
       name: 'Top features',

@@ -4,7 +4,13 @@ import type { CommunityPage } from '../../api_types';
 import { formatCount } from '../../lib/format';
 
 /** Flagged vs reviewed for the current time range and filters (before the status filter). */
-export function CountsPanel({ counts, loading }: { counts?: CommunityPage['counts']; loading: boolean }) {
+export function CountsPanel({
+  counts,
+  loading,
+}: {
+  counts?: CommunityPage['counts'];
+  loading: boolean;
+}) {
   const stat = (title: number | undefined, description: string, subj: string, color?: string) => (
     <EuiFlexItem>
       <EuiStat

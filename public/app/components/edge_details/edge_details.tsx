@@ -18,6 +18,9 @@ import { formatDateTime } from '../../lib/format';
 import { RawEvent } from '../raw_event/raw_event';
 import { SeverityBadge } from '../severity_badge/severity_badge';
 
+/** Encoded command lines are one long token: let them wrap inside the narrow details pane. */
+const BREAK_ANYWHERE: React.CSSProperties = { wordBreak: 'break-all' };
+
 const FEATURE_COLUMNS: Array<EuiBasicTableColumn<FeatureContribution>> = [
   {
     field: 'feature',
@@ -69,14 +72,24 @@ export function EdgeDetails({ edge, community }: EdgeDetailsProps) {
           { title: 'User', description: edge.user ?? '—' },
           {
             title: 'Model score',
-            description: <SeverityBadge score={edge.score} label="Model score" data-test-subj="edgeModelScore" />,
+            description: (
+              <SeverityBadge
+                score={edge.score}
+                label="Model score"
+                data-test-subj="edgeModelScore"
+              />
+            ),
           },
           {
             title: 'Anomaly',
             description: (
               <EuiFlexGroup gutterSize="s" alignItems="center" responsive={false}>
                 <EuiFlexItem grow={false}>
-                  <SeverityBadge score={edge.anomaly} label="Anomaly" data-test-subj="edgeAnomaly" />
+                  <SeverityBadge
+                    score={edge.anomaly}
+                    label="Anomaly"
+                    data-test-subj="edgeAnomaly"
+                  />
                 </EuiFlexItem>
                 <EuiFlexItem>
                   <EuiText size="xs" color="subdued">
@@ -122,7 +135,14 @@ export function EdgeDetails({ edge, community }: EdgeDetailsProps) {
       <EuiTitle size="xxs">
         <h4>Command line</h4>
       </EuiTitle>
-      <EuiCodeBlock fontSize="s" paddingSize="s" isCopyable transparentBackground={false} data-test-subj="edgeCommandLine">
+      <EuiCodeBlock
+        fontSize="s"
+        paddingSize="s"
+        isCopyable
+        overflowHeight={180}
+        style={BREAK_ANYWHERE}
+        data-test-subj="edgeCommandLine"
+      >
         {edge.commandLine ?? '(not recorded)'}
       </EuiCodeBlock>
       {edge.parentCommandLine ? (
@@ -131,7 +151,14 @@ export function EdgeDetails({ edge, community }: EdgeDetailsProps) {
           <EuiTitle size="xxs">
             <h4>Parent command line</h4>
           </EuiTitle>
-          <EuiCodeBlock fontSize="s" paddingSize="s" isCopyable data-test-subj="edgeParentCommandLine">
+          <EuiCodeBlock
+            fontSize="s"
+            paddingSize="s"
+            isCopyable
+            overflowHeight={120}
+            style={BREAK_ANYWHERE}
+            data-test-subj="edgeParentCommandLine"
+          >
             {edge.parentCommandLine}
           </EuiCodeBlock>
         </>
@@ -185,7 +212,7 @@ export function RootDetails({ name, commandLine }: { name: string; commandLine?:
         </p>
       </EuiText>
       {commandLine ? (
-        <EuiCodeBlock fontSize="s" paddingSize="s" isCopyable>
+        <EuiCodeBlock fontSize="s" paddingSize="s" isCopyable style={BREAK_ANYWHERE}>
           {commandLine}
         </EuiCodeBlock>
       ) : null}

@@ -4,7 +4,6 @@ import {
   EuiButtonIcon,
   EuiScreenReaderOnly,
   EuiText,
-  EuiToolTip,
   useEuiTheme,
   type EuiBasicTableColumn,
 } from '@elastic/eui';
@@ -49,11 +48,9 @@ export function EventsTable({ rows, showScore, caption, ...rest }: EventsTablePr
       name: 'Time',
       width: '120px',
       render: (r: EventRow) => (
-        <EuiToolTip content={formatDateTime(r.event['@timestamp'])}>
-          <span tabIndex={0} data-test-subj="eventTime">
-            {formatOffset(first, r.event['@timestamp'])}
-          </span>
-        </EuiToolTip>
+        <span data-test-subj="eventTime" title={formatDateTime(r.event['@timestamp'])}>
+          {formatOffset(first, r.event['@timestamp'])}
+        </span>
       ),
     },
     {
@@ -73,7 +70,17 @@ export function EventsTable({ rows, showScore, caption, ...rest }: EventsTablePr
     {
       name: 'Command line',
       render: (r: EventRow) => (
-        <code style={code} data-test-subj="eventCommandLine">
+        <code
+          style={{
+            ...code,
+            display: '-webkit-box',
+            WebkitLineClamp: 4,
+            WebkitBoxOrient: 'vertical',
+            overflow: 'hidden',
+          }}
+          title={r.event.process.command_line}
+          data-test-subj="eventCommandLine"
+        >
           {r.event.process.command_line ?? ''}
         </code>
       ),
@@ -129,7 +136,10 @@ export function EventsTable({ rows, showScore, caption, ...rest }: EventsTablePr
       itemId={(r: EventRow) => r.event.event.id}
       itemIdToExpandedRowMap={expandedRows}
       columns={columns}
-      rowProps={(r: EventRow) => ({ 'data-test-subj': 'eventRow', 'data-event-id': r.event.event.id })}
+      rowProps={(r: EventRow) => ({
+        'data-test-subj': 'eventRow',
+        'data-event-id': r.event.event.id,
+      })}
       noItemsMessage={<EuiText size="s">No events.</EuiText>}
       data-test-subj={rest['data-test-subj'] ?? 'eventsTable'}
     />

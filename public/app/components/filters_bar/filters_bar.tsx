@@ -107,14 +107,22 @@ export function FiltersBar({ filters, onChange, onRefresh, isLoading }: FiltersB
             end={filters.end}
             isLoading={isLoading}
             commonlyUsedRanges={COMMON_RANGES}
-            onTimeChange={({ start, end }: OnTimeChangeProps) => onChange({ ...filters, start, end })}
+            onTimeChange={({ start, end }: OnTimeChangeProps) =>
+              onChange({ ...filters, start, end })
+            }
             onRefresh={onRefresh}
             width="auto"
             data-test-subj="filterTimeRange"
           />
         </EuiFlexItem>
       </EuiFlexGroup>
-      <EuiFlexGroup gutterSize="s" alignItems="center" wrap responsive={false} style={{ marginTop: 4 }}>
+      <EuiFlexGroup
+        gutterSize="s"
+        alignItems="center"
+        wrap
+        responsive={false}
+        style={{ marginTop: 4 }}
+      >
         <EuiFlexItem grow={false} style={{ width: 200 }}>
           <EuiFieldText
             compressed
@@ -141,7 +149,9 @@ export function FiltersBar({ filters, onChange, onRefresh, isLoading }: FiltersB
                 text: STATUS_LABEL[s],
               })),
             ]}
-            onChange={(e) => onChange({ ...filters, status: e.target.value as ListFilters['status'] })}
+            onChange={(e) =>
+              onChange({ ...filters, status: e.target.value as ListFilters['status'] })
+            }
             aria-label="Status"
             data-test-subj="filterStatus"
           />
@@ -157,7 +167,7 @@ export function FiltersBar({ filters, onChange, onRefresh, isLoading }: FiltersB
             value={minScore}
             isInvalid={minInvalid}
             onChange={(e) => setMinScore(e.target.value)}
-            aria-label="Minimum max score, 0 to 1"
+            aria-label="Minimum community score, 0 to 1"
             data-test-subj="filterMinScore"
           />
         </EuiFlexItem>

@@ -116,7 +116,9 @@ export function JobStatusPanel({ onRunFinished, runRequest, onStatus }: JobStatu
         ) : !lastRun ? (
           <EuiFlexItem>
             <EuiText size="s" data-test-subj="jobNeverRan">
-              {status.loading && !status.data ? 'Reading detection status…' : 'Detection has not run yet.'}
+              {status.loading && !status.data
+                ? 'Reading detection status…'
+                : 'Detection has not run yet.'}
             </EuiText>
           </EuiFlexItem>
         ) : (

@@ -36,7 +36,20 @@ describe('buildProcessTree', () => {
       edge('cmd', 'whoami', '2024-01-01T00:00:02Z'),
     ];
     const roots = buildProcessTree({ edges, drivingEdge: { childEntityId: 'net' } });
-    expect(roots.map(shape)).toEqual([['word*', [['cmd*', [['whoami', []], ['net*', []]]]]]]);
+    expect(roots.map(shape)).toEqual([
+      [
+        'word*',
+        [
+          [
+            'cmd*',
+            [
+              ['whoami', []],
+              ['net*', []],
+            ],
+          ],
+        ],
+      ],
+    ]);
     expect(roots[0]!.name).toBe('word.exe');
     expect(roots[0]!.commandLine).toBe('word args');
     expect(roots[0]!.edge).toBeUndefined();
@@ -51,7 +64,10 @@ describe('buildProcessTree', () => {
   });
 
   it('handles several roots', () => {
-    const edges = [edge('p1', 'c1', '2024-01-01T00:00:01Z'), edge('p2', 'c2', '2024-01-01T00:00:02Z')];
+    const edges = [
+      edge('p1', 'c1', '2024-01-01T00:00:01Z'),
+      edge('p2', 'c2', '2024-01-01T00:00:02Z'),
+    ];
     expect(buildProcessTree({ edges }).map(shape)).toEqual([
       ['p1', [['c1', []]]],
       ['p2', [['c2', []]]],

@@ -22,7 +22,11 @@ export interface TreeInput {
   drivingEdge?: Pick<CommunityEdge, 'childEntityId'>;
 }
 
-export function buildProcessTree({ edges, entityIds = [], drivingEdge }: TreeInput): ProcessTreeNode[] {
+export function buildProcessTree({
+  edges,
+  entityIds = [],
+  drivingEdge,
+}: TreeInput): ProcessTreeNode[] {
   const incoming = new Map<string, CommunityEdge>();
   const outgoing = new Map<string, CommunityEdge[]>();
   const names = new Map<string, { name: string; commandLine?: string }>();
@@ -41,7 +45,7 @@ export function buildProcessTree({ edges, entityIds = [], drivingEdge }: TreeInp
   for (const id of entityIds) if (!names.has(id)) names.set(id, { name: id });
 
   const driving = new Set<string>();
-  for (let id = drivingEdge?.childEntityId; id !== undefined && !driving.has(id); ) {
+  for (let id = drivingEdge?.childEntityId; id !== undefined && !driving.has(id);) {
     driving.add(id);
     id = incoming.get(id)?.parentEntityId;
   }

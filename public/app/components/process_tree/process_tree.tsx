@@ -27,7 +27,13 @@ export interface ProcessTreeProps {
  * driving edge marked. Nested lists instead of a graph layout: process chains are trees, and
  * long command lines wrap naturally.
  */
-export function ProcessTree({ edges, entityIds, drivingEdge, selectedEntityId, onSelect }: ProcessTreeProps) {
+export function ProcessTree({
+  edges,
+  entityIds,
+  drivingEdge,
+  selectedEntityId,
+  onSelect,
+}: ProcessTreeProps) {
   const roots = useMemo(
     () => buildProcessTree({ edges, entityIds, drivingEdge }),
     [edges, entityIds, drivingEdge],
@@ -71,10 +77,11 @@ function Legend() {
   return (
     <EuiText size="xs" color="subdued" style={{ marginBottom: 8 }}>
       <p>
-        Connector colour is the edge&apos;s anomaly: {swatch(euiTheme.colors.severity.warning)}
-        elevated, {swatch(euiTheme.colors.severity.risk)}high,{' '}
-        {swatch(euiTheme.colors.severity.danger)}critical. Processes on the chain that drove the
-        score have a thick red bar. Select a process to see why its creation was scored.
+        Connector colour is the edge&apos;s anomaly, from {swatch(euiTheme.colors.severity.success)}
+        low through {swatch(euiTheme.colors.severity.warning)}elevated and{' '}
+        {swatch(euiTheme.colors.severity.risk)}high to {swatch(euiTheme.colors.severity.danger)}
+        critical. A thick red bar marks the chain that drove the score. Select a process to see why
+        its creation was scored.
       </p>
     </EuiText>
   );
@@ -89,7 +96,14 @@ interface TreeItemProps {
   onSelect(entityId: string): void;
 }
 
-function TreeItem({ node, isRoot, isLast, drivingChildId, selectedEntityId, onSelect }: TreeItemProps) {
+function TreeItem({
+  node,
+  isRoot,
+  isLast,
+  drivingChildId,
+  selectedEntityId,
+  onSelect,
+}: TreeItemProps) {
   const { euiTheme } = useEuiTheme();
   const edgeColor = node.edge
     ? euiTheme.colors.severity[scoreToSeverity(node.edge.anomaly)]
@@ -192,8 +206,13 @@ function TreeItem({ node, isRoot, isLast, drivingChildId, selectedEntityId, onSe
           {node.commandLine ? (
             <code
               data-test-subj="processCommandLine"
+              title={node.commandLine}
               style={{
-                display: 'block',
+                // Encoded PowerShell runs to thousands of characters; the details pane has it whole.
+                display: '-webkit-box',
+                WebkitLineClamp: 3,
+                WebkitBoxOrient: 'vertical',
+                overflow: 'hidden',
                 marginTop: 2,
                 fontFamily: euiTheme.font.familyCode,
                 fontSize: euiTheme.size.m,

@@ -2,7 +2,13 @@ import React from 'react';
 import { EuiCodeBlock } from '@elastic/eui';
 
 /** The stored document as JSON text; EuiCodeBlock renders it as text, never as markup. */
-export function RawEvent({ event, 'data-test-subj': subj }: { event: unknown; 'data-test-subj'?: string }) {
+export function RawEvent({
+  event,
+  'data-test-subj': subj,
+}: {
+  event: unknown;
+  'data-test-subj'?: string;
+}) {
   return (
     <EuiCodeBlock
       language="json"

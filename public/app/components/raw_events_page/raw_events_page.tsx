@@ -39,12 +39,20 @@ export function RawEventsPage({ communityId, indexPattern, onBack }: RawEventsPa
       return undefined;
     }
   }, [community.data, indexPattern]);
-  const rows = useMemo(() => (events.data?.events ?? []).map((event) => ({ event })), [events.data]);
+  const rows = useMemo(
+    () => (events.data?.events ?? []).map((event) => ({ event })),
+    [events.data],
+  );
   const c = community.data;
 
   return (
     <div data-test-subj="rawEventsPage">
-      <EuiButtonEmpty iconType="chevronSingleLeft" flush="left" onClick={onBack} data-test-subj="rawEventsBack">
+      <EuiButtonEmpty
+        iconType="chevronSingleLeft"
+        flush="left"
+        onClick={onBack}
+        data-test-subj="rawEventsBack"
+      >
         Back to the community
       </EuiButtonEmpty>
       <EuiSpacer size="s" />
@@ -61,7 +69,11 @@ export function RawEventsPage({ communityId, indexPattern, onBack }: RawEventsPa
       <EuiSpacer size="m" />
       {community.error ? (
         <>
-          <ErrorCallout error={community.error} what="load the community" onRetry={community.reload} />
+          <ErrorCallout
+            error={community.error}
+            what="load the community"
+            onRetry={community.reload}
+          />
           <EuiSpacer size="m" />
         </>
       ) : null}
@@ -131,7 +143,11 @@ export function RawEventsPage({ communityId, indexPattern, onBack }: RawEventsPa
           <EuiText size="xs" color="subdued">
             <p data-test-subj="rawEventsCount">{events.data?.total ?? 0} events</p>
           </EuiText>
-          <EventsTable caption="Raw events of the community" rows={rows} data-test-subj="rawEventsTable" />
+          <EventsTable
+            caption="Raw events of the community"
+            rows={rows}
+            data-test-subj="rawEventsTable"
+          />
         </>
       )}
     </div>

@@ -19,7 +19,13 @@ export const VERDICT_LABEL: Record<Verdict, string> = {
   malicious: 'Malicious',
 };
 
-export function StatusBadge({ status, verdict }: { status: TriageStatus; verdict?: Verdict | null }) {
+export function StatusBadge({
+  status,
+  verdict,
+}: {
+  status: TriageStatus;
+  verdict?: Verdict | null;
+}) {
   return (
     <EuiFlexGroup gutterSize="xs" wrap responsive={false} alignItems="center">
       <EuiFlexItem grow={false}>

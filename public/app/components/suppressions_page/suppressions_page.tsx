@@ -96,7 +96,10 @@ export function SuppressionsPage({ onOpenCommunity }: SuppressionsPageProps) {
       width: '140px',
       render: (kind: SuppressionRule['kind'], r: SuppressionRule) =>
         r.communityId ? (
-          <EuiLink onClick={() => onOpenCommunity(r.communityId!)} data-test-subj="suppressionCommunityLink">
+          <EuiLink
+            onClick={() => onOpenCommunity(r.communityId!)}
+            data-test-subj="suppressionCommunityLink"
+          >
             community verdict
           </EuiLink>
         ) : (
@@ -149,13 +152,17 @@ export function SuppressionsPage({ onOpenCommunity }: SuppressionsPageProps) {
         <EuiFlexItem>
           <EuiText size="s" color="subdued">
             <p>
-              A benign verdict with &quot;suppress&quot; writes these rules. Matching edges no longer
-              raise a community&apos;s score; removing a rule takes effect from the next run.
+              A benign verdict with &quot;suppress&quot; writes these rules. Matching edges no
+              longer raise a community&apos;s score; removing a rule takes effect from the next run.
             </p>
           </EuiText>
         </EuiFlexItem>
         <EuiFlexItem grow={false}>
-          <EuiButtonEmpty iconType="refresh" onClick={rules.reload} data-test-subj="suppressionsRefresh">
+          <EuiButtonEmpty
+            iconType="refresh"
+            onClick={rules.reload}
+            data-test-subj="suppressionsRefresh"
+          >
             Refresh
           </EuiButtonEmpty>
         </EuiFlexItem>
@@ -175,7 +182,10 @@ export function SuppressionsPage({ onOpenCommunity }: SuppressionsPageProps) {
         loading={rules.loading}
         pagination={{ initialPageSize: 20, pageSizeOptions: [20, 50, 100] }}
         sorting={{ sort: { field: 'createdAt', direction: 'desc' } }}
-        rowProps={(r: SuppressionRule) => ({ 'data-test-subj': 'suppressionRow', 'data-rule-id': r.id })}
+        rowProps={(r: SuppressionRule) => ({
+          'data-test-subj': 'suppressionRow',
+          'data-rule-id': r.id,
+        })}
         noItemsMessage={
           rules.loading ? (
             'Loading suppressions…'
@@ -186,8 +196,8 @@ export function SuppressionsPage({ onOpenCommunity }: SuppressionsPageProps) {
               title={<h3>Nothing is suppressed</h3>}
               body={
                 <p>
-                  Mark a community benign and tick &quot;Suppress this pattern&quot; to stop it being
-                  flagged again.
+                  Mark a community benign and tick &quot;Suppress this pattern&quot; to stop it
+                  being flagged again.
                 </p>
               }
               data-test-subj="suppressionsEmpty"

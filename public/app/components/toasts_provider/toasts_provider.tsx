@@ -4,12 +4,19 @@ import { ToastsContext } from '../../hooks/use_toasts';
 import type { AppToasts } from '../../services';
 
 /** Uses the host's toasts (Kibana) when given; otherwise renders the app's own toast list. */
-export function ToastsProvider({ hostToasts, children }: { hostToasts?: AppToasts; children: ReactNode }) {
+export function ToastsProvider({
+  hostToasts,
+  children,
+}: {
+  hostToasts?: AppToasts;
+  children: ReactNode;
+}) {
   const [toasts, setToasts] = useState<EuiGlobalToastListToast[]>([]);
   const next = useRef(0);
   const local = useMemo<AppToasts>(() => {
     const add =
-      (color: 'success' | 'warning' | 'danger', iconType: string) => (title: string, text?: string) => {
+      (color: 'success' | 'warning' | 'danger', iconType: string) =>
+      (title: string, text?: string) => {
         const id = `toast-${++next.current}`;
         setToasts((ts) => [
           ...ts,

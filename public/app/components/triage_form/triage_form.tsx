@@ -168,7 +168,12 @@ export function TriageForm({ community, onSaved, onReload }: TriageFormProps) {
             data-test-subj="triageConflict"
           >
             <p>The form now shows their version. Make your change again if it still applies.</p>
-            <EuiButton size="s" color="warning" onClick={onReload} data-test-subj="triageReloadButton">
+            <EuiButton
+              size="s"
+              color="warning"
+              onClick={onReload}
+              data-test-subj="triageReloadButton"
+            >
               Reload
             </EuiButton>
           </EuiCallOut>
@@ -206,7 +211,9 @@ export function TriageForm({ community, onSaved, onReload }: TriageFormProps) {
                   value: s,
                   text: STATUS_LABEL[s],
                 }))}
-                onChange={(e) => setDraft((d) => ({ ...d, status: e.target.value as TriageStatus }))}
+                onChange={(e) =>
+                  setDraft((d) => ({ ...d, status: e.target.value as TriageStatus }))
+                }
                 data-test-subj="triageStatusSelect"
               />
             </EuiFormRow>
@@ -227,8 +234,16 @@ export function TriageForm({ community, onSaved, onReload }: TriageFormProps) {
             name={ids.verdict}
             idSelected={`${ids.verdict}-${draft.verdict || 'none'}`}
             options={[
-              { id: `${ids.verdict}-none`, label: 'Undecided', 'data-test-subj': 'triageVerdict-none' },
-              { id: `${ids.verdict}-benign`, label: 'Benign', 'data-test-subj': 'triageVerdict-benign' },
+              {
+                id: `${ids.verdict}-none`,
+                label: 'Undecided',
+                'data-test-subj': 'triageVerdict-none',
+              },
+              {
+                id: `${ids.verdict}-benign`,
+                label: 'Benign',
+                'data-test-subj': 'triageVerdict-benign',
+              },
               {
                 id: `${ids.verdict}-malicious`,
                 label: 'Malicious',

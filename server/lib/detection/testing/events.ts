@@ -25,7 +25,13 @@ export function processEvent(s: EventSpec): ProcessEvent {
   return {
     '@timestamp': t,
     host: { name: s.host ?? 'host-a' },
-    event: { category: ['process'], type: ['start'], action: 'start', id: s.id ?? `ev-${s.entity}`, code: '1' },
+    event: {
+      category: ['process'],
+      type: ['start'],
+      action: 'start',
+      id: s.id ?? `ev-${s.entity}`,
+      code: '1',
+    },
     process: {
       entity_id: s.entity,
       pid: s.pid,

@@ -1,0 +1,179 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AnomalousCommunity } from '../../../common/types/community';
+import { writeDataset } from '../generator/write';
+import { type DetectDeps, parseDetectArgs, runDetectCli } from './detect_cli';
+import { HeuristicTestScorer } from './testing/heuristic_scorer';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const heuristic: DetectDeps = { loadScorer: async () => new HeuristicTestScorer() };
+
+function capture(): {
+  io: { stdout: (t: string) => void; stderr: (t: string) => void };
+  out: () => string;
+  err: () => string;
+} {
+  let o = '';
+  let e = '';
+  return { io: { stdout: (t) => (o += t), stderr: (t) => (e += t) }, out: () => o, err: () => e };
+}
+
+let tmp: string;
+let data: string;
+
+beforeAll(async () => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pc-detect-'));
+  data = path.join(tmp, 'data');
+  await writeDataset({ out: data, hosts: 4, days: 1, attacks: 3, seed: 9, eventsPerHostDay: 300 });
+}, 120_000);
+
+afterAll(() => {
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('parseDetectArgs', () => {
+  it('reads the documented flags, with several inputs after one --input', () => {
+    const a = parseDetectArgs([
+      'detect',
+      '--input',
+      'a.ndjson',
+      'b',
+      '--threshold',
+      '0.6',
+      '--window',
+      '1h',
+      '--seed',
+      '-3',
+      '--top',
+      '5',
+    ]);
+    expect(a).toMatchObject({
+      inputs: ['a.ndjson', 'b'],
+      threshold: 0.6,
+      window: '1h',
+      seed: -3,
+      top: 5,
+      model: 'models/default',
+    });
+  });
+
+  it.each([
+    [[], /--input is required/],
+    [['--input', 'x', '--threshold', '1.5'], /--threshold must be a number from 0 to 1, got "1.5"/],
+    [['--input', 'x', '--seed', 'abc'], /--seed must be an integer, got "abc"/],
+    [['--input', 'x', '--window', 'soon'], /--window: window "soon"/],
+    [
+      ['--input', 'x', '--score-mode', 'magic'],
+      /--score-mode must be model, elastic or blend, got "magic"/,
+    ],
+    [['--input', 'x', '--frobnicate'], /unknown option "--frobnicate"/],
+    [['--input', 'x', '--model'], /--model needs a value/],
+  ])('%j → a usage error naming the flag', (argv, message) => {
+    expect(() => parseDetectArgs(argv)).toThrow(message);
+  });
+});
+
+describe('runDetectCli', () => {
+  it('exits 2 with usage on bad flags, 0 with --help', async () => {
+    const c = capture();
+    expect(await runDetectCli(['--threshold', 'x'], c.io, heuristic)).toBe(2);
+    expect(c.err()).toMatch(/--input is required|--threshold/);
+    expect(c.err()).toMatch(/Usage: problemchild detect/);
+    const h = capture();
+    expect(await runDetectCli(['--help'], h.io, heuristic)).toBe(0);
+    expect(h.out()).toMatch(/--input PATH/);
+  });
+
+  it('names a missing input, an unreadable model and a bad suppression file', async () => {
+    const a = capture();
+    expect(await runDetectCli(['--input', path.join(tmp, 'nope.ndjson')], a.io, heuristic)).toBe(1);
+    expect(a.err()).toContain(`input not found: ${path.join(tmp, 'nope.ndjson')}`);
+
+    const b = capture();
+    const failing: DetectDeps = {
+      loadScorer: async () => Promise.reject(new Error('no model.json')),
+    };
+    expect(await runDetectCli(['--input', data, '--model', 'models/missing'], b.io, failing)).toBe(
+      1,
+    );
+    expect(b.err()).toContain('cannot load model from models/missing: no model.json');
+
+    const rules = path.join(tmp, 'rules.ndjson');
+    fs.writeFileSync(
+      rules,
+      '{"id":"r1","kind":"pair","parentName":"a","childName":"b","createdBy":"x","createdAt":"t","reason":"r"}\n{"id":"r2","kind":"weird"}\n',
+    );
+    const c = capture();
+    expect(await runDetectCli(['--input', data, '--suppressions', rules], c.io, heuristic)).toBe(1);
+    expect(c.err()).toMatch(
+      new RegExp(`${rules.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} line 2: not a suppression rule`),
+    );
+  });
+
+  it('reports a file without process-creation events', async () => {
+    const junk = path.join(tmp, 'junk.ndjson');
+    fs.writeFileSync(junk, '{"hello":"world"}\n{"event":{"code":"3"}}\n');
+    const c = capture();
+    expect(
+      await runDetectCli(['--input', junk, '--out', path.join(tmp, 'o-junk')], c.io, heuristic),
+    ).toBe(1);
+    expect(c.err()).toContain(`${junk}: none of its 2 records is a process-creation event`);
+  });
+
+  it('writes ranked communities and a summary, the same on every run', async () => {
+    const out1 = path.join(tmp, 'o1');
+    const out2 = path.join(tmp, 'o2');
+    const c = capture();
+    expect(
+      await runDetectCli(
+        ['--input', data, '--out', out1, '--threshold', '0.6', '--seed', '5'],
+        c.io,
+        heuristic,
+      ),
+    ).toBe(0);
+    expect(
+      await runDetectCli(
+        ['--input', data, '--out', out2, '--threshold', '0.6', '--seed', '5'],
+        capture().io,
+        heuristic,
+      ),
+    ).toBe(0);
+    const text = fs.readFileSync(path.join(out1, 'communities.ndjson'), 'utf8');
+    expect(fs.readFileSync(path.join(out2, 'communities.ndjson'), 'utf8')).toBe(text);
+    const communities = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as AnomalousCommunity);
+    expect(communities.length).toBeGreaterThan(0);
+    expect(communities.map((x) => x.rank)).toEqual(communities.map((_, i) => i + 1));
+    expect(c.out()).toMatch(
+      /^problemchild detect: 1 file, [\d,]+ events, 4 hosts, model test-heuristic, threshold 0.6, window 1d, seed 5\n/,
+    );
+    expect(c.out()).toMatch(/\nrank +host +score +max +chain/);
+    expect(c.out()).toContain(`   1  ${communities[0]?.host}`);
+    const summary = JSON.parse(fs.readFileSync(path.join(out1, 'run_summary.json'), 'utf8'));
+    expect(summary.stats.flagged).toBe(communities.length);
+    // The labels file in the folder was not read as events.
+    expect(summary.options.inputs.every((f: string) => !f.includes('.labels.'))).toBe(true);
+  }, 120_000);
+
+  it.skipIf(!fs.existsSync(path.join(REPO, 'models/default/model.json')))(
+    'runs end to end with the trained model',
+    async () => {
+      const c = capture();
+      const out = path.join(tmp, 'o-model');
+      const code = await runDetectCli(
+        ['--input', data, '--out', out, '--model', path.join(REPO, 'models/default')],
+        c.io,
+      );
+      expect(c.err()).toBe('');
+      expect(code).toBe(0);
+      expect(fs.existsSync(path.join(out, 'communities.ndjson'))).toBe(true);
+      expect(c.out()).toMatch(/flagged \d+ of [\d,]+ communities/);
+    },
+    180_000,
+  );
+});

@@ -1,0 +1,469 @@
+/**
+ * `problemchild detect`: the product's main job on files. Normalises the inputs, scores every
+ * process creation with the model, builds prevalence from the same input, finds anomalous
+ * communities and writes them as NDJSON plus a readable summary.
+ *
+ * Everything is held in memory (one file run is one environment snapshot); the streaming
+ * entry point findBadCommunitiesInStream exists for the store-backed runs.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import type { AnomalousCommunity, SuppressionRule } from '../../../common/types/community';
+import type { NormaliseSummary, ProcessEvent } from '../../../common/types/process_event';
+import type { EdgeScorer, ScoredEvent } from '../../../common/types/scoring';
+import { normaliseFile } from '../normalise/normaliser';
+import { DEFAULT_THRESHOLD } from './community_score';
+import {
+  DEFAULT_SEED,
+  DEFAULT_WINDOW,
+  findBadCommunities,
+  type FindBadCommunitiesResult,
+} from './find_bad_communities';
+import { hostKey } from './names';
+import { InMemoryPrevalence } from './prevalence';
+import { parseWindow } from './windowing';
+
+export const DETECT_USAGE = `Usage: problemchild detect --input <file|dir>... [options]
+
+Find anomalous process communities in Windows process-creation events (Elastic Defend / ECS,
+Winlogbeat-Sysmon, flat Sysmon or Security 4688 NDJSON, optionally gzipped).
+
+Writes DIR/communities.ndjson (one flagged community per line, rank 1 first) and
+DIR/run_summary.json, and prints the top communities.
+
+Options:
+  --input PATH...        files or folders (folders: every *.ndjson / *.jsonl[.gz] except *.labels.*)
+  --model DIR            model bundle (default models/default)
+  --threshold T          community score 0..1 at which a community is flagged (default ${DEFAULT_THRESHOLD})
+  --out DIR              output folder (default out/detect)
+  --seed S               Louvain seed, an integer (default ${DEFAULT_SEED})
+  --window W             per-host time window: 15m, 1h, 1d, all (default ${DEFAULT_WINDOW})
+  --lookback-days D      prevalence lookback ending at the newest event (default 30)
+  --suppressions FILE    analyst rules (JSON array or NDJSON of suppression rules)
+  --score-mode M         model | elastic | blend: use Elastic's prediction_probability when present
+  --top N                communities printed (default 20; all are written)
+  -h, --help             show this help
+`;
+
+export class DetectUsageError extends Error {
+  constructor(
+    readonly flag: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DetectUsageError';
+  }
+}
+
+export interface DetectArgs {
+  help: boolean;
+  inputs: string[];
+  model: string;
+  threshold: number;
+  out: string;
+  seed: number;
+  window: string;
+  lookbackDays: number;
+  suppressions?: string;
+  scoreMode: 'model' | 'elastic' | 'blend';
+  top: number;
+}
+
+function numberFlag(flag: string, v: string, ok: (n: number) => boolean, what: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || !ok(n))
+    throw new DetectUsageError(flag, `detect: ${flag} must be ${what}, got "${v}"`);
+  return n;
+}
+
+/** Parses detect arguments (with or without the leading `detect`). */
+export function parseDetectArgs(argv: readonly string[]): DetectArgs {
+  const args = argv[0] === 'detect' ? argv.slice(1) : [...argv];
+  const a: DetectArgs = {
+    help: false,
+    inputs: [],
+    model: 'models/default',
+    threshold: DEFAULT_THRESHOLD,
+    out: path.join('out', 'detect'),
+    seed: DEFAULT_SEED,
+    window: DEFAULT_WINDOW,
+    lookbackDays: 30,
+    scoreMode: 'model',
+    top: 20,
+  };
+  for (let i = 0; i < args.length; i++) {
+    const flag = args[i] as string;
+    const value = (): string => {
+      const v = args[i + 1];
+      if (v === undefined || (v.startsWith('-') && v.length > 1 && !/^-\d/.test(v))) {
+        throw new DetectUsageError(flag, `detect: ${flag} needs a value`);
+      }
+      i++;
+      return v;
+    };
+    switch (flag) {
+      case '-h':
+      case '--help':
+        a.help = true;
+        break;
+      case '--input':
+        a.inputs.push(value());
+        // `--input a b c`: every following non-flag argument is another input.
+        while (i + 1 < args.length && !(args[i + 1] as string).startsWith('--'))
+          a.inputs.push(args[++i] as string);
+        break;
+      case '--model':
+        a.model = value();
+        break;
+      case '--threshold':
+        a.threshold = numberFlag(flag, value(), (n) => n >= 0 && n <= 1, 'a number from 0 to 1');
+        break;
+      case '--out':
+        a.out = value();
+        break;
+      case '--seed':
+        a.seed = numberFlag(flag, value(), (n) => Number.isSafeInteger(n), 'an integer');
+        break;
+      case '--window': {
+        const w = value();
+        try {
+          parseWindow(w);
+        } catch (err) {
+          throw new DetectUsageError(flag, `detect: ${flag}: ${(err as Error).message}`);
+        }
+        a.window = w;
+        break;
+      }
+      case '--lookback-days':
+        a.lookbackDays = numberFlag(flag, value(), (n) => n > 0, 'a positive number of days');
+        break;
+      case '--suppressions':
+        a.suppressions = value();
+        break;
+      case '--score-mode': {
+        const m = value();
+        if (m !== 'model' && m !== 'elastic' && m !== 'blend') {
+          throw new DetectUsageError(
+            flag,
+            `detect: ${flag} must be model, elastic or blend, got "${m}"`,
+          );
+        }
+        a.scoreMode = m;
+        break;
+      }
+      case '--top':
+        a.top = numberFlag(
+          flag,
+          value(),
+          (n) => Number.isInteger(n) && n >= 0,
+          'a non-negative integer',
+        );
+        break;
+      default:
+        throw new DetectUsageError(flag, `detect: unknown option "${flag}"`);
+    }
+  }
+  if (!a.help && a.inputs.length === 0)
+    throw new DetectUsageError('--input', 'detect: --input is required');
+  return a;
+}
+
+export interface DetectIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+export interface DetectDeps {
+  /** How the model is loaded; tests pass a deterministic scorer. */
+  loadScorer: (modelDir: string, mode: DetectArgs['scoreMode']) => Promise<EdgeScorer>;
+}
+
+const defaultIo: DetectIo = {
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+};
+
+const defaultDeps: DetectDeps = {
+  loadScorer: async (modelDir, mode) => {
+    // Loaded lazily: TensorFlow.js start-up is paid only when detect really runs.
+    const { TfjsEdgeScorer } = await import('../model/scorer');
+    return TfjsEdgeScorer.load({ modelDir, mode });
+  },
+};
+
+const DATA_FILE = /\.(ndjson|jsonl)(\.gz)?$/i;
+
+/** Files named directly are taken as given; folders contribute their NDJSON files, not labels. */
+export async function expandInputs(inputs: readonly string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const input of inputs) {
+    let st;
+    try {
+      st = await fs.stat(input);
+    } catch (err) {
+      throw new Error(`input not found: ${input}`, { cause: err });
+    }
+    if (st.isDirectory()) {
+      const entries = (await fs.readdir(input, { recursive: true })).map(String).sort();
+      const found = entries
+        .filter((e) => DATA_FILE.test(e) && !/\.labels\./i.test(path.basename(e)))
+        .map((e) => path.join(input, e));
+      if (found.length === 0)
+        throw new Error(`input folder ${input} has no *.ndjson or *.jsonl files`);
+      files.push(...found);
+    } else {
+      files.push(input);
+    }
+  }
+  return [...new Set(files.map((f) => path.resolve(f)))];
+}
+
+async function normaliseAll(
+  files: string[],
+  io: DetectIo,
+): Promise<{
+  events: ProcessEvent[];
+  perFile: Array<{ file: string; summary: NormaliseSummary }>;
+}> {
+  const events: ProcessEvent[] = [];
+  const perFile: Array<{ file: string; summary: NormaliseSummary }> = [];
+  for (const file of files) {
+    const gen = normaliseFile(file, {}, file);
+    let n = 0;
+    let r;
+    try {
+      for (r = await gen.next(); !r.done; r = await gen.next()) {
+        events.push(r.value);
+        n++;
+      }
+    } catch (err) {
+      throw new Error(`cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`, {
+        cause: err,
+      });
+    }
+    const summary = r.value;
+    perFile.push({ file, summary });
+    const rejected = Object.values(summary.rejected).reduce((x, y) => x + y, 0);
+    if (summary.records > 0 && n === 0) {
+      const first = summary.rejections[0];
+      io.stderr(
+        `detect: ${file}: none of its ${summary.records} records is a process-creation event` +
+          (first ? ` (first rejection, line ${first.line}: ${first.reason})` : '') +
+          '\n',
+      );
+    } else if (rejected > 0) {
+      io.stderr(
+        `detect: ${file}: ${rejected} of ${summary.records} records rejected (see run_summary.json)\n`,
+      );
+    }
+  }
+  return { events, perFile };
+}
+
+const ruleSchema = z.object({
+  id: z.string().min(1),
+  kind: z.enum(['pair', 'community']),
+  parentName: z.string().min(1),
+  childName: z.string().min(1),
+  cmdTemplate: z.string().optional(),
+  host: z.string().optional(),
+  communityId: z.string().optional(),
+  createdBy: z.string(),
+  createdAt: z.string(),
+  reason: z.string(),
+});
+
+/** Rules from a JSON array or NDJSON file; a bad rule is reported with its file and position. */
+export async function readSuppressionFile(file: string): Promise<SuppressionRule[]> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    throw new Error(`suppression file not found: ${file}`, { cause: err });
+  }
+  const items: Array<{ where: string; value: unknown }> = [];
+  const trimmed = text.trim();
+  if (trimmed.startsWith('[')) {
+    let arr: unknown;
+    try {
+      arr = JSON.parse(trimmed);
+    } catch (err) {
+      throw new Error(`${file}: not valid JSON: ${(err as Error).message}`, { cause: err });
+    }
+    (arr as unknown[]).forEach((value, i) => items.push({ where: `item ${i + 1}`, value }));
+  } else {
+    text.split(/\r?\n/).forEach((line, i) => {
+      if (!line.trim()) return;
+      try {
+        items.push({ where: `line ${i + 1}`, value: JSON.parse(line) });
+      } catch {
+        throw new Error(`${file}:${i + 1}: not valid JSON`);
+      }
+    });
+  }
+  return items.map(({ where, value }) => {
+    const r = ruleSchema.safeParse(value);
+    if (!r.success) {
+      const issue = r.error.issues[0];
+      throw new Error(
+        `${file} ${where}: not a suppression rule (${issue?.path.join('.') || 'rule'}: ${issue?.message ?? 'invalid'})`,
+      );
+    }
+    return r.data;
+  });
+}
+
+async function scoreByHost(scorer: EdgeScorer, events: ProcessEvent[]): Promise<ScoredEvent[]> {
+  // A host's events go together so the scorer can find parent start times among them.
+  const byHost = new Map<string, ProcessEvent[]>();
+  for (const e of events) {
+    const h = hostKey(e.host.name);
+    const l = byHost.get(h);
+    if (l) l.push(e);
+    else byHost.set(h, [e]);
+  }
+  const out: ScoredEvent[] = [];
+  for (const hostEvents of byHost.values()) out.push(...(await scorer.score(hostEvents)));
+  return out;
+}
+
+function fmt(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? s : s + ' '.repeat(n - s.length);
+}
+
+export function renderSummary(communities: AnomalousCommunity[], top: number): string {
+  if (communities.length === 0) return 'No community reached the threshold.\n';
+  const hostW = Math.min(40, Math.max(4, ...communities.slice(0, top).map((c) => c.host.length)));
+  const lines = [`${pad('rank', 5)} ${pad('host', hostW)}  score  max    chain  [techniques]`];
+  for (const c of communities.slice(0, top)) {
+    const techniques = c.techniques.map((t) => t.id).join(' ');
+    lines.push(
+      `${String(c.rank).padStart(4)}  ${pad(c.host.slice(0, hostW), hostW)}  ${c.score.toFixed(2)}   ${c.maxAnomaly.toFixed(2)}   ${c.chain}` +
+        (techniques ? `  [${techniques}]` : ''),
+    );
+  }
+  if (communities.length > top)
+    lines.push(`… and ${communities.length - top} more in communities.ndjson`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Run `detect` with its arguments (without the command name). Resolves to an exit code. */
+export async function runDetectCli(
+  argv: readonly string[],
+  io: DetectIo = defaultIo,
+  deps: DetectDeps = defaultDeps,
+): Promise<number> {
+  let args: DetectArgs;
+  try {
+    args = parseDetectArgs(argv);
+  } catch (err) {
+    if (err instanceof DetectUsageError) {
+      io.stderr(`${err.message}\n\n${DETECT_USAGE}`);
+      return 2;
+    }
+    throw err;
+  }
+  if (args.help) {
+    io.stdout(DETECT_USAGE);
+    return 0;
+  }
+  const started = performance.now();
+  try {
+    const files = await expandInputs(args.inputs);
+    const rules = args.suppressions ? await readSuppressionFile(args.suppressions) : [];
+    let scorer: EdgeScorer;
+    try {
+      scorer = await deps.loadScorer(args.model, args.scoreMode);
+    } catch (err) {
+      throw new Error(
+        `cannot load model from ${args.model}: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
+      );
+    }
+
+    let t = performance.now();
+    const { events, perFile } = await normaliseAll(files, io);
+    const normaliseMs = performance.now() - t;
+    if (events.length === 0) {
+      io.stderr(`detect: no process-creation events in ${files.join(', ')}\n`);
+      return 1;
+    }
+
+    t = performance.now();
+    const scored = await scoreByHost(scorer, events);
+    const scoreMs = performance.now() - t;
+
+    t = performance.now();
+    let newest = -Infinity;
+    for (const e of events) {
+      const ms = Date.parse(e['@timestamp']);
+      if (ms > newest) newest = ms;
+    }
+    const prevalence = await InMemoryPrevalence.fromEvents(events, {
+      lookbackDays: args.lookbackDays,
+      asOf: Number.isFinite(newest) ? newest : undefined,
+    });
+    const prevalenceMs = performance.now() - t;
+
+    const result: FindBadCommunitiesResult = await findBadCommunities(scored, {
+      prevalence,
+      suppressions: rules,
+      threshold: args.threshold,
+      seed: args.seed,
+      window: args.window,
+    });
+
+    await fs.mkdir(args.out, { recursive: true });
+    const ndjson = path.join(args.out, 'communities.ndjson');
+    await fs.writeFile(
+      ndjson,
+      result.communities.map((c) => JSON.stringify(c)).join('\n') +
+        (result.communities.length ? '\n' : ''),
+    );
+    const totalMs = performance.now() - started;
+    const summaryFile = path.join(args.out, 'run_summary.json');
+    await fs.writeFile(
+      summaryFile,
+      JSON.stringify(
+        {
+          options: { ...args, help: undefined, inputs: files },
+          model: scorer.modelName,
+          files: perFile,
+          prevalence: { ...(await prevalence.environment()), ignored: prevalence.ignored },
+          stats: result.stats,
+          timingsMs: {
+            normalise: normaliseMs,
+            score: scoreMs,
+            prevalence: prevalenceMs,
+            detect: result.stats.timingsMs.total,
+            total: totalMs,
+          },
+        },
+        null,
+        2,
+      ) + '\n',
+    );
+
+    const s = result.stats;
+    io.stdout(
+      `problemchild detect: ${files.length} file${files.length === 1 ? '' : 's'}, ${fmt(events.length)} events, ${fmt(s.hosts)} host${s.hosts === 1 ? '' : 's'}, ` +
+        `model ${scorer.modelName}, threshold ${args.threshold}, window ${args.window}, seed ${args.seed}\n` +
+        `flagged ${fmt(s.flagged)} of ${fmt(s.communities)} communities in ${(totalMs / 1000).toFixed(1)} s` +
+        (s.suppressedCommunities.length
+          ? `; ${s.suppressedCommunities.length} more suppressed by analyst rules`
+          : '') +
+        '\n\n' +
+        renderSummary(result.communities, args.top) +
+        `\nwrote ${ndjson} and ${summaryFile}\n`,
+    );
+    return 0;
+  } catch (err) {
+    io.stderr(`detect: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}
