@@ -99,8 +99,13 @@ async function seedDemo(
 ): Promise<{ events: number; report: RunReport }> {
   let first: string | undefined;
   let last: string | undefined;
+  // The demo ends at start-up time, so the app's default time range shows it.
+  const hour = 3_600_000;
+  const start = new Date(
+    Math.floor((Date.now() - demo.days * 24 * hour) / hour) * hour,
+  ).toISOString();
   async function* events() {
-    for await (const r of generate({ ...demo, sourceFile: 'demo' })) {
+    for await (const r of generate({ ...demo, start, sourceFile: 'demo' })) {
       first ??= r.event['@timestamp'];
       last = r.event['@timestamp'];
       yield r.event;

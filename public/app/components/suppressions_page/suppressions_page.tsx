@@ -71,6 +71,7 @@ export function SuppressionsPage({ onOpenCommunity }: SuppressionsPageProps) {
             style={{
               fontFamily: euiTheme.font.familyCode,
               fontSize: euiTheme.size.m,
+              lineHeight: 1.4,
               whiteSpace: 'pre-wrap',
               wordBreak: 'break-all',
             }}
@@ -176,6 +177,7 @@ export function SuppressionsPage({ onOpenCommunity }: SuppressionsPageProps) {
       ) : null}
       <EuiInMemoryTable<SuppressionRule>
         tableCaption="Suppression rules"
+        compressed
         items={rules.data?.rules ?? []}
         itemId="id"
         columns={columns}
