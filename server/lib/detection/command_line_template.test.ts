@@ -137,10 +137,25 @@ describe('commandLineTemplate', () => {
       }),
       { numRuns: 2000 },
     );
+    // Command-line-like alphabet: quotes, separators, digits and hex reach the tricky paths.
+    const chars = '0123456789abcdefx.:,-_ "\'\\/{}<>=+%sS'.split('');
+    fc.assert(
+      fc.property(fc.string({ maxLength: 80, unit: fc.constantFrom(...chars) }), (s) => {
+        const t = commandLineTemplate(s);
+        expect(commandLineTemplate(t)).toBe(t);
+      }),
+      { numRuns: 5000 },
+    );
     for (const s of [
       'cmd.exe /c ping -n 4 10.1.2.3 > C:\\Users\\bob\\AppData\\Local\\Temp\\x1.txt',
       'powershell -enc SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAIABOAGUAdAA=',
       'a.exe {3EB3C877-1F16-487C-9050-104DBCD66683} 0x1f 1a2b3c4d5e S-1-5-18',
+      // Counterexamples fast-check once found (argv[0] edge cases, placeholders lengthening text).
+      '"\\"!',
+      '/" /',
+      '" " ">',
+      '"ab://\\',
+      `' 1234 0xff "C:\\Program Files\\x.exe" aGVsbG8gd29ybGQgaGVsbG8gd29ybGQ= {3EB3C877-1F16-487C-9050-104DBCD66683} '`,
     ]) {
       expect(commandLineTemplate(commandLineTemplate(s))).toBe(commandLineTemplate(s));
     }

@@ -49,19 +49,29 @@ function hasHexLetter(s: string): boolean {
 function normaliseArgv0(s: string): string {
   let token: string;
   let rest: string;
-  if (s.startsWith('"')) {
+  const quoted = s.startsWith('"');
+  if (quoted) {
     const close = s.indexOf('"', 1);
-    token = close < 0 ? s.slice(1) : s.slice(1, close);
-    rest = close < 0 ? '' : s.slice(close + 1);
+    if (close < 0) {
+      token = s.slice(1);
+      rest = '';
+    } else {
+      // Like Windows' own parser: text glued to the closing quote belongs to the same argument.
+      const after = s.slice(close + 1);
+      const sp = after.search(/\s/);
+      token = s.slice(1, close) + (sp < 0 ? after : after.slice(0, sp));
+      rest = sp < 0 ? '' : after.slice(sp);
+    }
   } else {
     const sp = s.search(/\s/);
     token = sp < 0 ? s : s.slice(0, sp);
     rest = sp < 0 ? '' : s.slice(sp);
   }
   const cut = Math.max(token.lastIndexOf('\\'), token.lastIndexOf('/'));
-  if (cut < 0) return s;
-  const base = token.slice(cut + 1);
-  return (base.length > 0 ? base : token) + rest;
+  if (cut < 0 && !quoted) return s;
+  const base = token.slice(cut + 1).replace(/"/g, '');
+  // Nothing name-like left (a bare separator, stray quotes): leave it alone rather than guess.
+  return base.trim().length > 0 ? base + rest : s;
 }
 
 const NOT_A_PERSON = new Set([
@@ -144,9 +154,13 @@ export function commandLineTemplate(
     return HASH_LENGTHS.has(m.length) ? '<hash>' : '<hex>';
   });
   s = s.replace(BLOB, (m) => (hasDigit(m) || m.includes('+') || m.includes('/') ? '<b64>' : m));
+  s = s.replace(NUMBER, '<num>');
+  // Last, so the length test sees the final placeholders and re-templating decides the same.
   s = s.replace(LONG_DQ, '"<str>"');
   s = s.replace(LONG_SQ, "'<str>'");
-  s = s.replace(NUMBER, '<num>');
   s = s.replace(SPACES, ' ').trim();
+  // Once more: a replacement can leave a quoted placeholder or path as the first token, which a
+  // second templating would otherwise unwrap (templates must be stable under re-templating).
+  s = normaliseArgv0(s).trim();
   return s.length > MAX_TEMPLATE_LENGTH ? s.slice(0, MAX_TEMPLATE_LENGTH) : s;
 }

@@ -124,8 +124,19 @@ export interface CommunityResult {
 }
 
 type Weighted = { weight: number };
-type ClusteringGraph =
-  UndirectedGraph<Record<string, never>, Weighted> | DirectedGraph<Record<string, never>, Weighted>;
+
+/** Clustering graph as integer edge lists (node id → key in `names`). */
+interface Clustering {
+  names: string[];
+  ea: number[];
+  eb: number[];
+  ew: number[];
+  hubs: Set<string>;
+  detached: Set<string>;
+}
+
+/** Edge keys pack two node ids below 2^26 into one exact double. */
+const ID_SPACE = 2 ** 26;
 
 /** Virtual hub copies; \u0001 cannot occur in an entity id from any supported source. */
 const VIRTUAL_PREFIX = '\u0001hub:';
@@ -140,10 +151,7 @@ function creationScores(pg: ProcessGraph): Map<string, number> {
   return own;
 }
 
-function buildClusteringGraph(
-  pg: ProcessGraph,
-  o: CommunityOptions,
-): { g: ClusteringGraph; hubs: Set<string>; detached: Set<string> } {
+function buildClusteringGraph(pg: ProcessGraph, o: CommunityOptions): Clustering {
   const src = pg.graph;
   const hubNames = new Set(o.hubNames.map((n) => n.toLowerCase()));
   const sharp = (s: number): number => o.floor + Math.pow(s, o.sharpen);
@@ -181,11 +189,25 @@ function buildClusteringGraph(
     hubs.add(node);
   });
 
-  const g = o.directed
-    ? new DirectedGraph<Record<string, never>, Weighted>()
-    : new UndirectedGraph<Record<string, never>, Weighted>();
   // Only nodes with a clustering edge enter the Louvain graph: the rest (children cut off a hub,
   // lone processes) are singletons anyway, and on hub-heavy hosts they are most of the nodes.
+  // Weights are accumulated on integer ids first and the graphology graph is built once: a
+  // lookup-and-update per edge through graphology costs several times more on large hosts.
+  const names: string[] = [];
+  const index = new Map<string, number>();
+  const idOf = (key: string): number => {
+    let i = index.get(key);
+    if (i === undefined) {
+      i = names.length;
+      index.set(key, i);
+      names.push(key);
+    }
+    return i;
+  };
+  const edgeOf = new Map<number, number>();
+  const ea: number[] = [];
+  const eb: number[] = [];
+  const ew: number[] = [];
 
   // One virtual copy per parent and time bucket: anomalous children started together (one
   // operator session through WMI) stay together, an unrelated alert hours later does not join.
@@ -207,13 +229,17 @@ function buildClusteringGraph(
     if (r === undefined) {
       r = true;
       let cur: string | undefined = node;
-      const seen = new Set<string>();
-      for (let k = 0; k < Math.max(2, o.lineageDepth) && cur !== undefined && !seen.has(cur); k++) {
+      const seen: string[] = [];
+      for (
+        let k = 0;
+        k < Math.max(2, o.lineageDepth) && cur !== undefined && !seen.includes(cur);
+        k++
+      ) {
         if (!benign(cur)) {
           r = false;
           break;
         }
-        seen.add(cur);
+        seen.push(cur);
         cur = firstParent(cur);
       }
       entryMemo.set(node, r);
@@ -221,13 +247,19 @@ function buildClusteringGraph(
     return r;
   };
 
-  const addWeight = (a: string, b: string, w: number): void => {
-    if (a === b || w <= 0) return;
-    g.mergeNode(a);
-    g.mergeNode(b);
-    const key = g.edge(a, b);
-    if (key === undefined) g.addEdge(a, b, { weight: w });
-    else g.updateEdgeAttribute(key, 'weight', (x) => (x ?? 0) + w);
+  const addWeight = (from: string, to: string, w: number): void => {
+    if (from === to || w <= 0) return;
+    let x = idOf(from);
+    let y = idOf(to);
+    if (!o.directed && x > y) [x, y] = [y, x];
+    const key = x * ID_SPACE + y;
+    const e = edgeOf.get(key);
+    if (e === undefined) {
+      edgeOf.set(key, ea.length);
+      ea.push(x);
+      eb.push(y);
+      ew.push(w);
+    } else ew[e] = (ew[e] as number) + w;
   };
 
   // Kept creation edges and, for lineage walking, each node's first kept parent.
@@ -254,47 +286,77 @@ function buildClusteringGraph(
     for (const [node, first] of keptParent) {
       let logSum = Math.log(first.w);
       let cur = first.parent;
-      const seen = new Set<string>([node, cur]);
+      // The path is a handful of nodes: a small array beats a Set allocated per node.
+      const seen = [node, cur];
       for (let k = 2; k <= o.lineageDepth; k++) {
         const up = keptParent.get(cur);
-        if (!up || seen.has(up.parent)) break; // root reached, hub cut, or a cycle in bad data
+        if (!up || seen.includes(up.parent)) break; // root reached, hub cut, or a cycle in bad data
         logSum += Math.log(up.w);
         const w = Math.pow(o.lineageDecay, k - 1) * Math.exp(logSum / k);
         addWeight(up.parent, node, w);
-        seen.add(up.parent);
+        seen.push(up.parent);
         cur = up.parent;
       }
     }
   }
-  return { g, hubs, detached };
+  return { names, ea, eb, ew, hubs, detached };
 }
 
-function splitIntoComponents(
-  g: ClusteringGraph,
-  members: string[][],
-  communityOf: Map<string, number>,
-): string[][] {
-  const out: string[][] = [];
-  const visited = new Set<string>();
-  for (const group of members) {
-    const c = communityOf.get(group[0] ?? '');
-    for (const start of group) {
-      if (visited.has(start)) continue;
-      const comp: string[] = [];
-      const stack = [start];
-      visited.add(start);
-      while (stack.length > 0) {
-        const n = stack.pop() as string;
-        comp.push(n);
-        g.forEachNeighbor(n, (m) => {
-          if (!visited.has(m) && communityOf.get(m) === c) {
-            visited.add(m);
-            stack.push(m);
-          }
-        });
+/**
+ * Louvain's communities (renumbered by first node id, so reproducible) split into connected
+ * components, as lists of node ids in first-id order.
+ */
+function componentsOf(c: Clustering, comm: Int32Array, split: boolean): number[][] {
+  const n = c.names.length;
+  // CSR adjacency from the edge lists.
+  const deg = new Int32Array(n + 1);
+  for (let e = 0; e < c.ea.length; e++) {
+    deg[(c.ea[e] as number) + 1]!++;
+    deg[(c.eb[e] as number) + 1]!++;
+  }
+  for (let i = 0; i < n; i++) deg[i + 1] = (deg[i + 1] as number) + (deg[i] as number);
+  const fill = deg.slice(0, n);
+  const adj = new Int32Array(2 * c.ea.length);
+  for (let e = 0; e < c.ea.length; e++) {
+    const x = c.ea[e] as number;
+    const y = c.eb[e] as number;
+    adj[fill[x]!++] = y;
+    adj[fill[y]!++] = x;
+  }
+  const out: number[][] = [];
+  if (!split) {
+    const byComm = new Map<number, number[]>();
+    for (let i = 0; i < n; i++) {
+      const l = byComm.get(comm[i] as number);
+      if (l) l.push(i);
+      else {
+        const nl = [i];
+        byComm.set(comm[i] as number, nl);
+        out.push(nl);
       }
-      out.push(comp);
     }
+    return out;
+  }
+  const seen = new Uint8Array(n);
+  const stack: number[] = [];
+  for (let start = 0; start < n; start++) {
+    if (seen[start]) continue;
+    const comp: number[] = [];
+    seen[start] = 1;
+    stack.push(start);
+    while (stack.length > 0) {
+      const x = stack.pop() as number;
+      comp.push(x);
+      for (let k = deg[x] as number; k < (deg[x + 1] as number); k++) {
+        const y = adj[k] as number;
+        if (!seen[y] && comm[y] === comm[x]) {
+          seen[y] = 1;
+          stack.push(y);
+        }
+      }
+    }
+    comp.sort((p, q) => p - q);
+    out.push(comp);
   }
   return out;
 }
@@ -408,30 +470,42 @@ export function detectCommunities(
     }
     members = indexMembers(mapping, nodes);
   } else {
-    const { g, hubs: hubSet, detached } = buildClusteringGraph(pg, o);
-    hubs = [...hubSet];
-    clusteringEdges = g.size;
-    if (g.size === 0) {
-      mapping = {};
-    } else {
+    const c = buildClusteringGraph(pg, o);
+    hubs = [...c.hubs];
+    clusteringEdges = c.ea.length;
+    const comm = new Int32Array(c.names.length);
+    if (c.ea.length > 0) {
+      const g = o.directed
+        ? new DirectedGraph<Record<string, never>, Weighted>()
+        : new UndirectedGraph<Record<string, never>, Weighted>();
+      for (const name of c.names) g.addNode(name);
+      for (let e = 0; e < c.ea.length; e++) {
+        g.addEdgeWithKey(
+          e,
+          c.names[c.ea[e] as number] as string,
+          c.names[c.eb[e] as number] as string,
+          {
+            weight: c.ew[e] as number,
+          },
+        );
+      }
       const d = louvain.detailed(g, { rng, resolution: o.resolution, getEdgeWeight: 'weight' });
-      mapping = d.communities;
+      c.names.forEach((name, i) => (comm[i] = d.communities[name] ?? -1));
       modularity = d.modularity;
     }
     // Virtual hub copies take part in Louvain and in the connectivity split (they are what links
     // anomalous siblings) but are not processes, so they leave the result afterwards.
-    members = indexMembers(mapping, g.nodes());
-    if (o.splitDisconnected) {
-      const provisional = new Map<string, number>();
-      members.forEach((m, i) => m.forEach((n) => provisional.set(n, i)));
-      members = splitIntoComponents(g, members, provisional);
+    members = [];
+    for (const comp of componentsOf(c, comm, o.splitDisconnected)) {
+      const real = comp
+        .map((i) => c.names[i] as string)
+        .filter((name) => !name.startsWith(VIRTUAL_PREFIX));
+      if (real.length > 0) members.push(real);
     }
-    members = members
-      .map((m) => m.filter((n) => !n.startsWith(VIRTUAL_PREFIX)))
-      .filter((m) => m.length > 0);
-    for (const n of nodes) if (!g.hasNode(n)) members.push([n]);
+    const inClustering = new Set(c.names);
+    for (const n of nodes) if (!inClustering.has(n)) members.push([n]);
     if (o.mergeScore <= 1)
-      members = mergeAnomalousNeighbours(pg, members, hubSet, detached, o.mergeScore);
+      members = mergeAnomalousNeighbours(pg, members, c.hubs, c.detached, o.mergeScore);
   }
 
   const communityOf = new Map<string, number>();

@@ -197,7 +197,7 @@ describe('importEvents', () => {
 describe('events', () => {
   it('streams a large window in bounded chunks, stops early, and partitions by stored hash', async () => {
     const s = await open();
-    const all = [...volumeEvents({ count: 30_000, hosts: 300 })];
+    const all = [...volumeEvents({ count: 20_000, hosts: 300 })];
     await s.insertEvents(all);
     const window = { start: '2024-03-01T00:00:00.000Z', end: '2024-03-02T00:00:00.000Z' };
     let n = 0;

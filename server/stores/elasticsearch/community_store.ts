@@ -588,9 +588,10 @@ export class EsCommunityStore implements CommunityStore {
       }
       if (ops.length === 0) return removed;
       const results = await this.bulk(ops);
+      const deletes = new Set(candidates.filter((c) => c.changes === 0).map((c) => c.id));
       let conflicts = 0;
       for (const [id, r] of results) {
-        const isDelete = candidates.find((c) => c.id === id)?.changes === 0;
+        const isDelete = deletes.has(id);
         if (r.status >= 200 && r.status < 300) {
           if (isDelete) removed++;
         } else if (r.status === 409) {

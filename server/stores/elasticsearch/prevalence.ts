@@ -144,6 +144,28 @@ interface HostFields {
   computer: boolean;
 }
 
+type NameField =
+  'process.name' | 'process.executable' | 'process.parent.name' | 'process.parent.executable';
+
+/** For an executable field, the name field whose absence makes the normaliser read it. */
+const NAME_OF: Record<NameField, NameField | undefined> = {
+  'process.name': undefined,
+  'process.parent.name': undefined,
+  'process.executable': 'process.name',
+  'process.parent.executable': 'process.parent.name',
+};
+
+/** Elasticsearch's default index.max_terms_count. */
+const MAX_TERMS = 65_536;
+
+function termsAny(field: string, values: readonly string[]): Query {
+  const uniq = [...new Set(values)];
+  const chunks: Query[] = [];
+  for (let i = 0; i < uniq.length; i += MAX_TERMS)
+    chunks.push({ terms: { [field]: uniq.slice(i, i + MAX_TERMS) } });
+  return chunks.length === 1 ? (chunks[0] as Query) : anyOf(...chunks);
+}
+
 const TIME_AGGS: Record<string, estypes.AggregationsAggregationContainer> = {
   f: { min: { field: '@timestamp' } },
   l: { max: { field: '@timestamp' } },
@@ -204,9 +226,14 @@ export class EsPrevalence implements PrevalenceService {
     return !this.broken && !this.ctx.signal?.aborted;
   }
   private env: Promise<PrevalenceEnvironment> | undefined;
-  private pairs: Promise<Map<string, Group>> | undefined;
-  private templates: Promise<Map<string, Group>> | undefined;
   private fields: Promise<HostFields> | undefined;
+  private readonly dicts = new Map<NameField, Promise<Map<string, string[]>>>();
+  /** Parent name → its children; filled per parent on demand. */
+  private readonly pairs = new Map<string, Group>();
+  private readonly pairLoads = new Map<string, Promise<void>>();
+  /** Process name → its command-line shapes; filled per process on demand. */
+  private readonly templates = new Map<string, Group>();
+  private readonly templateLoads = new Map<string, Promise<void>>();
   private readonly base: Query[];
 
   constructor(
@@ -233,12 +260,17 @@ export class EsPrevalence implements PrevalenceService {
   }
 
   async childGivenParent(pairs: readonly PairKey[]): Promise<PairPrevalence[]> {
-    this.pairs ??= this.guard(this.loadPairs());
-    const groups = await this.pairs;
-    return pairs.map(({ parentName, childName }) => {
-      const parent = processName(parentName);
-      const child = processName(childName);
-      const g = groups.get(parent);
+    const keys = pairs.map((p) => ({
+      parent: processName(p.parentName),
+      child: processName(p.childName),
+    }));
+    await this.ensure(
+      keys.map((k) => k.parent),
+      this.pairLoads,
+      (names) => this.loadPairs(names),
+    );
+    return keys.map(({ parent, child }) => {
+      const g = this.pairs.get(parent);
       const s = g?.keys.get(child);
       const parentTotal = g?.total ?? 0;
       const pairCount = s?.count ?? 0;
@@ -256,11 +288,14 @@ export class EsPrevalence implements PrevalenceService {
   }
 
   async cmdlineGivenProcess(items: readonly CmdlineKey[]): Promise<CmdlinePrevalence[]> {
-    this.templates ??= this.guard(this.loadTemplates());
-    const groups = await this.templates;
-    return items.map(({ processName: name, template }) => {
-      const proc = processName(name);
-      const g = groups.get(proc);
+    const keys = items.map((c) => ({ proc: processName(c.processName), template: c.template }));
+    await this.ensure(
+      keys.map((k) => k.proc),
+      this.templateLoads,
+      (names) => this.loadTemplates(names),
+    );
+    return keys.map(({ proc, template }) => {
+      const g = this.templates.get(proc);
       const s = g?.keys.get(template);
       const processTotal = g?.total ?? 0;
       const templateCount = s?.count ?? 0;
@@ -277,7 +312,25 @@ export class EsPrevalence implements PrevalenceService {
     });
   }
 
-  /** Whether any index maps winlog.computer_name; without it the per-bucket host aggs are simpler. */
+  /**
+   * Loads, in one batch, every name asked for and not loaded yet (concurrent callers share the
+   * batch in flight): a run costs one aggregation per table, a single-pair lookup a small one.
+   */
+  private async ensure(
+    names: readonly string[],
+    loads: Map<string, Promise<void>>,
+    load: (names: string[]) => Promise<void>,
+  ): Promise<void> {
+    const wanted = [...new Set(names)];
+    const missing = wanted.filter((n) => !loads.has(n));
+    if (missing.length > 0) {
+      const p = this.guard(load(missing));
+      for (const n of missing) loads.set(n, p);
+    }
+    await Promise.all(wanted.map((n) => loads.get(n)));
+  }
+
+  /** Whether any index maps winlog.computer_name; if none does, it is not a composite source. */
   private hostFields(): Promise<HostFields> {
     this.fields ??= (async () => {
       const caps = await withRetry(
@@ -292,6 +345,35 @@ export class EsPrevalence implements PrevalenceService {
       return { computer: caps.fields['winlog.computer_name'] !== undefined };
     })();
     return this.fields;
+  }
+
+  /**
+   * Raw values of a name field by the engine's name for them ("CMD.EXE" and "cmd.exe" under
+   * cmd.exe; executables only where the name field is absent, as the normaliser reads them).
+   * Keyword terms are case-sensitive, so asking for "cmd.exe" means asking for every spelling.
+   */
+  private dict(field: NameField): Promise<Map<string, string[]>> {
+    let d = this.dicts.get(field);
+    if (!d) {
+      d = (async () => {
+        const out = new Map<string, string[]>();
+        const nameField = NAME_OF[field];
+        const query: Query = nameField
+          ? { bool: { filter: [...this.base, presentQ(field)], must_not: presentQ(nameField) } }
+          : { bool: { filter: [...this.base, presentQ(field)] } };
+        await this.composite(query, [{ v: { terms: { field } } }], undefined, (key) => {
+          const raw = key.v;
+          if (raw === null || raw === undefined) return;
+          const name = nameField ? nameOf(null, raw) : processName(raw);
+          const list = out.get(name);
+          if (list) list.push(raw);
+          else out.set(name, [raw]);
+        });
+        return out;
+      })();
+      this.dicts.set(field, d);
+    }
+    return d;
   }
 
   private async loadEnvironment(): Promise<PrevalenceEnvironment> {
@@ -316,71 +398,126 @@ export class EsPrevalence implements PrevalenceService {
     };
   }
 
-  private async loadPairs(): Promise<Map<string, Group>> {
+  /** Every child of the given parents (their totals need all of them). */
+  private async loadPairs(parents: string[]): Promise<void> {
     const t0 = performance.now();
-    const fields = await this.hostFields();
-    const groups = new Map<string, Group>();
+    const [fields, byName, byExe] = await Promise.all([
+      this.hostFields(),
+      this.dict('process.parent.name'),
+      this.dict('process.parent.executable'),
+    ]);
+    const groups = new Map<string, Group>(parents.map((p) => [p, { total: 0, keys: new Map() }]));
+    const names = parents.flatMap((p) => byName.get(p) ?? []);
+    const exes = parents.flatMap((p) => byExe.get(p) ?? []);
     const both = [presentQ('process.parent.name'), presentQ('process.name')];
     // Most events name both processes: group on the names directly.
-    await this.composite(
-      { bool: { filter: [...this.base, ...both] } },
-      [
-        { p: { terms: { field: 'process.parent.name' } } },
-        { c: { terms: { field: 'process.name' } } },
-      ],
-      fields,
-      (key, b) => {
-        this.stats.pairBuckets++;
-        addTo(groups, processName(key.p), processName(key.c), b);
-      },
-    );
-    // The rest fall back to executables, as the normaliser does.
-    await this.composite(
-      {
-        bool: {
-          filter: [...this.base, anyOf(presentQ('process.name'), presentQ('process.executable'))],
-          must_not: { bool: { filter: both } },
+    if (names.length > 0) {
+      await this.composite(
+        { bool: { filter: [...this.base, ...both, termsAny('process.parent.name', names)] } },
+        [
+          { p: { terms: { field: 'process.parent.name' } } },
+          { c: { terms: { field: 'process.name' } } },
+        ],
+        fields,
+        (key, b) => {
+          this.stats.pairBuckets++;
+          addTo(groups, processName(key.p), processName(key.c), b);
         },
-      },
-      [
-        { pn: { terms: { field: 'process.parent.name', missing_bucket: true } } },
-        { pe: { terms: { field: 'process.parent.executable', missing_bucket: true } } },
-        { cn: { terms: { field: 'process.name', missing_bucket: true } } },
-        { ce: { terms: { field: 'process.executable', missing_bucket: true } } },
-      ],
-      fields,
-      (key, b) => {
-        this.stats.pairBuckets++;
-        addTo(groups, nameOf(key.pn, key.pe), nameOf(key.cn, key.ce), b);
-      },
-    );
-    this.stats.ms.pairs = performance.now() - t0;
-    return groups;
+      );
+    }
+    // The rest fall back to executables, as the normaliser does.
+    const parentIs: Query[] = [];
+    if (names.length > 0) {
+      parentIs.push({
+        bool: { filter: [presentQ('process.parent.name'), termsAny('process.parent.name', names)] },
+      });
+    }
+    if (exes.length > 0) {
+      parentIs.push({
+        bool: {
+          filter: termsAny('process.parent.executable', exes),
+          must_not: presentQ('process.parent.name'),
+        },
+      });
+    }
+    if (parents.includes(processName(undefined))) {
+      // Events that name no parent at all count under "unknown".
+      parentIs.push({
+        bool: {
+          must_not: [presentQ('process.parent.name'), presentQ('process.parent.executable')],
+        },
+      });
+    }
+    if (parentIs.length > 0) {
+      await this.composite(
+        {
+          bool: {
+            filter: [
+              ...this.base,
+              anyOf(presentQ('process.name'), presentQ('process.executable')),
+              anyOf(...parentIs),
+            ],
+            must_not: { bool: { filter: both } },
+          },
+        },
+        [
+          { pn: { terms: { field: 'process.parent.name', missing_bucket: true } } },
+          { pe: { terms: { field: 'process.parent.executable', missing_bucket: true } } },
+          { cn: { terms: { field: 'process.name', missing_bucket: true } } },
+          { ce: { terms: { field: 'process.executable', missing_bucket: true } } },
+        ],
+        fields,
+        (key, b) => {
+          this.stats.pairBuckets++;
+          addTo(groups, nameOf(key.pn, key.pe), nameOf(key.cn, key.ce), b);
+        },
+      );
+    }
+    for (const [k, g] of groups) this.pairs.set(k, g);
+    this.stats.ms.pairs += performance.now() - t0;
   }
 
-  private async loadTemplates(): Promise<Map<string, Group>> {
+  /** Every command-line shape of the given processes (their totals need all of them). */
+  private async loadTemplates(procs: string[]): Promise<void> {
     const t0 = performance.now();
-    const fields = await this.hostFields();
-    const groups = new Map<string, Group>();
+    const [fields, byName, byExe] = await Promise.all([
+      this.hostFields(),
+      this.dict('process.name'),
+      this.dict('process.executable'),
+    ]);
+    const groups = new Map<string, Group>(procs.map((p) => [p, { total: 0, keys: new Map() }]));
+    const names = procs.flatMap((p) => byName.get(p) ?? []);
+    const exes = procs.flatMap((p) => byExe.get(p) ?? []);
     const cap = this.ctx.maxCommandLineBuckets;
     const onBucket = (proc: string, cmd: string | null, b: BucketInfo): boolean => {
       this.stats.commandLineBuckets++;
       addTo(groups, proc, commandLineTemplate(present(cmd)), b);
       return this.stats.commandLineBuckets < cap;
     };
-    const named = presentQ('process.name');
-    let complete = await this.composite(
-      { bool: { filter: [...this.base, named] } },
-      [
-        { c: { terms: { field: 'process.name' } } },
-        { cl: { terms: { field: 'process.command_line', missing_bucket: true } } },
-      ],
-      fields,
-      (key, b) => onBucket(processName(key.c), key.cl ?? null, b),
-    );
-    if (complete) {
+    let complete = this.stats.commandLineBuckets < cap;
+    if (complete && names.length > 0) {
       complete = await this.composite(
-        { bool: { filter: [...this.base, presentQ('process.executable')], must_not: named } },
+        {
+          bool: {
+            filter: [...this.base, presentQ('process.name'), termsAny('process.name', names)],
+          },
+        },
+        [
+          { c: { terms: { field: 'process.name' } } },
+          { cl: { terms: { field: 'process.command_line', missing_bucket: true } } },
+        ],
+        fields,
+        (key, b) => onBucket(processName(key.c), key.cl ?? null, b),
+      );
+    }
+    if (complete && exes.length > 0) {
+      complete = await this.composite(
+        {
+          bool: {
+            filter: [...this.base, termsAny('process.executable', exes)],
+            must_not: presentQ('process.name'),
+          },
+        },
         [
           { ce: { terms: { field: 'process.executable' } } },
           { cl: { terms: { field: 'process.command_line', missing_bucket: true } } },
@@ -389,7 +526,7 @@ export class EsPrevalence implements PrevalenceService {
         (key, b) => onBucket(nameOf(null, key.ce), key.cl ?? null, b),
       );
     }
-    if (!complete) {
+    if (!complete && !this.stats.truncated) {
       this.stats.truncated = true;
       this.ctx.logger?.warn(
         `prevalence: the command-line table stopped at ${cap} buckets (maxCommandLineBuckets) ` +
@@ -399,15 +536,15 @@ export class EsPrevalence implements PrevalenceService {
         { cap, window: this.window },
       );
     }
-    this.stats.ms.commandLines = performance.now() - t0;
-    return groups;
+    for (const [k, g] of groups) this.templates.set(k, g);
+    this.stats.ms.commandLines += performance.now() - t0;
   }
 
   /** Pages a composite aggregation; returns false when `onBucket` asked to stop early. */
   private async composite(
     query: Query,
     sources: Record<string, estypes.AggregationsCompositeAggregationSource>[],
-    fields: HostFields,
+    fields: HostFields | undefined,
     onBucket: (key: Record<string, string | null>, b: BucketInfo) => boolean | void,
   ): Promise<boolean> {
     const { client, index, signal, logger, pageSize } = this.ctx;
@@ -427,10 +564,10 @@ export class EsPrevalence implements PrevalenceService {
                 k: {
                   composite: {
                     size: pageSize,
-                    sources: [...sources, ...hostSources(fields)],
+                    sources: fields ? [...sources, ...hostSources(fields)] : sources,
                     ...(after ? { after } : {}),
                   },
-                  aggs: TIME_AGGS,
+                  ...(fields ? { aggs: TIME_AGGS } : {}),
                 },
               },
             },
