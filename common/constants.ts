@@ -23,4 +23,13 @@ export const DEFAULT_EVENT_INDICES =
   'logs-endpoint.events.process-*,logs-windows.sysmon_operational-*,winlogbeat-*';
 export const DEFAULT_INTERVAL = '15m';
 export const DEFAULT_LOOKBACK = '45m';
-export const DEFAULT_THRESHOLD = 0.5;
+/** Community score at which a community is flagged (Elastic alerts at anomaly 75 of 100). */
+export const DEFAULT_THRESHOLD = 0.75;
+export const DEFAULT_PREVALENCE_LOOKBACK = '30d';
+export const DEFAULT_SCORE_SOURCE = 'model';
+/**
+ * One process graph per host per graph window. Chains that cross a window boundary are split
+ * there, so windows much shorter than an intrusion cost recall; each run re-reads whole windows,
+ * so longer ones cost reads.
+ */
+export const DEFAULT_GRAPH_WINDOW = '4h';

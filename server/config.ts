@@ -5,6 +5,7 @@
 import { schema, type TypeOf } from '@kbn/config-schema';
 import {
   DEFAULT_EVENT_INDICES,
+  DEFAULT_GRAPH_WINDOW,
   DEFAULT_INTERVAL,
   DEFAULT_LOOKBACK,
   DEFAULT_THRESHOLD,
@@ -24,7 +25,7 @@ export const configSchema = schema.object({
   /** How far back each run re-reads before its checkpoint, for late events. */
   lookback: duration(DEFAULT_LOOKBACK),
   /** Graph window: one process graph per host per window. */
-  graphWindow: duration('1h'),
+  graphWindow: duration(DEFAULT_GRAPH_WINDOW),
   prevalenceLookback: duration('30d'),
   indices: schema.string({ defaultValue: DEFAULT_EVENT_INDICES, minLength: 1 }),
   threshold: schema.number({ defaultValue: DEFAULT_THRESHOLD, min: 0, max: 1 }),

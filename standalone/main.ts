@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { DEFAULT_INTERVAL } from '../common/constants';
+import { DEFAULT_GRAPH_WINDOW, DEFAULT_INTERVAL } from '../common/constants';
 import type { EdgeScorer } from '../common/types/scoring';
 import { runDetectionJob } from '../server/jobs/detection_job';
 import { generate } from '../server/lib/generator/generate';
@@ -144,7 +144,7 @@ export async function startStandalone(opts: StandaloneOptions = {}): Promise<Run
   }
 
   const scorer = scorerFactory(modelDir);
-  const graphWindow = opts.graphWindow ?? '1h';
+  const graphWindow = opts.graphWindow ?? DEFAULT_GRAPH_WINDOW;
   const runPartition = (
     partition: { index: number; count: number },
     signal: AbortSignal | undefined,

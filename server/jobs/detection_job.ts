@@ -13,6 +13,7 @@
  *  - each run re-reads `lookback` before the checkpoint, so late-arriving events are picked up.
  */
 import { randomUUID } from 'node:crypto';
+import { DEFAULT_GRAPH_WINDOW } from '../../common/constants';
 import type { TimeWindow } from '../../common/types/community';
 import type { ProcessEvent } from '../../common/types/process_event';
 import type { EdgeScorer, ScoredEvent } from '../../common/types/scoring';
@@ -31,7 +32,7 @@ export interface DetectionJobDeps {
 
 export interface DetectionJobParams {
   partition: Partition;
-  /** Graph window: events of one host inside one window form one graph (default 1h). */
+  /** Graph window: events of one host inside one window form one graph (DEFAULT_GRAPH_WINDOW). */
   graphWindow?: string;
   /** Most graph windows one run may process, so a long outage is caught up run by run. */
   maxWindowsPerRun?: number;
@@ -118,7 +119,7 @@ export async function runDetectionJob(
   const { stores, logger } = deps;
   try {
     const settings = await stores.settings.get();
-    const graphMs = parseWindow(params.graphWindow ?? '1h');
+    const graphMs = parseWindow(params.graphWindow ?? DEFAULT_GRAPH_WINDOW);
     if (graphMs <= 0) throw new Error('graphWindow must be a positive duration such as 1h');
     const lookbackMs = parseWindow(settings.lookback);
     const explicit = params.range?.from !== undefined || params.range?.to !== undefined;

@@ -12,7 +12,14 @@ export interface BenchFigure {
 
 type Bench = () => Promise<BenchFigure[]>;
 
-const SUITES: Record<string, () => Promise<Bench>> = {};
+const SUITES: Record<string, () => Promise<Bench>> = {
+  normalise: async () => (await import('./normalise_bench')).benchNormalise,
+  generator: async () => (await import('./generator_bench')).benchGenerator,
+  model: async () => (await import('./model_bench')).benchModel,
+  detection: async () => (await import('./detection_bench')).benchDetection,
+  duckdb: async () => (await import('./duckdb_bench')).benchDuckdb,
+  elasticsearch: async () => (await import('./es_bench')).benchEs,
+};
 
 const only = process.argv.slice(2);
 console.log(

@@ -73,8 +73,7 @@ export const DEFAULT_SCORING_OPTIONS: ScoringOptions = {
   suppressedFactor: 0,
 };
 
-/** The community threshold used when none is configured (Elastic alerts at anomaly 75 of 100). */
-export const DEFAULT_THRESHOLD = 0.75;
+export { DEFAULT_THRESHOLD } from '../../../common/constants';
 
 function clamp01(x: number): number {
   return x < 0 ? 0 : x > 1 ? 1 : Number.isFinite(x) ? x : 0;

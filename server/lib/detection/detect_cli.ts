@@ -24,25 +24,35 @@ import { hostKey } from './names';
 import { InMemoryPrevalence } from './prevalence';
 import { parseWindow } from './windowing';
 
-export const DETECT_USAGE = `Usage: problemchild detect --input <file|dir>... [options]
+export const DETECT_USAGE = `Usage: problemchild detect [options] FILE|DIR...
 
 Find anomalous process communities in Windows process-creation events (Elastic Defend / ECS,
-Winlogbeat-Sysmon, flat Sysmon or Security 4688 NDJSON, optionally gzipped).
+Winlogbeat-Sysmon, flat Sysmon or Security 4688 NDJSON, optionally gzipped). A folder stands for
+every *.ndjson / *.jsonl[.gz] file under it except *.labels.*. All inputs together are one
+environment: prevalence is counted over all of them.
 
-Writes DIR/communities.ndjson (one flagged community per line, rank 1 first) and
-DIR/run_summary.json, and prints the top communities.
+--format table (default) prints the ranked flagged communities and writes DIR/communities.ndjson
+and DIR/run_summary.json (DIR = --out, default out/detect). --format json writes one JSON document
+{summary, communities} to --out FILE (stdout when --out is absent or "-"); every event in it lists
+the input records it was built from as sources: [{file, line}] (line 1-based).
 
 Options:
-  --input PATH...        files or folders (folders: every *.ndjson / *.jsonl[.gz] except *.labels.*)
+  FILE|DIR...            inputs (also accepted after --input, for compatibility)
+  --format F             table | json (default table)
+  --out PATH             table: output folder (default out/detect); json: output file (default stdout)
+  --all                  json: also list every unflagged community (flagged: false), so every
+                         normalised event appears exactly once with its model score (default off)
   --model DIR            model bundle (default models/default)
   --threshold T          community score 0..1 at which a community is flagged (default ${DEFAULT_THRESHOLD})
-  --out DIR              output folder (default out/detect)
   --seed S               Louvain seed, an integer (default ${DEFAULT_SEED})
   --window W             per-host time window: 15m, 1h, 1d, all (default ${DEFAULT_WINDOW})
-  --lookback-days D      prevalence lookback ending at the newest event (default 30)
-  --suppressions FILE    analyst rules (JSON array or NDJSON of suppression rules)
+  --lookback-days D      prevalence lookback ending at the newest event, days or "all" (default 30)
+  --suppressions FILE    analyst rules (JSON array or NDJSON of suppression rules; default none)
   --score-mode M         model | elastic | blend: use Elastic's prediction_probability when present
-  --top N                communities printed (default 20; all are written)
+                         (default model)
+  --top N                communities printed by --format table (default 20; all are written)
+  --progress             show progress on stderr even when it is not a terminal (default: only on
+                         a terminal)
   -h, --help             show this help
 `;
 
@@ -61,10 +71,15 @@ export interface DetectArgs {
   inputs: string[];
   model: string;
   threshold: number;
-  out: string;
+  /** Folder (table) or file (json); undefined = the format's default. */
+  out?: string;
+  format: 'table' | 'json';
+  all: boolean;
+  progress: boolean;
   seed: number;
   window: string;
-  lookbackDays: number;
+  /** Days, or 'all' for every event in the input whatever its age. */
+  lookbackDays: number | 'all';
   suppressions?: string;
   scoreMode: 'model' | 'elastic' | 'blend';
   top: number;
@@ -85,7 +100,9 @@ export function parseDetectArgs(argv: readonly string[]): DetectArgs {
     inputs: [],
     model: 'models/default',
     threshold: DEFAULT_THRESHOLD,
-    out: path.join('out', 'detect'),
+    format: 'table',
+    all: false,
+    progress: false,
     seed: DEFAULT_SEED,
     window: DEFAULT_WINDOW,
     lookbackDays: 30,
@@ -122,6 +139,19 @@ export function parseDetectArgs(argv: readonly string[]): DetectArgs {
       case '--out':
         a.out = value();
         break;
+      case '--format': {
+        const f = value();
+        if (f !== 'table' && f !== 'json')
+          throw new DetectUsageError(flag, `detect: ${flag} must be table or json, got "${f}"`);
+        a.format = f;
+        break;
+      }
+      case '--all':
+        a.all = true;
+        break;
+      case '--progress':
+        a.progress = true;
+        break;
       case '--seed':
         a.seed = numberFlag(flag, value(), (n) => Number.isSafeInteger(n), 'an integer');
         break;
@@ -135,9 +165,14 @@ export function parseDetectArgs(argv: readonly string[]): DetectArgs {
         a.window = w;
         break;
       }
-      case '--lookback-days':
-        a.lookbackDays = numberFlag(flag, value(), (n) => n > 0, 'a positive number of days');
+      case '--lookback-days': {
+        const v = value();
+        a.lookbackDays =
+          v === 'all'
+            ? 'all'
+            : numberFlag(flag, v, (n) => n > 0, 'a positive number of days or "all"');
         break;
+      }
       case '--suppressions':
         a.suppressions = value();
         break;
@@ -161,17 +196,23 @@ export function parseDetectArgs(argv: readonly string[]): DetectArgs {
         );
         break;
       default:
-        throw new DetectUsageError(flag, `detect: unknown option "${flag}"`);
+        if (flag.startsWith('-') && flag !== '-')
+          throw new DetectUsageError(flag, `detect: unknown option "${flag}"`);
+        a.inputs.push(flag);
     }
   }
   if (!a.help && a.inputs.length === 0)
-    throw new DetectUsageError('--input', 'detect: --input is required');
+    throw new DetectUsageError('FILE', 'detect: an input FILE or DIR is required (or --input)');
+  if (a.all && a.format !== 'json')
+    throw new DetectUsageError('--all', 'detect: --all needs --format json');
   return a;
 }
 
 export interface DetectIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** Whether stderr is a terminal: the progress bar rewrites its line only there. */
+  stderrIsTTY?: boolean;
 }
 
 export interface DetectDeps {
@@ -182,6 +223,7 @@ export interface DetectDeps {
 const defaultIo: DetectIo = {
   stdout: (t) => process.stdout.write(t),
   stderr: (t) => process.stderr.write(t),
+  stderrIsTTY: process.stderr.isTTY === true,
 };
 
 const defaultDeps: DetectDeps = {
@@ -191,6 +233,52 @@ const defaultDeps: DetectDeps = {
     return TfjsEdgeScorer.load({ modelDir, mode });
   },
 };
+
+/**
+ * Progress on stderr. On a terminal one line is rewritten in place, and only once a run has
+ * taken half a second (short runs stay silent). With --progress off a terminal (CI logs) it prints
+ * plain lines at most every 10% per phase, so a log never fills with carriage returns.
+ */
+export class Progress {
+  private readonly started = performance.now();
+  private lastDraw = 0;
+  private lastStep = new Map<string, number>();
+  private drawn = false;
+
+  constructor(
+    private readonly io: Pick<DetectIo, 'stderr'>,
+    private readonly mode: 'tty' | 'lines' | 'off',
+  ) {}
+
+  static for(io: DetectIo, forced: boolean): Progress {
+    return new Progress(io, io.stderrIsTTY ? 'tty' : forced ? 'lines' : 'off');
+  }
+
+  update(phase: string, done: number, total: number, detail = ''): void {
+    if (this.mode === 'off' || total <= 0) return;
+    const frac = Math.min(1, Math.max(0, done / total));
+    const now = performance.now();
+    if (this.mode === 'tty') {
+      if (now - this.started < 500 || (now - this.lastDraw < 100 && frac < 1)) return;
+      this.lastDraw = now;
+      const width = 24;
+      const fill = Math.round(frac * width);
+      const bar = `${'#'.repeat(fill)}${'.'.repeat(width - fill)}`;
+      this.io.stderr(`\r\x1b[K${phase} [${bar}] ${Math.round(frac * 100)}% ${detail}`);
+      this.drawn = true;
+      return;
+    }
+    const step = Math.floor(frac * 10);
+    if ((this.lastStep.get(phase) ?? -1) >= step) return;
+    this.lastStep.set(phase, step);
+    this.io.stderr(`${phase}: ${Math.round(frac * 100)}% ${detail}\n`);
+  }
+
+  done(): void {
+    if (this.mode === 'tty' && this.drawn) this.io.stderr('\r\x1b[K');
+    this.drawn = false;
+  }
+}
 
 const DATA_FILE = /\.(ndjson|jsonl)(\.gz)?$/i;
 
@@ -219,15 +307,20 @@ export async function expandInputs(inputs: readonly string[]): Promise<string[]>
   return [...new Set(files.map((f) => path.resolve(f)))];
 }
 
-async function normaliseAll(
-  files: string[],
-  io: DetectIo,
-): Promise<{
+export interface NormalisedInput {
   events: ProcessEvent[];
   perFile: Array<{ file: string; summary: NormaliseSummary }>;
-}> {
+}
+
+/** Normalises every file with its own normaliser (twins are merged within a file only). */
+export async function normaliseAll(
+  files: string[],
+  io: DetectIo,
+  progress?: Progress,
+): Promise<NormalisedInput> {
   const events: ProcessEvent[] = [];
   const perFile: Array<{ file: string; summary: NormaliseSummary }> = [];
+  let fileNo = 0;
   for (const file of files) {
     const gen = normaliseFile(file, {}, file);
     let n = 0;
@@ -236,12 +329,21 @@ async function normaliseAll(
       for (r = await gen.next(); !r.done; r = await gen.next()) {
         events.push(r.value);
         n++;
+        if ((n & 4095) === 0)
+          progress?.update(
+            'normalising',
+            fileNo,
+            files.length,
+            `${fmt(events.length)} events, ${path.basename(file)}`,
+          );
       }
     } catch (err) {
       throw new Error(`cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`, {
         cause: err,
       });
     }
+    fileNo++;
+    progress?.update('normalising', fileNo, files.length, `${fmt(events.length)} events`);
     const summary = r.value;
     perFile.push({ file, summary });
     const rejected = Object.values(summary.rejected).reduce((x, y) => x + y, 0);
@@ -254,10 +356,11 @@ async function normaliseAll(
       );
     } else if (rejected > 0) {
       io.stderr(
-        `detect: ${file}: ${rejected} of ${summary.records} records rejected (see run_summary.json)\n`,
+        `detect: ${file}: ${rejected} of ${summary.records} records rejected (see the run summary)\n`,
       );
     }
   }
+  progress?.done();
   return { events, perFile };
 }
 

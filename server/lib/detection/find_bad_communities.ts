@@ -64,10 +64,23 @@ export interface FindBadCommunitiesOptions {
   maxEventsPerGroup?: number;
   community?: Partial<CommunityOptions>;
   scoring?: Partial<ScoringOptions>;
+  /**
+   * Also return every community that was not flagged (in `unflagged`), so each input event is
+   * reported exactly once: evaluation joins every event back to its labels, and `detect --all`
+   * lets an analyst see the whole partition. Events whose process fell in no community come back
+   * as singleton communities. Costs a prevalence lookup per edge instead of per candidate.
+   */
+  includeUnflagged?: boolean;
 }
 
 export interface FindBadCommunitiesResult {
+  /** Flagged communities, ranked 1… */
   communities: AnomalousCommunity[];
+  /**
+   * With `includeUnflagged`: every other community, ranked after the flagged ones by the same
+   * key (rank continues from `communities.length + 1`). Suppressed communities appear here too.
+   */
+  unflagged?: AnomalousCommunity[];
   stats: DetectionStats;
 }
 
@@ -99,6 +112,7 @@ interface ResolvedOptions {
   maxEventsPerGroup: number;
   community: Partial<CommunityOptions>;
   scoring: ScoringOptions;
+  includeUnflagged: boolean;
 }
 
 function resolve(opts: FindBadCommunitiesOptions): ResolvedOptions {
@@ -114,6 +128,7 @@ function resolve(opts: FindBadCommunitiesOptions): ResolvedOptions {
     maxEventsPerGroup: opts.maxEventsPerGroup ?? DEFAULT_MAX_EVENTS_PER_GROUP,
     community: opts.community ?? {},
     scoring: { ...DEFAULT_SCORING_OPTIONS, ...(opts.scoring ?? {}) },
+    includeUnflagged: opts.includeUnflagged ?? false,
   };
 }
 
@@ -191,22 +206,46 @@ function prepareGroup(
     if (c >= 0) flat[fill[c]!++] = i;
   }
 
+  // Membership as [from, to) ranges into `flat`; events whose process is in no community get
+  // singleton ranges after the real ones, so a full report (includeUnflagged) loses no event.
+  const ranges: Array<[number, number, string[] | undefined]> = [];
+  for (let c = 0; c < k; c++) ranges.push([counts[c] as number, counts[c + 1] as number, undefined]);
+  let members = flat;
+  if (o.includeUnflagged) {
+    const orphans = new Map<string, number[]>();
+    for (let i = 0; i < n; i++) {
+      if ((commOf[i] as number) >= 0) continue;
+      const owner = pg.ownerOf[i] as string;
+      const l = orphans.get(owner);
+      if (l) l.push(i);
+      else orphans.set(owner, [i]);
+    }
+    if (orphans.size > 0) {
+      const all: number[] = Array.from(flat.subarray(0, counts[k] as number));
+      stats.communities += orphans.size;
+      for (const [owner, l] of orphans) {
+        ranges.push([all.length, all.length + l.length, [owner]]);
+        all.push(...l);
+      }
+      members = Int32Array.from(all);
+    }
+  }
+
   const candidates: Candidate[] = [];
-  for (let c = 0; c < k; c++) {
-    const from = counts[c] as number;
-    const to = counts[c + 1] as number;
+  for (let c = 0; c < ranges.length; c++) {
+    const [from, to, ownNodes] = ranges[c] as [number, number, string[] | undefined];
     if (from === to) continue;
     // Cheap reject first: with no edge at the anomaly floor the score is 0.
-    if (o.threshold > 0) {
+    if (o.threshold > 0 && !o.includeUnflagged) {
       let any = false;
       for (let j = from; j < to && !any; j++)
-        any = clampScore(pg.events[flat[j] as number]?.score ?? 0) >= o.scoring.minEdgeAnomaly;
+        any = clampScore(pg.events[members[j] as number]?.score ?? 0) >= o.scoring.minEdgeAnomaly;
       if (!any) continue;
     }
     // One edge per (parent, child) creation; duplicates of a creation share it.
     const byEdge = new Map<string, number[]>();
     for (let j = from; j < to; j++) {
-      const i = flat[j] as number;
+      const i = members[j] as number;
       const key = `${pg.parentOf[i]}\u0000${pg.ownerOf[i]}`;
       const l = byEdge.get(key);
       if (l) l.push(i);
@@ -218,7 +257,7 @@ function prepareGroup(
       for (const i of l) m = Math.max(m, clampScore(pg.events[i]?.score ?? 0));
       edgeMax.push(m);
     }
-    if (communityScore(edgeMax, o.scoring) < o.threshold) continue;
+    if (!o.includeUnflagged && communityScore(edgeMax, o.scoring) < o.threshold) continue;
 
     const edges: EdgeDraft[] = [];
     for (const l of byEdge.values()) {
@@ -242,7 +281,7 @@ function prepareGroup(
     candidates.push({
       host: group.host,
       window: group.window,
-      nodeKeys: cr.members[c] ?? [],
+      nodeKeys: ownNodes ?? cr.members[c] ?? [],
       edges,
     });
   }
@@ -320,6 +359,8 @@ export function renderChain(
 
 interface ScoredCandidates {
   flagged: AnomalousCommunity[];
+  /** Filled only with includeUnflagged. */
+  unflagged: AnomalousCommunity[];
   suppressed: SuppressedCommunity[];
   suppressedEdges: number;
 }
@@ -331,7 +372,7 @@ async function scoreCandidates(
   o: ResolvedOptions,
   stats: DetectionStats,
 ): Promise<ScoredCandidates> {
-  const out: ScoredCandidates = { flagged: [], suppressed: [], suppressedEdges: 0 };
+  const out: ScoredCandidates = { flagged: [], unflagged: [], suppressed: [], suppressedEdges: 0 };
   if (candidates.length === 0) return out;
 
   let t0 = performance.now();
@@ -397,7 +438,8 @@ async function scoreCandidates(
     const hits = suppressionHits(built.map((b) => ({ rules: b.rules, events: b.draft.events })));
     const suppressedHere = built.filter((b) => b.rules.length > 0).length;
 
-    if (allDrivingSuppressed || score < o.threshold) {
+    const isFlagged = !(allDrivingSuppressed || score < o.threshold);
+    if (!isFlagged) {
       if (unsuppressedScore >= o.threshold && suppressedHere > 0) {
         out.suppressedEdges += suppressedHere;
         out.suppressed.push({
@@ -410,9 +452,10 @@ async function scoreCandidates(
           suppressed: hits,
         });
       }
-      continue;
+      if (!o.includeUnflagged) continue;
+    } else {
+      out.suppressedEdges += suppressedHere;
     }
-    out.suppressedEdges += suppressedHere;
 
     const edges: CommunityEdge[] = built.map((b) => toCommunityEdge(b, env));
     edges.sort((a, b) =>
@@ -440,7 +483,7 @@ async function scoreCandidates(
       const u = e.event.user.name;
       if (u) users.add(e.event.user.domain ? `${e.event.user.domain}\\${u}` : u);
     }
-    out.flagged.push({
+    (isFlagged ? out.flagged : out.unflagged).push({
       id: communityId(c.host, c.window, c.nodeKeys),
       host: c.host,
       window: c.window,
@@ -578,7 +621,7 @@ export async function findBadCommunities(
   stats.suppressedEdges = res.suppressedEdges;
   stats.suppressedCommunities = res.suppressed;
   stats.timingsMs.total = performance.now() - t0;
-  return { communities: rankCommunities(res.flagged), stats };
+  return withUnflagged({ communities: rankCommunities(res.flagged), stats }, res.unflagged, o);
 }
 
 export interface StreamOptions extends FindBadCommunitiesOptions {
@@ -599,6 +642,7 @@ export async function findBadCommunitiesInStream(
   const matcher = await loadRules(opts.suppressions);
   const hosts = new Set<string>();
   const flagged: AnomalousCommunity[] = [];
+  const unflagged: AnomalousCommunity[] = [];
   for await (const g of streamHostWindows(source, {
     windowMs: o.windowMs,
     maxEventsPerGroup: o.maxEventsPerGroup,
@@ -613,11 +657,24 @@ export async function findBadCommunitiesInStream(
       stats,
     );
     flagged.push(...res.flagged);
+    if (o.includeUnflagged) for (const c of res.unflagged) unflagged.push(c);
     stats.suppressedEdges += res.suppressedEdges;
     stats.suppressedCommunities.push(...res.suppressed);
   }
   stats.hosts = hosts.size;
   stats.flagged = flagged.length;
   stats.timingsMs.total = performance.now() - t0;
-  return { communities: rankCommunities(flagged), stats };
+  return withUnflagged({ communities: rankCommunities(flagged), stats }, unflagged, o);
+}
+
+/** Ranks the unflagged communities after the flagged ones, so ranks stay unique in a full report. */
+function withUnflagged(
+  result: FindBadCommunitiesResult,
+  unflagged: AnomalousCommunity[],
+  o: ResolvedOptions,
+): FindBadCommunitiesResult {
+  if (!o.includeUnflagged) return result;
+  const offset = result.communities.length;
+  rankCommunities(unflagged).forEach((c) => (c.rank += offset));
+  return { ...result, unflagged };
 }

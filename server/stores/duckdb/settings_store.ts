@@ -1,22 +1,9 @@
 /** Job and UI settings: stored values over built-in defaults, one row per setting. */
-import {
-  DEFAULT_EVENT_INDICES,
-  DEFAULT_INTERVAL,
-  DEFAULT_LOOKBACK,
-  DEFAULT_THRESHOLD,
-} from '../../../common/constants';
 import type { Settings, SettingsStore } from '../../ports';
+import { DEFAULT_SETTINGS } from '../../default_settings';
 import type { Database } from './database';
 
-export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
-  threshold: DEFAULT_THRESHOLD,
-  interval: DEFAULT_INTERVAL,
-  lookback: DEFAULT_LOOKBACK,
-  // Same default as InMemoryPrevalence (30 days); common/constants.ts has no constant for it.
-  prevalence_lookback: '30d',
-  indices: DEFAULT_EVENT_INDICES,
-  score_source: 'model',
-});
+export { DEFAULT_SETTINGS };
 
 const DURATION = /^\d+[smhd]$/;
 

@@ -174,6 +174,66 @@ describe('EsPrevalenceProvider', () => {
     expect(await svc.environment()).toEqual(await ref.environment());
   });
 
+  it('agrees with InMemoryPrevalence on awkward names: no parent, "-" names, paths only', async () => {
+    const index = `${INDEX}-odd`;
+    await createRawIndex(client, index, 1);
+    try {
+      const t = (i: number) => new Date(Date.parse(WINDOW.start) + i * 60_000).toISOString();
+      const ev = (i: number, process: Record<string, unknown>) => ({
+        id: `odd-${i}`,
+        doc: {
+          '@timestamp': t(i),
+          event: { category: ['process'], type: ['start'], id: `odd-${i}` },
+          host: { name: i % 2 ? 'Odd01' : 'odd02' },
+          process,
+        },
+      });
+      await indexRaw(client, index, [
+        ev(1, { name: 'cmd.exe', command_line: 'cmd /c ver' }),
+        ev(2, { name: 'CMD.exe', command_line: '-' }),
+        ev(3, { name: '-', executable: 'C:\\Windows\\System32\\cmd.exe', parent: { name: '-' } }),
+        ev(4, { executable: 'C:\\Tools\\unknown', parent: { executable: 'D:\\x\\Explorer.EXE' } }),
+        ev(5, { name: 'whoami.exe', parent: { name: 'cmd.exe' } }),
+        ev(6, { name: 'whoami.exe', parent: { executable: 'C:\\Windows\\System32\\CMD.EXE' } }),
+      ]);
+      const events: ProcessEvent[] = [];
+      for await (const e of new EsEventSource({ client, indices: () => index }).readEvents({
+        window: WINDOW,
+      }))
+        events.push(e);
+      expect(events).toHaveLength(6);
+      const days = (Date.parse(WINDOW.end) - Date.parse(WINDOW.start)) / 86_400_000;
+      const ref = await InMemoryPrevalence.fromEvents(events, { lookbackDays: days });
+      const svc = await new EsPrevalenceProvider({ client, indices: () => index }).forWindow(
+        WINDOW,
+      );
+      const pk = [
+        ...events.map((e) => ({
+          parentName: e.process.parent.name ?? e.process.parent.executable ?? '',
+          childName: e.process.name,
+        })),
+        { parentName: 'unknown', childName: 'cmd.exe' },
+        { parentName: 'explorer.exe', childName: 'unknown' },
+      ];
+      expect(await svc.childGivenParent(pk)).toEqual(await ref.childGivenParent(pk));
+      expect(
+        (await svc.childGivenParent([{ parentName: 'unknown', childName: 'cmd.exe' }]))[0]!
+          .pairCount,
+      ).toBe(3);
+      const ck = [
+        ...events.map((e) => ({
+          processName: e.process.name,
+          template: commandLineTemplate(e.process.command_line),
+        })),
+        { processName: 'unknown', template: '' },
+      ];
+      expect(await svc.cmdlineGivenProcess(ck)).toEqual(await ref.cmdlineGivenProcess(ck));
+      expect(await svc.environment()).toEqual(await ref.environment());
+    } finally {
+      await client.indices.delete({ index, ignore_unavailable: true });
+    }
+  });
+
   it('caps the command-line table with a warning instead of growing without bound', async () => {
     const warnings: string[] = [];
     const logger: Logger = {
@@ -213,10 +273,20 @@ describe('EsPrevalenceProvider', () => {
   it('computes a window once and answers repeated calls from memory', async () => {
     const provider = new EsPrevalenceProvider({ client, indices: () => INDEX });
     const a = (await provider.forWindow(WINDOW)) as EsPrevalence;
-    await a.childGivenParent([{ parentName: 'cmd.exe', childName: 'net.exe' }]);
+    const [first] = await a.childGivenParent([{ parentName: 'cmd.exe', childName: 'net.exe' }]);
     const requests = a.stats.requests;
-    await a.childGivenParent([{ parentName: 'explorer.exe', childName: 'cmd.exe' }]);
+    // Everything about a parent loads at once: its other children and repeats cost nothing.
+    const [again, sibling] = await a.childGivenParent([
+      { parentName: 'CMD.EXE', childName: 'net.exe' },
+      { parentName: 'cmd.exe', childName: 'whoami.exe' },
+    ]);
+    expect(again).toEqual(first);
+    expect(sibling!.pairCount).toBeGreaterThan(0);
     expect(a.stats.requests).toBe(requests);
+    // A new parent is one more small load, not a reload of everything.
+    await a.childGivenParent([{ parentName: 'explorer.exe', childName: 'cmd.exe' }]);
+    expect(a.stats.requests).toBeGreaterThan(requests);
+    expect(a.stats.requests).toBeLessThan(requests + 5);
     expect(await provider.forWindow(WINDOW)).toBe(a);
     const other = await provider.forWindow({
       start: WINDOW.start,

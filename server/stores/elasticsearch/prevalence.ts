@@ -1,6 +1,11 @@
 /**
  * Environment prevalence from composite aggregations over the lookback window (all hosts): no
- * per-event queries, one paged aggregation per table, then answered from memory for the run.
+ * per-event queries. Like the embedded store, the tables are filled on demand for the names a
+ * caller asks about (a detection run asks once per table with all its candidate edges, so it
+ * costs one batch of aggregations per table; the single-pair prevalence route a small one), then
+ * answered from memory. Asking for a name loads all of that name's keys, since the totals
+ * (parentTotal, processTotal) need them. A first pass per name field lists the raw spellings
+ * (keyword terms are case-sensitive, names are compared lower-cased basenames).
  *
  * Same semantics as InMemoryPrevalence fed the normalised events of the window:
  *  - names are `processName(name ?? executable)`, lower-cased client-side, so "CMD.EXE",
@@ -8,8 +13,8 @@
  *  - templates are `commandLineTemplate(command_line)`, computed client-side (no scripts on the
  *    cluster), so the command-line table aggregates raw (process.name, process.command_line,
  *    host) buckets and sums them per template. Its cost is the number of DISTINCT RAW COMMAND
- *    LINES (times the hosts each runs on) in the window, which approaches the event count where
- *    command lines carry unique ids; it is capped (`maxCommandLineBuckets`) with a warning in the
+ *    LINES (times the hosts each runs on) of the asked processes in the window, which approaches
+ *    their event count where command lines carry unique ids; it is capped (`maxCommandLineBuckets`) with a warning in the
  *    log and `stats.truncated`, and shapes past the cap read as never seen or seen less often
  *    (rarer, never hidden);
  *  - distinct hosts: the host is one more source of each composite aggregation (a terms

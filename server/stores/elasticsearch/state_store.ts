@@ -4,12 +4,6 @@
  * Writes refresh the index before returning (low volume, and the UI reads right after a write).
  */
 import type { Client, estypes } from '@elastic/elasticsearch';
-import {
-  DEFAULT_EVENT_INDICES,
-  DEFAULT_INTERVAL,
-  DEFAULT_LOOKBACK,
-  DEFAULT_THRESHOLD,
-} from '../../../common/constants';
 import type { SuppressionRule } from '../../../common/types/community';
 import { hostKey } from '../../lib/detection/names';
 import type {
@@ -22,6 +16,7 @@ import type {
   SettingsStore,
   SuppressionStore,
 } from '../../ports';
+import { DEFAULT_SETTINGS } from '../../default_settings';
 import { requestOptions, statusOf, withRetry } from './retry';
 
 export type Refresh = boolean | 'wait_for';
@@ -353,16 +348,7 @@ export class EsJobStateStore implements JobStateStore {
 // ---------------------------------------------------------------------------------------------
 // Settings
 
-// Same values as the embedded store's defaults (server/stores/duckdb/settings_store.ts); common/
-// has no shared constant for prevalence_lookback or score_source yet.
-export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
-  threshold: DEFAULT_THRESHOLD,
-  interval: DEFAULT_INTERVAL,
-  lookback: DEFAULT_LOOKBACK,
-  prevalence_lookback: '30d',
-  indices: DEFAULT_EVENT_INDICES,
-  score_source: 'model',
-});
+export { DEFAULT_SETTINGS };
 
 const DURATION = /^\d+[smhd]$/;
 
