@@ -13,6 +13,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMai
     summary: 'train the edge model and write it with its model card',
     load: async () => (await import('./lib/model/train_cli')).runTrainCli,
   },
+  detect: {
+    summary: 'find and rank anomalous process communities in event files (table or JSON)',
+    load: async () => (await import('./lib/detection/detect_cli')).runDetectCli,
+  },
+  eval: {
+    summary: 'measure detection against labelled data (in-sample and leave-datasets-out)',
+    load: async () => (await import('./lib/evaluation/eval_cli')).runEvalCli,
+  },
   serve: {
     summary: 'run the analyst app, API and scheduled detection (standalone host)',
     load: async () => (await import('../standalone/serve_cli')).runServeCli,

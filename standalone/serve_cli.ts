@@ -2,6 +2,7 @@
  * `problemchild serve`: runs the standalone host until interrupted.
  */
 import { parseArgs } from 'node:util';
+import { listCommunitiesQuery } from '../common/schemas';
 import { consoleLogger, DEFAULT_DEMO, startStandalone } from './main';
 
 export const SERVE_USAGE = `Usage: problemchild serve [options]
@@ -76,8 +77,23 @@ export async function runServeCli(argv: string[]): Promise<number> {
     logger,
   });
   if (running.demo) {
-    logger.info(
-      `demo: ${running.demo.events} events, ${running.demo.report.flagged} flagged communities — open ${running.url}`,
+    const top = await running.stores.communities.list(
+      listCommunitiesQuery.parse({ per_page: '10', sort: 'rank', direction: 'asc' }),
+    );
+    const rows = top.items.map(
+      (c) =>
+        `${String(c.rank).padStart(4)}  ${c.maxAnomaly.toFixed(2)}  ${c.host.padEnd(28).slice(0, 28)}  ${c.chain.slice(0, 90)}`,
+    );
+    process.stdout.write(
+      [
+        '',
+        `Demo environment: ${running.demo.events} events, ${running.demo.report.flagged} flagged communities. Top ${rows.length}:`,
+        'rank  max   host                          chain',
+        ...rows,
+        '',
+        `Open ${running.url} to browse and triage them (Ctrl-C stops the server).`,
+        '',
+      ].join('\n'),
     );
   }
   await new Promise<void>((resolve) => {

@@ -19,6 +19,7 @@ const SUITES: Record<string, () => Promise<Bench>> = {
   detection: async () => (await import('./detection_bench')).benchDetection,
   duckdb: async () => (await import('./duckdb_bench')).benchDuckdb,
   elasticsearch: async () => (await import('./es_bench')).benchEs,
+  job: async () => (await import('./job_bench')).benchJob,
 };
 
 const only = process.argv.slice(2);

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnomalousCommunity } from '../../../common/types/community';
 import { writeDataset } from '../generator/write';
-import { type DetectDeps, parseDetectArgs, runDetectCli } from './detect_cli';
+import { type DetectDeps, type DetectReport, parseDetectArgs, runDetectCli } from './detect_cli';
 import { HeuristicTestScorer } from './testing/heuristic_scorer';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -61,7 +61,9 @@ describe('parseDetectArgs', () => {
   });
 
   it.each([
-    [[], /--input is required/],
+    [[], /an input FILE or DIR is required/],
+    [['x', '--format', 'xml'], /--format must be table or json, got "xml"/],
+    [['x', '--all'], /--all needs --format json/],
     [['--input', 'x', '--threshold', '1.5'], /--threshold must be a number from 0 to 1, got "1.5"/],
     [['--input', 'x', '--seed', 'abc'], /--seed must be an integer, got "abc"/],
     [['--input', 'x', '--window', 'soon'], /--window: window "soon"/],
@@ -80,11 +82,11 @@ describe('runDetectCli', () => {
   it('exits 2 with usage on bad flags, 0 with --help', async () => {
     const c = capture();
     expect(await runDetectCli(['--threshold', 'x'], c.io, heuristic)).toBe(2);
-    expect(c.err()).toMatch(/--input is required|--threshold/);
+    expect(c.err()).toMatch(/--threshold/);
     expect(c.err()).toMatch(/Usage: problemchild detect/);
     const h = capture();
     expect(await runDetectCli(['--help'], h.io, heuristic)).toBe(0);
-    expect(h.out()).toMatch(/--input PATH/);
+    expect(h.out()).toMatch(/FILE\|DIR\.\.\.[\s\S]*--format F[\s\S]*--all/);
   });
 
   it('names a missing input, an unreadable model and a bad suppression file', async () => {
@@ -176,4 +178,70 @@ describe('runDetectCli', () => {
     },
     180_000,
   );
+
+  it('--format json: summary, sources with file and line, --all covers every event once', async () => {
+    const files = fs
+      .readdirSync(data)
+      .filter((f) => f.endsWith('.events.ndjson') || f.endsWith('.events.ndjson.gz'));
+    const eventsFile = path.join(data, files[0] as string);
+    const flaggedOut = path.join(tmp, 'flagged.json');
+    const allOut = path.join(tmp, 'all.json');
+    const c = capture();
+    // Positional inputs; a non-terminal stderr gets no progress output.
+    expect(
+      await runDetectCli(
+        [data, '--format', 'json', '--out', flaggedOut, '--threshold', '0.6'],
+        c.io,
+        heuristic,
+      ),
+    ).toBe(0);
+    expect(c.err()).not.toMatch(/\r|normalising/);
+    expect(
+      await runDetectCli(
+        ['--format', 'json', '--out', allOut, '--all', '--threshold', '0.6', data],
+        capture().io,
+        heuristic,
+      ),
+    ).toBe(0);
+    const flagged = JSON.parse(fs.readFileSync(flaggedOut, 'utf8')) as DetectReport;
+    const all = JSON.parse(fs.readFileSync(allOut, 'utf8')) as DetectReport;
+    const s = all.summary;
+    for (const k of [
+      'records',
+      'normalised',
+      'twinsMerged',
+      'rejected',
+      'hosts',
+      'communities',
+      'flaggedCommunities',
+      'flaggedEvents',
+    ])
+      expect(s).toHaveProperty(k);
+    expect(s.hosts).toBe(4);
+    expect(flagged.communities.every((x) => x.flagged)).toBe(true);
+    expect(flagged.communities.length).toBe(s.flaggedCommunities);
+    // The flagged communities are the same with and without --all, and come first.
+    expect(all.communities.filter((x) => x.flagged).map((x) => x.id)).toEqual(
+      flagged.communities.map((x) => x.id),
+    );
+    expect(all.communities.map((x) => x.rank)).toEqual(all.communities.map((_, i) => i + 1));
+    const events = all.communities.flatMap((x) => x.events);
+    expect(events.length).toBe(s.normalised);
+    expect(new Set(events.map((e) => e.id)).size).toBe(s.normalised);
+    const lines = new Set<number>();
+    for (const e of events) {
+      expect(e.sources.length).toBeGreaterThan(0);
+      expect(e.score).toBeGreaterThanOrEqual(0);
+      for (const src of e.sources) {
+        expect(src.file).toBe(eventsFile);
+        expect(src.line).toBeGreaterThanOrEqual(1);
+        lines.add(src.line);
+      }
+    }
+    // Every source line is distinct: no record was reported twice.
+    expect(lines.size).toBe(events.reduce((n, e) => n + e.sources.length, 0));
+    expect(s.flaggedEvents).toBe(
+      all.communities.filter((x) => x.flagged).reduce((n, x) => n + x.events.length, 0),
+    );
+  }, 120_000);
 });

@@ -417,7 +417,11 @@ export async function readSuppressionFile(file: string): Promise<SuppressionRule
   });
 }
 
-async function scoreByHost(scorer: EdgeScorer, events: ProcessEvent[]): Promise<ScoredEvent[]> {
+export async function scoreByHost(
+  scorer: EdgeScorer,
+  events: ProcessEvent[],
+  progress?: Progress,
+): Promise<ScoredEvent[]> {
   // A host's events go together so the scorer can find parent start times among them.
   const byHost = new Map<string, ProcessEvent[]>();
   for (const e of events) {
@@ -427,8 +431,217 @@ async function scoreByHost(scorer: EdgeScorer, events: ProcessEvent[]): Promise<
     else byHost.set(h, [e]);
   }
   const out: ScoredEvent[] = [];
-  for (const hostEvents of byHost.values()) out.push(...(await scorer.score(hostEvents)));
+  for (const hostEvents of byHost.values()) {
+    out.push(...(await scorer.score(hostEvents)));
+    progress?.update('scoring', out.length, events.length, `${fmt(out.length)} events`);
+  }
+  progress?.done();
   return out;
+}
+
+/** Lookback used for `--lookback-days all`: longer than any real capture history. */
+const ALL_DAYS = 1_000_000;
+
+export interface DetectionOptions {
+  threshold: number;
+  seed: number;
+  window: string;
+  lookbackDays: number | 'all';
+  suppressions?: readonly SuppressionRule[];
+  includeUnflagged?: boolean;
+}
+
+export interface DetectionRun {
+  result: FindBadCommunitiesResult;
+  prevalence: InMemoryPrevalence;
+  timingsMs: { score: number; prevalence: number; detect: number };
+}
+
+/**
+ * Scores and detects over already normalised events. Prevalence is counted over all of them:
+ * the inputs of one run are one environment. (Per-file prevalence would call everything in a
+ * capture of a handful of events rare; see docs/how_scoring_works.md, "File runs".)
+ */
+export async function detectEvents(
+  events: ProcessEvent[],
+  scorer: EdgeScorer,
+  opts: DetectionOptions,
+  progress?: Progress,
+): Promise<DetectionRun> {
+  let t = performance.now();
+  const scored = await scoreByHost(scorer, events, progress);
+  const scoreMs = performance.now() - t;
+
+  t = performance.now();
+  let newest = -Infinity;
+  for (const e of events) {
+    const ms = Date.parse(e['@timestamp']);
+    if (ms > newest) newest = ms;
+  }
+  const prevalence = await InMemoryPrevalence.fromEvents(events, {
+    lookbackDays: opts.lookbackDays === 'all' ? ALL_DAYS : opts.lookbackDays,
+    asOf: Number.isFinite(newest) ? newest : undefined,
+  });
+  const prevalenceMs = performance.now() - t;
+
+  const result = await findBadCommunities(scored, {
+    prevalence,
+    suppressions: opts.suppressions ?? [],
+    threshold: opts.threshold,
+    seed: opts.seed,
+    window: opts.window,
+    includeUnflagged: opts.includeUnflagged ?? false,
+  });
+  return {
+    result,
+    prevalence,
+    timingsMs: { score: scoreMs, prevalence: prevalenceMs, detect: result.stats.timingsMs.total },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON report
+// ---------------------------------------------------------------------------------------------
+
+export interface ReportSource {
+  file: string;
+  /** 1-based line of the record in `file`. */
+  line: number;
+}
+
+export interface ReportEvent {
+  id: string;
+  timestamp: string;
+  /** Every input record merged into this event (two for a Sysmon/4688 twin). */
+  sources: ReportSource[];
+  /** Model score 0..1 of the creation. */
+  score: number;
+  /** Model score after prevalence and suppression (the edge's anomaly). */
+  anomaly: number;
+  parent: { name?: string; command_line?: string };
+  process: { name: string; command_line?: string; entity_id: string };
+  user?: string;
+}
+
+export interface ReportCommunity {
+  id: string;
+  host: string;
+  window: { start: string; end: string };
+  rank: number;
+  flagged: boolean;
+  score: number;
+  maxAnomaly: number;
+  chain: string;
+  techniques: string[];
+  users: string[];
+  firstSeen: string;
+  lastSeen: string;
+  events: ReportEvent[];
+}
+
+export interface ReportSummary {
+  files: number;
+  records: number;
+  normalised: number;
+  twinsMerged: number;
+  skipped: Record<string, number>;
+  rejected: Record<string, number>;
+  hosts: number;
+  communities: number;
+  flaggedCommunities: number;
+  flaggedEvents: number;
+  model: string;
+  threshold: number;
+  window: string;
+  seed: number;
+  lookbackDays: number | 'all';
+}
+
+export interface DetectReport {
+  summary: ReportSummary;
+  communities: ReportCommunity[];
+}
+
+function addCounts(into: Record<string, number>, from: Record<string, number>): void {
+  for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
+}
+
+function reportCommunity(c: AnomalousCommunity, flagged: boolean): ReportCommunity {
+  const anomalyOf = new Map<string, number>();
+  for (const e of c.edges) for (const id of e.eventIds) anomalyOf.set(id, e.anomaly);
+  return {
+    id: c.id,
+    host: c.host,
+    window: c.window,
+    rank: c.rank,
+    flagged,
+    score: c.score,
+    maxAnomaly: c.maxAnomaly,
+    chain: c.chain,
+    techniques: c.techniques.map((t) => t.id),
+    users: c.users,
+    firstSeen: c.firstSeen,
+    lastSeen: c.lastSeen,
+    events: c.events.map((s) => {
+      const e = s.event;
+      const user = e.user.name;
+      return {
+        id: e.event.id,
+        timestamp: e['@timestamp'],
+        sources: e.problemchild.sources.flatMap((r) =>
+          r.kind === 'file' ? [{ file: r.file, line: r.line }] : [],
+        ),
+        score: s.score,
+        anomaly: anomalyOf.get(e.event.id) ?? 0,
+        parent: { name: e.process.parent.name, command_line: e.process.parent.command_line },
+        process: {
+          name: e.process.name,
+          command_line: e.process.command_line,
+          entity_id: e.process.entity_id,
+        },
+        user: user ? (e.user.domain ? `${e.user.domain}\\${user}` : user) : undefined,
+      };
+    }),
+  };
+}
+
+/** The `--format json` document; unflagged communities are included when the run returned them. */
+export function buildReport(
+  input: NormalisedInput,
+  run: DetectionRun,
+  meta: Pick<ReportSummary, 'model' | 'threshold' | 'window' | 'seed' | 'lookbackDays'>,
+): DetectReport {
+  const skipped: Record<string, number> = {};
+  const rejected: Record<string, number> = {};
+  let records = 0;
+  let twinsMerged = 0;
+  for (const { summary } of input.perFile) {
+    records += summary.records;
+    twinsMerged += summary.mergedTwins;
+    addCounts(skipped, summary.skipped);
+    addCounts(rejected, summary.rejected);
+  }
+  const { result } = run;
+  const communities = [
+    ...result.communities.map((c) => reportCommunity(c, true)),
+    ...(result.unflagged ?? []).map((c) => reportCommunity(c, false)),
+  ];
+  return {
+    summary: {
+      files: input.perFile.length,
+      records,
+      normalised: input.events.length,
+      twinsMerged,
+      skipped,
+      rejected,
+      hosts: result.stats.hosts,
+      communities: result.stats.communities,
+      flaggedCommunities: result.stats.flagged,
+      flaggedEvents: result.communities.reduce((n, c) => n + c.events.length, 0),
+      ...meta,
+    },
+    communities,
+  };
 }
 
 function fmt(n: number): string {
@@ -476,6 +689,7 @@ export async function runDetectCli(
     return 0;
   }
   const started = performance.now();
+  const progress = Progress.for(io, args.progress);
   try {
     const files = await expandInputs(args.inputs);
     const rules = args.suppressions ? await readSuppressionFile(args.suppressions) : [];
@@ -489,63 +703,68 @@ export async function runDetectCli(
       );
     }
 
-    let t = performance.now();
-    const { events, perFile } = await normaliseAll(files, io);
+    const t = performance.now();
+    const input = await normaliseAll(files, io, progress);
     const normaliseMs = performance.now() - t;
-    if (events.length === 0) {
+    if (input.events.length === 0) {
       io.stderr(`detect: no process-creation events in ${files.join(', ')}\n`);
       return 1;
     }
+    const run = await detectEvents(
+      input.events,
+      scorer,
+      {
+        threshold: args.threshold,
+        seed: args.seed,
+        window: args.window,
+        lookbackDays: args.lookbackDays,
+        suppressions: rules,
+        includeUnflagged: args.all,
+      },
+      progress,
+    );
+    const { result, prevalence } = run;
 
-    t = performance.now();
-    const scored = await scoreByHost(scorer, events);
-    const scoreMs = performance.now() - t;
-
-    t = performance.now();
-    let newest = -Infinity;
-    for (const e of events) {
-      const ms = Date.parse(e['@timestamp']);
-      if (ms > newest) newest = ms;
+    if (args.format === 'json') {
+      const report = buildReport(input, run, {
+        model: scorer.modelName,
+        threshold: args.threshold,
+        window: args.window,
+        seed: args.seed,
+        lookbackDays: args.lookbackDays,
+      });
+      const text = `${JSON.stringify(report)}\n`;
+      if (args.out === undefined || args.out === '-') io.stdout(text);
+      else {
+        await fs.mkdir(path.dirname(path.resolve(args.out)), { recursive: true });
+        await fs.writeFile(args.out, text);
+        io.stderr(
+          `detect: flagged ${fmt(result.stats.flagged)} of ${fmt(result.stats.communities)} communities; wrote ${args.out}\n`,
+        );
+      }
+      return 0;
     }
-    const prevalence = await InMemoryPrevalence.fromEvents(events, {
-      lookbackDays: args.lookbackDays,
-      asOf: Number.isFinite(newest) ? newest : undefined,
-    });
-    const prevalenceMs = performance.now() - t;
 
-    const result: FindBadCommunitiesResult = await findBadCommunities(scored, {
-      prevalence,
-      suppressions: rules,
-      threshold: args.threshold,
-      seed: args.seed,
-      window: args.window,
-    });
-
-    await fs.mkdir(args.out, { recursive: true });
-    const ndjson = path.join(args.out, 'communities.ndjson');
+    const outDir = args.out ?? path.join('out', 'detect');
+    await fs.mkdir(outDir, { recursive: true });
+    const ndjson = path.join(outDir, 'communities.ndjson');
     await fs.writeFile(
       ndjson,
       result.communities.map((c) => JSON.stringify(c)).join('\n') +
         (result.communities.length ? '\n' : ''),
     );
     const totalMs = performance.now() - started;
-    const summaryFile = path.join(args.out, 'run_summary.json');
+    const summaryFile = path.join(outDir, 'run_summary.json');
     await fs.writeFile(
       summaryFile,
       JSON.stringify(
         {
           options: { ...args, help: undefined, inputs: files },
           model: scorer.modelName,
-          files: perFile,
+          files: input.perFile,
           prevalence: { ...(await prevalence.environment()), ignored: prevalence.ignored },
           stats: result.stats,
-          timingsMs: {
-            normalise: normaliseMs,
-            score: scoreMs,
-            prevalence: prevalenceMs,
-            detect: result.stats.timingsMs.total,
-            total: totalMs,
-          },
+          timingsMs: { normalise: normaliseMs, ...run.timingsMs, total: totalMs },
         },
         null,
         2,
@@ -554,7 +773,7 @@ export async function runDetectCli(
 
     const s = result.stats;
     io.stdout(
-      `problemchild detect: ${files.length} file${files.length === 1 ? '' : 's'}, ${fmt(events.length)} events, ${fmt(s.hosts)} host${s.hosts === 1 ? '' : 's'}, ` +
+      `problemchild detect: ${files.length} file${files.length === 1 ? '' : 's'}, ${fmt(input.events.length)} events, ${fmt(s.hosts)} host${s.hosts === 1 ? '' : 's'}, ` +
         `model ${scorer.modelName}, threshold ${args.threshold}, window ${args.window}, seed ${args.seed}\n` +
         `flagged ${fmt(s.flagged)} of ${fmt(s.communities)} communities in ${(totalMs / 1000).toFixed(1)} s` +
         (s.suppressedCommunities.length
@@ -566,6 +785,7 @@ export async function runDetectCli(
     );
     return 0;
   } catch (err) {
+    progress.done();
     io.stderr(`detect: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   }

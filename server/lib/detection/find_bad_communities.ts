@@ -209,7 +209,8 @@ function prepareGroup(
   // Membership as [from, to) ranges into `flat`; events whose process is in no community get
   // singleton ranges after the real ones, so a full report (includeUnflagged) loses no event.
   const ranges: Array<[number, number, string[] | undefined]> = [];
-  for (let c = 0; c < k; c++) ranges.push([counts[c] as number, counts[c + 1] as number, undefined]);
+  for (let c = 0; c < k; c++)
+    ranges.push([counts[c] as number, counts[c + 1] as number, undefined]);
   let members = flat;
   if (o.includeUnflagged) {
     const orphans = new Map<string, number[]>();

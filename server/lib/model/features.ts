@@ -210,7 +210,7 @@ function parentNameOf(event: ProcessEvent): string {
 const staticCache = new WeakMap<ProcessEvent, EventFacts>();
 
 /** Computes tokens and vocabulary-independent dense features for one event. */
-function eventFacts(event: ProcessEvent, ctx?: FeatureContext): EventFacts {
+function eventFacts(event: ProcessEvent, ctx?: FeatureContext, hideParentAge = false): EventFacts {
   let cached = staticCache.get(event);
   if (!cached) {
     cached = staticFacts(event);
@@ -219,7 +219,7 @@ function eventFacts(event: ProcessEvent, ctx?: FeatureContext): EventFacts {
   const dense = cached.dense.slice();
   // Parent age depends on the caller's context, so it is never cached.
   const childT = parseTime(event['@timestamp']);
-  const parentT = parseTime(event.process.parent.start ?? ctx?.parentStart?.(event));
+  const parentT = hideParentAge ? undefined : parseTime(event.process.parent.start ?? ctx?.parentStart?.(event));
   if (childT !== undefined && parentT !== undefined) {
     dense[DENSE_INDEX.get('parent_age_log') as number] = logScaled((childT - parentT) / 1000, MAX_PARENT_AGE_S);
   } else {
@@ -503,9 +503,12 @@ export class FeatureSpace {
     return this.featureNamesCache;
   }
 
-  /** Sparse feature vector of one event. */
-  extractSparse(event: ProcessEvent, ctx?: FeatureContext): SparseRow {
-    const { tokens, dense } = eventFacts(event, ctx);
+  /**
+   * Sparse feature vector of one event. `hideParentAge` (training augmentation only) extracts
+   * the event as if its parent's start were unknown.
+   */
+  extractSparse(event: ProcessEvent, ctx?: FeatureContext, options: { hideParentAge?: boolean } = {}): SparseRow {
+    const { tokens, dense } = eventFacts(event, ctx, options.hideParentAge ?? false);
     const entries = new Map<number, number>();
     const setDense = (name: string, v: number): void => {
       dense[DENSE_INDEX.get(name) as number] = v;

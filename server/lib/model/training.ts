@@ -11,7 +11,7 @@ import { DEFAULT_FEATURE_CONFIG, FeatureSpace, parentStartLookup, type FeatureCo
 import { binaryMetrics, recallAtThreshold, thresholdAtFpr, type BinaryMetrics } from './metrics';
 import { saveModelBundle, type DataSummary, type ModelMeta } from './model_files';
 import { DEFAULT_NETWORK, predictRows, trainNetwork, type NetworkConfig, type NetworkKind } from './network';
-import { deriveSeed, mulberry32, shuffleInPlace } from './prng';
+import { deriveSeed, fnv1a, mulberry32, shuffleInPlace } from './prng';
 import { initTf, tf } from './tf_backend';
 
 export type Logger = (message: string) => void;
@@ -27,6 +27,13 @@ export interface TrainConfig {
   realWeightShare: number | null;
   /** How repeated identical rows count: 'none' = by count, 'sqrt' = by √count (favours variety). */
   duplicateDamping: 'none' | 'sqrt';
+  /**
+   * Share of training events extracted as if the parent's start time were unknown. Whether it is
+   * known is an artefact of the capture (generator: always; OTRF: parents outside the capture;
+   * sigma_regression: isolated positives, almost never), so without this the "missing" flag
+   * learns the data source instead of behaviour. In production it depends on the lookback window.
+   */
+  parentAgeDropout: number;
 }
 
 export function defaultTrainConfig(seed: number, overrides: Partial<TrainConfig> = {}): TrainConfig {
@@ -36,6 +43,7 @@ export function defaultTrainConfig(seed: number, overrides: Partial<TrainConfig>
     features: { ...DEFAULT_FEATURE_CONFIG, ...overrides.features },
     realWeightShare: overrides.realWeightShare === undefined ? 0.5 : overrides.realWeightShare,
     duplicateDamping: overrides.duplicateDamping ?? 'sqrt',
+    parentAgeDropout: overrides.parentAgeDropout ?? 0.5,
   };
 }
 
@@ -117,7 +125,15 @@ export async function fitModel(train: readonly LabelledDataset[], cfg: TrainConf
     events.map((x) => x.e.event),
     { ...cfg.features, groupOf: (_e, i) => (events[i] as { group: string }).group, ctx },
   );
-  const items = events.map((x) => ({ row: space.extractSparse(x.e.event, ctx), malicious: x.e.malicious, synthetic: x.synthetic }));
+  const salt = deriveSeed(cfg.seed, 'parent-age-dropout');
+  const items = events.map((x) => ({
+    row: space.extractSparse(x.e.event, ctx, {
+      // Keyed by event id, so the same event is masked the same way in every fold.
+      hideParentAge: (fnv1a(`${salt}:${x.e.event.event.id}`) % 10000) / 10000 < cfg.parentAgeDropout,
+    }),
+    malicious: x.e.malicious,
+    synthetic: x.synthetic,
+  }));
   const weighted = weightRows(items, cfg);
   log(`fit: ${events.length} events → ${weighted.rows.length} unique rows, ${space.dimension} features (${space.vocabulary.length} tokens)`);
   const model = await trainNetwork({ ...weighted, dimension: space.dimension }, cfg.network, (r) => log(`  epoch ${r.epoch}: loss ${r.loss.toFixed(4)}`));
@@ -511,7 +527,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
     evaluation: evaluations.find((e) => e.kind === cfg.network.kind)?.splits,
     selection,
     notes: [
-      `realWeightShare=${String(cfg.realWeightShare)}, duplicateDamping=${cfg.duplicateDamping}`,
+      `realWeightShare=${String(cfg.realWeightShare)}, duplicateDamping=${cfg.duplicateDamping}, parentAgeDropout=${cfg.parentAgeDropout}`,
       `final fit: ${fitted.trainRows} events, ${fitted.uniqueRows} unique weighted rows`,
     ],
   };

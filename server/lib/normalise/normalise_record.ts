@@ -396,6 +396,7 @@ function fromSysmon(
   const u = user === undefined ? undefined : splitUser(user);
   const parentExe = text(d.ParentImage);
   const integrity = integrityName(d.IntegrityLevel);
+  const hashes = splitHashes(d.Hashes);
   const ts = isoTime(time.ms, time.field === 'UtcTime' ? d.UtcTime : undefined);
 
   const event: ProcessEvent = {
@@ -417,8 +418,8 @@ function fromSysmon(
       args: commandLine === undefined ? undefined : parseWindowsCommandLine(commandLine, maxArgs),
       working_directory: text(d.CurrentDirectory),
       start: ts,
-      pe: peInfo(d),
-      hash: parseHashes(d.Hashes),
+      pe: peInfo(d, hashes?.imphash),
+      hash: hashesOf(hashes),
       Ext: integrity === undefined ? undefined : { token: { integrity_level_name: integrity } },
       parent: {
         entity_id: normaliseEntityId(d.ParentProcessGuid),
@@ -545,9 +546,11 @@ function securityUser(d: Record<string, unknown>): ProcessEvent['user'] {
 // ---------------------------------------------------------------------------------------------
 // Shared field decoders
 
-function peInfo(d: Record<string, unknown>): ProcessEvent['process']['pe'] {
+function peInfo(
+  d: Record<string, unknown>,
+  imphash: string | undefined,
+): ProcessEvent['process']['pe'] {
   const ofn = peText(d.OriginalFileName);
-  const imphash = imphashOf(d.Hashes);
   const company = peText(d.Company);
   const product = peText(d.Product);
   const description = peText(d.Description);
@@ -578,55 +581,63 @@ function peText(v: unknown): string | undefined {
   return s === '?' ? undefined : s;
 }
 
-/** The value of `ALGO=` in a Sysmon `Hashes` string, lower-cased, or undefined. */
-function hashValue(s: string, key: string): string | undefined {
-  let at = s.indexOf(key);
-  // Must start the string or follow a comma (SHA1= is also the tail of nothing else, but
-  // be strict for hand-made input).
-  while (at > 0 && s.charCodeAt(at - 1) !== 44 && s.charCodeAt(at - 1) !== 32) {
-    at = s.indexOf(key, at + 1);
-  }
-  if (at < 0) {
-    return undefined;
-  }
-  const start = at + key.length;
-  const end = s.indexOf(',', start);
-  const value = (end < 0 ? s.slice(start) : s.slice(start, end)).trim();
-  return value.length === 0 ? undefined : value.toLowerCase();
+interface ParsedHashes {
+  sha256?: string;
+  sha1?: string;
+  md5?: string;
+  imphash?: string;
 }
 
-/** Sysmon `Hashes`: `SHA1=…,MD5=…,SHA256=…,IMPHASH=…` (any subset, any order). */
-export function parseHashes(v: unknown): ProcessEvent['process']['hash'] {
+/**
+ * Sysmon `Hashes`: `SHA1=…,MD5=…,SHA256=…,IMPHASH=…` (any subset, any order, any case), one
+ * pass. Values are lower-cased (ECS convention); unknown algorithms are ignored.
+ */
+function splitHashes(v: unknown): ParsedHashes | undefined {
   const s = text(v);
   if (s === undefined || s.length > 4096) {
     return undefined;
   }
-  const u = hasLowerCase(s) ? s.toUpperCase() : s;
-  const sha256 = hashValue(u, 'SHA256=');
-  const sha1 = hashValue(u, 'SHA1=');
-  const md5 = hashValue(u, 'MD5=');
-  if (sha256 === undefined && sha1 === undefined && md5 === undefined) {
-    return undefined;
-  }
-  return { sha256, sha1, md5 };
-}
-
-function hasLowerCase(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 97 && c <= 122) {
-      return true;
+  let out: ParsedHashes | undefined;
+  let start = 0;
+  while (start < s.length) {
+    let end = s.indexOf(',', start);
+    if (end < 0) {
+      end = s.length;
     }
+    const eq = s.indexOf('=', start);
+    if (eq > start && eq < end) {
+      const algo = s.slice(start, eq).trim().toUpperCase();
+      const value = s
+        .slice(eq + 1, end)
+        .trim()
+        .toLowerCase();
+      if (value.length > 0) {
+        if (algo === 'SHA256') {
+          (out ??= {}).sha256 = value;
+        } else if (algo === 'SHA1') {
+          (out ??= {}).sha1 = value;
+        } else if (algo === 'MD5') {
+          (out ??= {}).md5 = value;
+        } else if (algo === 'IMPHASH') {
+          (out ??= {}).imphash = value;
+        }
+      }
+    }
+    start = end + 1;
   }
-  return false;
+  return out;
 }
 
-function imphashOf(v: unknown): string | undefined {
-  const s = text(v);
-  if (s === undefined || s.length > 4096) {
+function hashesOf(h: ParsedHashes | undefined): ProcessEvent['process']['hash'] {
+  if (h === undefined || (h.sha256 === undefined && h.sha1 === undefined && h.md5 === undefined)) {
     return undefined;
   }
-  return hashValue(hasLowerCase(s) ? s.toUpperCase() : s, 'IMPHASH=');
+  return { sha256: h.sha256, sha1: h.sha1, md5: h.md5 };
+}
+
+/** Sysmon `Hashes` to ECS `process.hash` (IMPHASH goes to `process.pe.imphash` instead). */
+export function parseHashes(v: unknown): ProcessEvent['process']['hash'] {
+  return hashesOf(splitHashes(v));
 }
 
 /**
@@ -846,8 +857,9 @@ function fromEcs(r: Record<string, unknown>, refIn: SourceRef, maxArgs: number):
       text(sec ? d.ParentProcessName : d.ParentImage),
   );
   const parentStart = parseTimeMs(dig(r, ['process', 'parent', 'start']));
-  const hash = ecsHash(dig(r, ['process', 'hash'])) ?? parseHashes(d.Hashes);
-  const pe = ecsPe(r, d);
+  const rawHashes = splitHashes(d.Hashes);
+  const hash = ecsHash(dig(r, ['process', 'hash'])) ?? hashesOf(rawHashes);
+  const pe = ecsPe(r, d, rawHashes?.imphash);
   const sig = dig(r, ['process', 'code_signature']);
   const token = ecsToken(r, d);
   const ts = new Date(tsMs).toISOString();
@@ -947,10 +959,11 @@ function ecsHash(v: unknown): ProcessEvent['process']['hash'] {
 function ecsPe(
   r: Record<string, unknown>,
   d: Record<string, unknown>,
+  imphash: string | undefined,
 ): ProcessEvent['process']['pe'] {
   const pe = dig(r, ['process', 'pe']);
   const p = isObject(pe) ? pe : {};
-  const raw = peInfo(d) ?? {};
+  const raw = peInfo(d, imphash) ?? {};
   return dropUndefined({
     original_file_name: text(p.original_file_name) ?? raw.original_file_name,
     imphash: text(p.imphash)?.toLowerCase() ?? raw.imphash,

@@ -204,18 +204,8 @@ export class Normaliser {
    * the events that became final (possibly none, possibly older ones leaving the twin window).
    */
   pushLine(text: string, file: string, line: number): readonly ProcessEvent[] {
-    if (isBlank(text)) {
-      return NO_EVENTS;
-    }
-    let record: unknown;
-    try {
-      record = JSON.parse(text);
-    } catch (e) {
-      this.counts.records++;
-      this.reject('invalid_json', (e as Error).message, file, line);
-      return NO_EVENTS;
-    }
-    return this.pushRecord(record, { kind: 'file', file, line, format: 'sysmon_flat' });
+    this.ingestLine(text, file, line);
+    return this.take();
   }
 
   /**
@@ -223,6 +213,27 @@ export class Normaliser {
    * replaced by the detected one.
    */
   pushRecord(record: unknown, ref: SourceRef): readonly ProcessEvent[] {
+    this.ingestRecord(record, ref);
+    return this.take();
+  }
+
+  /** Like pushLine, but leaves ready events queued for the next `take()` (no array per line). */
+  private ingestLine(text: string, file: string, line: number): void {
+    if (isBlank(text)) {
+      return;
+    }
+    let record: unknown;
+    try {
+      record = JSON.parse(text);
+    } catch (e) {
+      this.counts.records++;
+      this.reject('invalid_json', (e as Error).message, file, line);
+      return;
+    }
+    this.ingestRecord(record, { kind: 'file', file, line, format: 'sysmon_flat' });
+  }
+
+  private ingestRecord(record: unknown, ref: SourceRef): void {
     this.counts.records++;
     let outcome;
     try {
@@ -238,7 +249,7 @@ export class Normaliser {
     }
     if (outcome.status === 'skipped') {
       this.counts.skipped.set(outcome.kind, (this.counts.skipped.get(outcome.kind) ?? 0) + 1);
-      return NO_EVENTS;
+      return;
     }
     if (outcome.status === 'rejected') {
       if (ref.kind === 'file') {
@@ -246,10 +257,9 @@ export class Normaliser {
       } else {
         this.reject(outcome.reason, outcome.detail, ref.index, 0, ref.id);
       }
-      return NO_EVENTS;
+      return;
     }
     this.accept(outcome.candidate);
-    return this.take();
   }
 
   /** Counts a line the reader could not deliver (too long, corrupt compressed input). */
@@ -292,18 +302,29 @@ export class Normaliser {
    * source references (defaults to the path). The generator's return value is the summary.
    */
   async *run(input: LineInput, name?: string): AsyncGenerator<ProcessEvent, NormaliseSummary> {
+    for await (const batch of this.batches(input, name)) {
+      yield* batch;
+    }
+    return this.summary;
+  }
+
+  /**
+   * Like `run`, but yields the events of each input chunk as one array: the fastest way to
+   * consume a large file (one await per chunk instead of one per event).
+   */
+  async *batches(
+    input: LineInput,
+    name?: string,
+  ): AsyncGenerator<ProcessEvent[], NormaliseSummary> {
     const file = name ?? (typeof input === 'string' ? input : '<stream>');
     const splitter = new LineSplitter(this.o.maxLineLength);
     let lineNo = 0;
-    let batch: ProcessEvent[] = [];
     const onLine = (item: LineItem): void => {
       lineNo++;
-      const ready =
-        typeof item === 'string'
-          ? this.pushLine(item, file, lineNo)
-          : this.problem(item.problem, item.detail, file, lineNo);
-      for (const e of ready) {
-        batch.push(e);
+      if (typeof item === 'string') {
+        this.ingestLine(item, file, lineNo);
+      } else {
+        this.pushProblem(item.problem, item.detail, file, lineNo);
       }
     };
     for await (const chunk of readTextChunks(input)) {
@@ -313,17 +334,15 @@ export class Normaliser {
         splitter.end(onLine);
         onLine(chunk);
       }
-      if (batch.length > 0) {
-        const ready = batch;
-        batch = [];
-        yield* ready;
+      if (this.out.length > 0) {
+        yield this.take() as ProcessEvent[];
       }
     }
     splitter.end(onLine);
-    for (const e of this.flush()) {
-      batch.push(e);
+    const rest = this.flush();
+    if (rest.length > 0) {
+      yield rest as ProcessEvent[];
     }
-    yield* batch;
     return this.summary;
   }
 
@@ -339,16 +358,6 @@ export class Normaliser {
     }
     yield* this.flush();
     return this.summary;
-  }
-
-  private problem(
-    reason: 'line_too_long' | 'corrupt_input',
-    detail: string,
-    file: string,
-    line: number,
-  ): readonly ProcessEvent[] {
-    this.pushProblem(reason, detail, file, line);
-    return NO_EVENTS;
   }
 
   // -------------------------------------------------------------------------------------------

@@ -198,29 +198,14 @@ export function normaliseHost(v: unknown): string | undefined {
 
 const ZERO_GUID = '00000000-0000-0000-0000-000000000000';
 
-/** Whether s[i..i+36) is `8-4-4-4-12` hex digits. */
+/** Whether s[i..i+36) has the `8-4-4-4-12` dash layout of a GUID (hex digits not checked). */
 function isGuidAt(s: string, i: number): boolean {
-  for (let k = 0; k < 36; k++) {
-    const c = s.charCodeAt(i + k);
-    if (k === 8 || k === 13 || k === 18 || k === 23) {
-      if (c !== 45) {
-        return false;
-      }
-    } else if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70))) {
-      return false;
-    }
-  }
-  return true;
-}
-
-function hasUpperHex(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 65 && c <= 70) {
-      return true;
-    }
-  }
-  return false;
+  return (
+    s.charCodeAt(i + 8) === 45 &&
+    s.charCodeAt(i + 13) === 45 &&
+    s.charCodeAt(i + 18) === 45 &&
+    s.charCodeAt(i + 23) === 45
+  );
 }
 
 /**
@@ -240,7 +225,7 @@ export function normaliseEntityId(v: unknown): string | undefined {
   } else if (s.length === 36 && isGuidAt(s, 0)) {
     g = s;
   }
-  if (g !== undefined && hasUpperHex(g)) {
+  if (g !== undefined) {
     g = g.toLowerCase();
   }
   if (g !== undefined) {
