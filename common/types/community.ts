@@ -58,7 +58,7 @@ export interface PrevalenceEnvironment {
   lookbackDays: number;
 }
 
-/** Prevalence of one edge and how it moved the edge's anomaly (see docs/how_scoring_works.md). */
+/** Prevalence of one edge and how it moved the edge's anomaly (see the README, "How scoring works"). */
 export interface EdgePrevalence {
   pair: PairPrevalence;
   cmdline: CmdlinePrevalence;

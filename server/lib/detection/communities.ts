@@ -43,7 +43,7 @@
  *     one connected piece of lineage. Virtual copies are removed afterwards.
  *  7. Anomalous neighbours merge: see mergeAnomalousNeighbours.
  * Raw against lineage-aware, measured on labelled chains: lineage_eval.test.ts and
- * docs/how_scoring_works.md (the per-step choices were tuned on the same measurement).
+ * the README, "How scoring works" (the per-step choices were tuned on the same measurement).
  */
 import { DirectedGraph, UndirectedGraph } from 'graphology';
 import louvain from 'graphology-communities-louvain';

@@ -1,7 +1,7 @@
 /**
  * The community score: model scores of a community's edges, discounted by how routine each step
  * is in this environment, combined so that several anomalous steps count for more than one.
- * docs/how_scoring_works.md explains the same formula for users; keep the two in step.
+ * the README, "How scoring works" explains the same formula for users; keep the two in step.
  *
  * Per edge e (model score s_e in 0..1):
  *

@@ -460,7 +460,7 @@ export interface DetectionRun {
 /**
  * Scores and detects over already normalised events. Prevalence is counted over all of them:
  * the inputs of one run are one environment. (Per-file prevalence would call everything in a
- * capture of a handful of events rare; see docs/how_scoring_works.md, "File runs".)
+ * capture of a handful of events rare; see the README, "How scoring works", "File runs".)
  */
 export async function detectEvents(
   events: ProcessEvent[],
