@@ -115,6 +115,15 @@ describe('FeatureSpace', () => {
     expect(denseValue(space, v2, 'parent_age_log')).toBeCloseTo(Math.log1p(3600) / Math.log1p(7 * 86400), 6);
   });
 
+  it('can hide the parent age (training augmentation) without touching the cache', () => {
+    const space = FeatureSpace.fit(corpus(), { minDf: 1, minGroups: 1 });
+    const e = makeEvent({ name: 'a.exe', time: '2024-01-01T10:00:10Z', parentStart: '2024-01-01T10:00:00Z' });
+    const hidden = space.extractSparse(e, undefined, { hideParentAge: true });
+    const missingIdx = DENSE_FEATURES.indexOf('parent_age_missing');
+    expect(Array.from(hidden.indices)).toContain(missingIdx);
+    expect(denseValue(space, space.extract(e), 'parent_age_missing')).toBe(0);
+  });
+
   it('parses Sysmon-style UTC times without a zone designator', () => {
     expect(parseTime('2020-09-18 17:05:52.782')).toBe(Date.parse('2020-09-18T17:05:52.782Z'));
     expect(parseTime('garbage')).toBeUndefined();

@@ -68,6 +68,8 @@ describe('parseTrainArgs', () => {
     [['--out', 'm', '--data', 'a', '--eval', 'maybe'], /--eval must be compare, chosen or none/],
     [['--out', 'm', '--data', 'a', '--bogus'], /unknown argument "--bogus"/],
     [['--out'], /--out needs a value/],
+    [['--out', 'm', '--data', 'a', '--kind', 'svm', '--eval', 'none'], /--kind must be logreg or mlp/],
+    [['--out', 'm', '--data', 'a', '--kind', 'mlp'], /--kind needs --eval chosen or --eval none/],
   ])('%j → clear error', (argv, msg) => {
     expect(() => parseTrainArgs(argv)).toThrow(msg);
   });

@@ -12,6 +12,7 @@ import { renderModelCard } from './model_card';
 import { WEIGHTS_BIN } from './model_io';
 import { loadSharedData } from './shared_data';
 import { loadSynthetic } from './synthetic_data';
+import { DEFAULT_NETWORK, type NetworkKind } from './network';
 import { trainModel } from './training';
 
 export interface CliIo {
@@ -31,13 +32,15 @@ export interface TrainArgs {
   trainedAt: string;
   folds: number;
   quiet: boolean;
+  /** Network kind for --eval chosen|none (compare picks it by the selection rule). */
+  kind?: NetworkKind;
 }
 
 export class UsageError extends Error {}
 
 const USAGE = `usage: problemchild train --data <dir|file>... [--synthetic-hosts N] [--synthetic-days D]
        [--synthetic-attacks K] [--seed S] --out models/<name> [--name NAME]
-       [--eval compare|chosen|none] [--folds K] [--trained-at ISO-8601] [--quiet]`;
+       [--eval compare|chosen|none] [--kind logreg|mlp] [--folds K] [--trained-at ISO-8601] [--quiet]`;
 
 function intFlag(flag: string, value: string | undefined, min: number): number {
   if (value === undefined || !/^-?\d+$/.test(value)) throw new UsageError(`${flag} needs an integer, got ${value === undefined ? 'nothing' : `"${value}"`}`);
@@ -97,6 +100,12 @@ export function parseTrainArgs(argv: readonly string[], now: () => Date = () => 
         a.evaluate = v;
         break;
       }
+      case '--kind': {
+        const v = next();
+        if (v !== 'logreg' && v !== 'mlp') throw new UsageError(`--kind must be logreg or mlp, got "${v}"`);
+        a.kind = v;
+        break;
+      }
       case '--quiet':
         a.quiet = true;
         break;
@@ -108,6 +117,9 @@ export function parseTrainArgs(argv: readonly string[], now: () => Date = () => 
     }
   }
   if (!a.out) throw new UsageError(`--out is required\n${USAGE}`);
+  if (a.kind && (a.evaluate ?? 'compare') === 'compare') {
+    throw new UsageError('--kind needs --eval chosen or --eval none (--eval compare picks the kind itself)');
+  }
   const syntheticHosts = a.syntheticHosts ?? 0;
   if (a.data.length === 0 && syntheticHosts === 0) throw new UsageError(`no training data: give --data and/or --synthetic-hosts\n${USAGE}`);
   return {
@@ -122,6 +134,7 @@ export function parseTrainArgs(argv: readonly string[], now: () => Date = () => 
     trainedAt: a.trainedAt ?? now().toISOString(),
     folds: a.folds ?? 5,
     quiet: a.quiet ?? false,
+    kind: a.kind,
   };
 }
 
@@ -169,11 +182,12 @@ export async function runTrainCli(
       trainedAt: args.trainedAt,
       evaluate: args.evaluate === 'none' ? false : args.evaluate,
       evaluation: { folds: args.folds },
+      config: args.kind ? { network: { ...DEFAULT_NETWORK, seed: args.seed, kind: args.kind } } : undefined,
       dataNotes: notes,
       log,
     });
     const weights = await fs.stat(path.join(args.out, WEIGHTS_BIN));
-    const command = `problemchild train ${args.data.map((d) => `--data ${d}`).join(' ')} --synthetic-hosts ${args.syntheticHosts} --synthetic-days ${args.syntheticDays} --synthetic-attacks ${args.syntheticAttacks} --seed ${args.seed} --out ${args.out} --eval ${args.evaluate} --trained-at ${args.trainedAt}`;
+    const command = `problemchild train ${args.data.map((d) => `--data ${d}`).join(' ')} --synthetic-hosts ${args.syntheticHosts} --synthetic-days ${args.syntheticDays} --synthetic-attacks ${args.syntheticAttacks} --seed ${args.seed} --out ${args.out} --eval ${args.evaluate}${args.kind ? ` --kind ${args.kind}` : ''} --trained-at ${args.trainedAt}`;
     const card = renderModelCard({
       meta: result.meta,
       evaluations: result.evaluations,

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_THRESHOLD } from '../../../common/constants';
 import { listCommunitiesQuery } from '../../../common/schemas';
 import type { ProcessEvent } from '../../../common/types/process_event';
 import { commandLineTemplate } from '../../lib/detection/command_line_template';
@@ -354,7 +355,7 @@ describe('communities and settings edge cases', () => {
     await expect(s.settings.update({ threshold: 2 })).rejects.toThrow(TypeError);
     await expect(s.settings.update({ interval: 'soon' })).rejects.toThrow(TypeError);
     await expect(s.settings.update({ nope: 1 } as never)).rejects.toThrow(TypeError);
-    expect((await s.settings.get()).threshold).toBe(0.5);
+    expect((await s.settings.get()).threshold).toBe(DEFAULT_THRESHOLD);
   });
 
   it('keeps triage and settings across reopen', async () => {
