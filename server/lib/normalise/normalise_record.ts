@@ -581,6 +581,8 @@ function peText(v: unknown): string | undefined {
   return s === '?' ? undefined : s;
 }
 
+const KNOWN_ALGOS = new Set(['SHA256', 'SHA1', 'MD5', 'IMPHASH']);
+
 interface ParsedHashes {
   sha256?: string;
   sha1?: string;
@@ -606,11 +608,16 @@ function splitHashes(v: unknown): ParsedHashes | undefined {
     }
     const eq = s.indexOf('=', start);
     if (eq > start && eq < end) {
-      const algo = s.slice(start, eq).trim().toUpperCase();
-      const value = s
-        .slice(eq + 1, end)
-        .trim()
-        .toLowerCase();
+      // Sysmon writes exact upper-case names without blanks; normalise only other spellings.
+      let algo = s.slice(start, eq);
+      if (!KNOWN_ALGOS.has(algo)) {
+        algo = algo.trim().toUpperCase();
+      }
+      let value = s.slice(eq + 1, end);
+      if (value.charCodeAt(0) === 32 || value.charCodeAt(value.length - 1) === 32) {
+        value = value.trim();
+      }
+      value = value.toLowerCase();
       if (value.length > 0) {
         if (algo === 'SHA256') {
           (out ??= {}).sha256 = value;
@@ -640,6 +647,15 @@ export function parseHashes(v: unknown): ProcessEvent['process']['hash'] {
   return hashesOf(splitHashes(v));
 }
 
+const INTEGRITY_WORDS = new Map([
+  ['System', 'system'],
+  ['High', 'high'],
+  ['Medium', 'medium'],
+  ['Low', 'low'],
+  ['AppContainer', 'low'],
+  ['Untrusted', 'untrusted'],
+]);
+
 /**
  * Integrity level in Elastic Defend's spelling (lower-case). Accepts Sysmon's `IntegrityLevel`
  * words and Security's `MandatoryLabel` SIDs (S-1-16-<rid>).
@@ -661,6 +677,11 @@ export function integrityName(v: unknown): string | undefined {
     if (rid >= 0x2000) return 'medium';
     if (rid >= 0x1000) return 'low';
     return 'untrusted';
+  }
+  // Sysmon's own spellings first; anything else is matched loosely.
+  const exact = INTEGRITY_WORDS.get(s);
+  if (exact !== undefined) {
+    return exact;
   }
   const w = s.toLowerCase();
   if (w.includes('system')) return 'system';

@@ -435,3 +435,22 @@ function evtx(): object {
     ProcessGuid: '{00000001-0000-0000-0000-0000000000E1}',
   };
 }
+
+describe('Normaliser: Sysmon-only streams', () => {
+  it('stops waiting for twins once a dataset shows no Security log, releasing earlier records in order', () => {
+    const n = new Normaliser({ sysmonOnlyAfter: 5, twinWindowMs: 1000 });
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const t = new Date(Date.UTC(2022, 0, 1, 0, 0, i * 2)).toISOString();
+      const rec = nxlogSysmon({
+        UtcTime: t.slice(0, 10) + ' ' + t.slice(11, 23),
+        ProcessGuid: `{AAAA0001-1111-2222-3333-${String(i).padStart(12, '0')}}`,
+      });
+      ids.push(...n.pushLine(JSON.stringify(rec), 'f', i + 1).map((e) => e.event.id));
+    }
+    // Everything but the last pending record is out before the end, in input order.
+    expect(ids.length).toBeGreaterThanOrEqual(19);
+    ids.push(...n.flush().map((e) => e.event.id));
+    expect(ids).toEqual(Array.from({ length: 20 }, (_, i) => `f:${i + 1}`));
+  });
+});

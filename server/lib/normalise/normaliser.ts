@@ -1,11 +1,19 @@
 /**
  * Streaming normaliser: raw records in, ProcessEvents out, with
- *  - Sysmon EID 1 / Security 4688 twins merged into one event (both sources kept),
- *  - Security clocks aligned to Sysmon's UtcTime by offsets learnt from those twins,
- *  - parent linkage by PID for sources without a parent GUID,
+ *  - Sysmon EID 1 / Security 4688 twins merged into one event (both sources kept): same
+ *    dataset and host, same image, equal PIDs / parent PIDs where both know them, start times
+ *    within a tolerance once the Security clock's offset is applied;
+ *  - Security clocks aligned to Sysmon's UtcTime: the offset per (dataset, host, clock field)
+ *    is the median of recent twin pairs, falling back to the dataset's; pairs made before any
+ *    offset is known need a strong identity and a quarter-hour-like skew (time zones);
+ *  - process identity from the Sysmon GUID, else a hash of host + pid + start time;
+ *  - parent linkage by GUID, else by parent PID + time (latest process with that PID on the
+ *    host that started before the child);
  *  - a summary that accounts for every input record.
- * Memory is bounded: records wait for a twin in a time window capped in size, and the PID and
- * clock state are bounded maps. Input only needs to be roughly time ordered.
+ * Memory is bounded: records wait for a twin in a time window (with a hard count cap),
+ * Security records whose clock has no offset yet wait in a second capped queue, and PID, host
+ * and clock state live in bounded maps. Input only needs to be roughly time ordered (as files
+ * and time-sorted queries are); twins far apart in the input are not merged.
  */
 import type {
   NormaliseSummary,
@@ -26,7 +34,10 @@ import {
 export interface NormaliseOptions {
   /** Merge Sysmon EID 1 and Security 4688 records of the same process (default true). */
   mergeTwins?: boolean;
-  /** How long (ms, in the record's corrected clock) a record waits for its twin (default 60 s). */
+  /**
+   * How long (ms, in the record's corrected clock) a record waits for its twin (default 10 s;
+   * twins in the public datasets are at most ~1 s apart once the clock offset is applied).
+   */
   twinWindowMs?: number;
   /** Largest start-time difference between twins once the clock offset is applied (default 2 s). */
   twinToleranceMs?: number;
@@ -38,7 +49,9 @@ export interface NormaliseOptions {
   pidMapSize?: number;
   /**
    * Sysmon records a dataset may show without any Security 4688 before it is taken to have no
-   * Security log, and its records stop waiting for twins (default 10,000).
+   * Security log, and its records stop waiting for twins (default 1,000). Kept small on
+   * purpose: holding many records early makes V8 pretenure the event allocation sites, which
+   * then roughly halves throughput for the rest of the stream.
    */
   sysmonOnlyAfter?: number;
   /** Cap on remembered (dataset, host) pairs (default 50,000). */
@@ -57,13 +70,13 @@ export interface NormaliseOptions {
 
 const DEFAULTS = {
   mergeTwins: true,
-  twinWindowMs: 60_000,
+  twinWindowMs: 10_000,
   twinToleranceMs: 2_000,
   maxClockSkewMs: 36 * 3600_000,
   maxPending: 20_000,
   pidMapSize: 100_000,
   maxHosts: 50_000,
-  sysmonOnlyAfter: 10_000,
+  sysmonOnlyAfter: 1_000,
   maxClockGroups: 10_000,
   offsetWindow: 31,
   maxRejectionDetails: 100,
@@ -100,12 +113,14 @@ interface Pending {
 
 /**
  * Twins need both logs. A dataset that has shown `sysmonOnlyAfter` Sysmon records and not one
- * Security 4688 is treated as Sysmon-only: its records are emitted at once instead of waiting
- * for a twin that cannot come, which saves the buffering cost on the common single-source
- * stream. A Security record arriving later re-enables waiting from then on.
+ * Security 4688 is treated as Sysmon-only: its Sysmon records are emitted at once instead of
+ * waiting for a twin that cannot come, and those naming their parent by GUID keep no PID state
+ * (only a 4688 child would need it). This is the hot path of the most common input. A Security
+ * record arriving later ends the mode from then on; processes started before it are then not
+ * found by PID.
  */
 interface ScopeState {
-  trustedSeen: number;
+  sysmonSeen: number;
   securitySeen: boolean;
 }
 
@@ -448,7 +463,7 @@ export class Normaliser {
     }
     let sc = this.scopes.get(scope);
     if (sc === undefined) {
-      sc = { trustedSeen: 0, securitySeen: false };
+      sc = { sysmonSeen: 0, securitySeen: false };
       this.scopes.set(scope, sc);
     }
     this.lastScopeName = scope;
@@ -459,24 +474,30 @@ export class Normaliser {
   private accept(c: Candidate): void {
     const e = c.event;
     const sc = this.scopeState(c.scope);
-    if (c.trusted) {
-      sc.trustedSeen++;
+    if (c.role === 'sysmon') {
+      sc.sysmonSeen++;
       // Sysmon-only stream (see ScopeState): no twin can come, and a child that names its
       // parent by GUID needs no PID bookkeeping, so skip all state. This is the hot path for
       // the most common input and keeps it free of long-lived allocations.
       if (
         !sc.securitySeen &&
-        sc.trustedSeen > this.o.sysmonOnlyAfter &&
+        sc.sysmonSeen > this.o.sysmonOnlyAfter &&
         e.process.parent.entity_id !== undefined
       ) {
-        this.counts.normalised++;
-        this.out.push(e);
         if (this.head < this.queue.length || this.heldHead < this.held.length) {
+          // Records from before the switch still wait: keep their clock moving so they leave
+          // (in order, ahead of this one) once their window has passed.
+          const h = this.hostState(sc, c.scope, e.host.name);
+          if (c.rawMs > h.watermark) {
+            h.watermark = c.rawMs;
+          }
           this.evict();
         }
+        this.counts.normalised++;
+        this.out.push(e);
         return;
       }
-    } else {
+    } else if (c.role === 'security') {
       sc.securitySeen = true;
     }
     const h = this.hostState(sc, c.scope, e.host.name);
@@ -492,7 +513,7 @@ export class Normaliser {
       if (c.rawMs > h.watermark) {
         h.watermark = c.rawMs;
       }
-      if (!sc.securitySeen && sc.trustedSeen > this.o.sysmonOnlyAfter) {
+      if (!sc.securitySeen && sc.sysmonSeen > this.o.sysmonOnlyAfter) {
         this.emit(c, h, clock);
         this.evict();
         return;
