@@ -37,7 +37,7 @@ export interface EsStoreOptions {
   refresh?: Refresh;
   /** Hits per page when reading events (default 2,000). */
   eventPageSize?: number;
-  /** Composite buckets per prevalence request (default 2,000). */
+  /** Composite buckets per prevalence request (default 20,000, halved when a page is too large). */
   prevalencePageSize?: number;
   /** Distinct raw command lines the prevalence table reads at most (default 1,000,000). */
   maxCommandLineBuckets?: number;

@@ -234,6 +234,38 @@ describe('EsPrevalenceProvider', () => {
     }
   });
 
+  it('halves the page size when the cluster refuses a page as too large', async () => {
+    const warnings: string[] = [];
+    const logger: Logger = {
+      debug() {},
+      info() {},
+      error() {},
+      warn: (m) => void warnings.push(m),
+    };
+    const want = count(inWindow);
+    await client.cluster.putSettings({ persistent: { 'search.max_buckets': 1_000 } });
+    try {
+      const svc = await new EsPrevalenceProvider({
+        client,
+        indices: () => INDEX,
+        pageSize: 20_000,
+        logger,
+      }).forWindow(WINDOW);
+      const keys = [...want.tpls.keys()]
+        .map(split)
+        .map(([processName, template]) => ({ processName, template }));
+      const got = await svc.cmdlineGivenProcess(keys);
+      got.forEach((g, i) =>
+        expect(g.templateCount).toBe(
+          want.tpls.get(`${keys[i]!.processName}\u0000${keys[i]!.template}`)!.n,
+        ),
+      );
+      expect(warnings.some((w) => w.includes('too large'))).toBe(true);
+    } finally {
+      await client.cluster.putSettings({ persistent: { 'search.max_buckets': null } });
+    }
+  });
+
   it('caps the command-line table with a warning instead of growing without bound', async () => {
     const warnings: string[] = [];
     const logger: Logger = {

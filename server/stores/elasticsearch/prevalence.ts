@@ -60,7 +60,10 @@ export interface EsPrevalenceOptions {
   client: Client;
   indices?: () => Promise<string> | string;
   logger?: Logger;
-  /** Composite buckets per request (default 5,000). */
+  /**
+   * Composite buckets per request (default 20,000). Every page rescans all matching documents,
+   * so fewer, larger pages are faster: at 1M events 20,000 measured ~1.4x faster than 5,000.
+   */
   pageSize?: number;
   /** Distinct raw (process, command line, host) buckets read at most (default 2,000,000). */
   maxCommandLineBuckets?: number;
@@ -552,34 +555,49 @@ export class EsPrevalence implements PrevalenceService {
     fields: HostFields | undefined,
     onBucket: (key: Record<string, string | null>, b: BucketInfo) => boolean | void,
   ): Promise<boolean> {
-    const { client, index, signal, logger, pageSize } = this.ctx;
+    const { client, index, signal, logger } = this.ctx;
+    let pageSize = this.ctx.pageSize;
     let after: Record<string, string | null> | undefined;
     for (;;) {
       throwIfAborted(signal);
-      const res = await withRetry(
-        () =>
-          client.search(
-            {
-              index,
-              ...LENIENT,
-              size: 0,
-              track_total_hits: false,
-              query,
-              aggs: {
-                k: {
-                  composite: {
-                    size: pageSize,
-                    sources: fields ? [...sources, ...hostSources(fields)] : sources,
-                    ...(after ? { after } : {}),
+      const request = () =>
+        withRetry(
+          () =>
+            client.search(
+              {
+                index,
+                ...LENIENT,
+                size: 0,
+                track_total_hits: false,
+                query,
+                aggs: {
+                  k: {
+                    composite: {
+                      size: pageSize,
+                      sources: fields ? [...sources, ...hostSources(fields)] : sources,
+                      ...(after ? { after } : {}),
+                    },
+                    ...(fields ? { aggs: TIME_AGGS } : {}),
                   },
-                  ...(fields ? { aggs: TIME_AGGS } : {}),
                 },
               },
-            },
-            requestOptions(signal),
-          ),
-        { signal, logger, what: 'prevalence aggregation' },
-      );
+              requestOptions(signal),
+            ),
+          { signal, logger, what: 'prevalence aggregation' },
+        );
+      let res: Awaited<ReturnType<typeof request>>;
+      try {
+        res = await request();
+      } catch (err) {
+        // Each page rescans every matching document, so pages are large; a page of very long
+        // command lines can still trip a memory breaker or the bucket limit: halve it and go on.
+        if (!isTooLarge(err) || pageSize <= MIN_PAGE) throw err;
+        pageSize = Math.max(MIN_PAGE, Math.floor(pageSize / 2));
+        logger?.warn(`prevalence: aggregation page too large, retrying with ${pageSize} buckets`, {
+          error: err instanceof Error ? err.message : String(err),
+        });
+        continue;
+      }
       this.stats.requests++;
       const agg = res.aggregations?.k as
         { buckets: RawBucket[]; after_key?: Record<string, string | null> } | undefined;
@@ -591,6 +609,22 @@ export class EsPrevalence implements PrevalenceService {
       after = agg.after_key;
     }
   }
+}
+
+const MIN_PAGE = 500;
+
+interface EsErrorBody {
+  type?: string;
+  caused_by?: EsErrorBody;
+  root_cause?: EsErrorBody[];
+}
+
+function isTooLarge(err: unknown): boolean {
+  const e = (err as { body?: { error?: EsErrorBody } }).body?.error;
+  const types = [e?.type, e?.caused_by?.type, ...(e?.root_cause ?? []).map((r) => r.type)];
+  return types.some(
+    (t) => t === 'circuit_breaking_exception' || t === 'too_many_buckets_exception',
+  );
 }
 
 function nameOf(name: string | null | undefined, executable: string | null | undefined): string {
@@ -628,7 +662,7 @@ export class EsPrevalenceProvider implements PrevalenceProvider {
         client: this.opts.client,
         index,
         logger: this.opts.logger,
-        pageSize: this.opts.pageSize ?? 5_000,
+        pageSize: this.opts.pageSize ?? 20_000,
         maxCommandLineBuckets: this.opts.maxCommandLineBuckets ?? 2_000_000,
         signal,
       },
