@@ -28,6 +28,8 @@ export interface DemoOptions {
   attacks: number;
   seed: number;
   eventsPerHostDay?: number;
+  /** ISO start of the generated span (default: so that it ends at start-up time). */
+  start?: string;
 }
 
 export interface StandaloneOptions {
@@ -48,6 +50,8 @@ export interface StandaloneOptions {
   graphWindow?: string;
   /** Start the scheduler (default true). */
   schedule?: boolean;
+  /** Settings stored before anything runs (e.g. a test's threshold). */
+  settings?: Partial<Settings>;
   logger?: Logger;
 }
 
@@ -101,9 +105,9 @@ async function seedDemo(
   let last: string | undefined;
   // The demo ends at start-up time, so the app's default time range shows it.
   const hour = 3_600_000;
-  const start = new Date(
-    Math.floor((Date.now() - demo.days * 24 * hour) / hour) * hour,
-  ).toISOString();
+  const start =
+    demo.start ??
+    new Date(Math.floor((Date.now() - demo.days * 24 * hour) / hour) * hour).toISOString();
   async function* events() {
     for await (const r of generate({ ...demo, start, sourceFile: 'demo' })) {
       first ??= r.event['@timestamp'];
@@ -143,6 +147,7 @@ export async function startStandalone(opts: StandaloneOptions = {}): Promise<Run
     closeStores = () => embedded!.close();
   }
 
+  if (opts.settings) await stores.settings.update(opts.settings);
   const scorer = scorerFactory(modelDir);
   const graphWindow = opts.graphWindow ?? DEFAULT_GRAPH_WINDOW;
   const runPartition = (

@@ -16,7 +16,15 @@ export const SCREENSHOT_DIR = path.resolve(HERE, '../../test-results/ui/screensh
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** 6 hosts, 4 attacks: a few dozen flagged communities, so the list has more than one page. */
-export const TEST_DEMO = { hosts: 6, days: 1, attacks: 4, seed: 7, eventsPerHostDay: 400 };
+export const TEST_DEMO = {
+  hosts: 6,
+  days: 1,
+  attacks: 4,
+  seed: 7,
+  eventsPerHostDay: 400,
+  // A fixed past day, so the specs can show an empty range and the "show last window" fix.
+  start: '2026-01-05T00:00:00Z',
+};
 
 export interface TestHost {
   url: string;
@@ -35,6 +43,8 @@ export async function startTestHost(): Promise<TestHost> {
     dataDir,
     staticDir,
     demo: TEST_DEMO,
+    // A low threshold flags benign noise too, so the list has several pages to sort and page.
+    settings: { threshold: 0.1 },
     schedule: false,
     logger: quiet,
   });
