@@ -9,14 +9,34 @@ import type { ProcessEvent } from '../../common/types/process_event';
 import { FeatureSpace } from '../../server/lib/model/features';
 import { mulberry32 } from '../../server/lib/model/prng';
 import { TfjsEdgeScorer, clearModelCache } from '../../server/lib/model/scorer';
-import { attackWinwordPowershell, benignSvchost, makeEvent } from '../../server/lib/model/testing/fixtures';
+import {
+  attackWinwordPowershell,
+  benignSvchost,
+  makeEvent,
+} from '../../server/lib/model/testing/fixtures';
 import { normaliseCommandLine, tokeniseCommandLine } from '../../server/lib/model/text_normalise';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const MODEL_DIR = path.join(repoRoot, 'models/default');
 
-const CHILDREN = ['cmd.exe', 'powershell.exe', 'svchost.exe', 'conhost.exe', 'rundll32.exe', 'reg.exe', 'net.exe', 'schtasks.exe'];
-const PARENTS = ['explorer.exe', 'services.exe', 'cmd.exe', 'winword.exe', 'svchost.exe', 'wmiprvse.exe'];
+const CHILDREN = [
+  'cmd.exe',
+  'powershell.exe',
+  'svchost.exe',
+  'conhost.exe',
+  'rundll32.exe',
+  'reg.exe',
+  'net.exe',
+  'schtasks.exe',
+];
+const PARENTS = [
+  'explorer.exe',
+  'services.exe',
+  'cmd.exe',
+  'winword.exe',
+  'svchost.exe',
+  'wmiprvse.exe',
+];
 
 /** A varied, reproducible event mix (no external data needed). */
 function sampleEvents(n: number, seed = 11): ProcessEvent[] {
@@ -53,7 +73,11 @@ export async function benchModel(): Promise<{ name: string; value: number; unit:
   clearModelCache();
   let t = performance.now();
   const scorer = await TfjsEdgeScorer.load({ modelDir: MODEL_DIR });
-  results.push({ name: 'model load (cold, incl. backend init)', value: performance.now() - t, unit: 'ms' });
+  results.push({
+    name: 'model load (cold, incl. backend init)',
+    value: performance.now() - t,
+    unit: 'ms',
+  });
   clearModelCache();
   t = performance.now();
   const scorer2 = await TfjsEdgeScorer.load({ modelDir: MODEL_DIR });
@@ -65,23 +89,43 @@ export async function benchModel(): Promise<{ name: string; value: number; unit:
   const forExtraction = sampleEvents(20_000);
   t = performance.now();
   for (const e of forExtraction) space.extractSparse(e);
-  results.push({ name: 'feature extraction', value: forExtraction.length / ((performance.now() - t) / 1000), unit: 'events/s' });
+  results.push({
+    name: 'feature extraction',
+    value: forExtraction.length / ((performance.now() - t) / 1000),
+    unit: 'events/s',
+  });
 
   await scorer2.score(sampleEvents(1000, 5)); // warm-up
   const events = sampleEvents(20_000);
   t = performance.now();
   await scorer2.score(events);
-  results.push({ name: 'scoring, batch of 20k (features + predict + top-5 explanations)', value: events.length / ((performance.now() - t) / 1000), unit: 'events/s' });
+  results.push({
+    name: 'scoring, batch of 20k (features + predict + top-5 explanations)',
+    value: events.length / ((performance.now() - t) / 1000),
+    unit: 'events/s',
+  });
 
   const noExplain = await TfjsEdgeScorer.load({ modelDir: MODEL_DIR, topK: 0 });
   const events2 = sampleEvents(20_000);
   t = performance.now();
   await noExplain.score(events2);
-  results.push({ name: 'scoring, batch of 20k (no explanations)', value: events.length / ((performance.now() - t) / 1000), unit: 'events/s' });
+  results.push({
+    name: 'scoring, batch of 20k (no explanations)',
+    value: events.length / ((performance.now() - t) / 1000),
+    unit: 'events/s',
+  });
 
   // Hostile inputs: every pattern family on 1 MB; the budget is generous (linear code takes ~0.1 s).
   const MB = 1 << 20;
-  const hostile = ['a'.repeat(MB), 'f'.repeat(MB), '1'.repeat(MB), 'Ab1+'.repeat(MB / 4), '1.'.repeat(MB / 2), ` -w${' '.repeat(MB)}x`, '\\users\\'.repeat(MB / 7)];
+  const hostile = [
+    'a'.repeat(MB),
+    'f'.repeat(MB),
+    '1'.repeat(MB),
+    'Ab1+'.repeat(MB / 4),
+    '1.'.repeat(MB / 2),
+    ` -w${' '.repeat(MB)}x`,
+    '\\users\\'.repeat(MB / 7),
+  ];
   let worst = 0;
   for (const s of hostile) {
     t = performance.now();
@@ -89,8 +133,15 @@ export async function benchModel(): Promise<{ name: string; value: number; unit:
     space.extractSparse(makeEvent({ name: 'powershell.exe', cmd: s }));
     worst = Math.max(worst, performance.now() - t);
   }
-  results.push({ name: 'worst hostile 1 MB command line (normalise + tokenise + features)', value: worst, unit: 'ms' });
-  if (worst > 2000) throw new Error(`hostile 1 MB command line took ${worst.toFixed(0)} ms (budget 2000 ms): a regex is not linear`);
+  results.push({
+    name: 'worst hostile 1 MB command line (normalise + tokenise + features)',
+    value: worst,
+    unit: 'ms',
+  });
+  if (worst > 2000)
+    throw new Error(
+      `hostile 1 MB command line took ${worst.toFixed(0)} ms (budget 2000 ms): a regex is not linear`,
+    );
   return results;
 }
 

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { DENSE_FEATURES, FeatureSpace, eventTokenKeys, parentStartLookup, parseTime } from './features';
+import {
+  DENSE_FEATURES,
+  FeatureSpace,
+  eventTokenKeys,
+  parentStartLookup,
+  parseTime,
+} from './features';
 import { attackWinwordPowershell, benignSvchost, makeEvent } from './testing/fixtures';
 
 function corpus() {
@@ -8,8 +14,20 @@ function corpus() {
     benignSvchost(),
     attackWinwordPowershell(),
     attackWinwordPowershell(),
-    makeEvent({ name: 'cmd.exe', cmd: 'cmd.exe /c whoami', parentName: 'powershell.exe', user: 'wardog', host: 'WS05' }),
-    makeEvent({ name: 'cmd.exe', cmd: 'cmd.exe /c dir', parentName: 'explorer.exe', user: 'alice', host: 'WS06' }),
+    makeEvent({
+      name: 'cmd.exe',
+      cmd: 'cmd.exe /c whoami',
+      parentName: 'powershell.exe',
+      user: 'wardog',
+      host: 'WS05',
+    }),
+    makeEvent({
+      name: 'cmd.exe',
+      cmd: 'cmd.exe /c dir',
+      parentName: 'explorer.exe',
+      user: 'alice',
+      host: 'WS06',
+    }),
   ];
 }
 
@@ -39,13 +57,19 @@ describe('FeatureSpace', () => {
 
   it('applies minDf, minGroups and the vocabulary cap', () => {
     const events = corpus();
-    const groups = FeatureSpace.fit(events, { minDf: 1, minGroups: 2, groupOf: (e) => e.host.name });
+    const groups = FeatureSpace.fit(events, {
+      minDf: 1,
+      minGroups: 2,
+      groupOf: (e) => e.host.name,
+    });
     // Only tokens seen on two hosts survive: the per-host cmd.exe events each have one host.
     expect(groups.vocabulary).not.toContain('cmd:whoami');
     expect(groups.vocabulary).toContain('proc:cmd.exe');
     const capped = FeatureSpace.fit(events, { minDf: 1, minGroups: 1, maxVocab: 3 });
     expect(capped.vocabulary).toHaveLength(3);
-    expect(() => FeatureSpace.fromJSON({ ...capped.toJSON(), normalisationVersion: 999 })).toThrow(/retrain/);
+    expect(() => FeatureSpace.fromJSON({ ...capped.toJSON(), normalisationVersion: 999 })).toThrow(
+      /retrain/,
+    );
   });
 
   it('never turns user, host or domain names into tokens', () => {
@@ -61,7 +85,7 @@ describe('FeatureSpace', () => {
     expect(keys).not.toMatch(/wardog|ws09|theshire/);
   });
 
-  it('keeps other users\' and machines\' names out of the vocabulary', () => {
+  it("keeps other users' and machines' names out of the vocabulary", () => {
     const mk = (host: string, user: string, cmd: string) => {
       const e = makeEvent({ name: 'net.exe', cmd, parentName: 'cmd.exe', host, user });
       e.user.domain = 'LITWARE';
@@ -69,8 +93,16 @@ describe('FeatureSpace', () => {
     };
     const events = [
       mk('fin-ws01.litware.corp', 'william.allen', 'net.exe user jane.doe /domain'),
-      mk('fin-ws02.litware.corp', 'jane.doe', 'net.exe use \\\\fin-ws01\\c$ & ping fin-ws01 & copy william.allen.txt x'),
-      mk('fin-ws03.litware.corp', 'bob.smith', 'net.exe user william.allen & ping fin-ws02 & nslookup litware.corp'),
+      mk(
+        'fin-ws02.litware.corp',
+        'jane.doe',
+        'net.exe use \\\\fin-ws01\\c$ & ping fin-ws01 & copy william.allen.txt x',
+      ),
+      mk(
+        'fin-ws03.litware.corp',
+        'bob.smith',
+        'net.exe user william.allen & ping fin-ws02 & nslookup litware.corp',
+      ),
     ];
     const space = FeatureSpace.fit([...events, ...events], { minDf: 1, minGroups: 1 });
     const vocab = space.vocabulary.join(' ');
@@ -102,22 +134,36 @@ describe('FeatureSpace', () => {
 
   it('takes the parent age from process.parent.start, else from the context lookup', () => {
     const space = FeatureSpace.fit(corpus(), { minDf: 1, minGroups: 1 });
-    const withStart = makeEvent({ name: 'a.exe', time: '2024-01-01T10:00:10Z', parentStart: '2024-01-01T10:00:00Z' });
+    const withStart = makeEvent({
+      name: 'a.exe',
+      time: '2024-01-01T10:00:10Z',
+      parentStart: '2024-01-01T10:00:00Z',
+    });
     const v1 = space.extract(withStart);
     expect(denseValue(space, v1, 'parent_age_missing')).toBe(0);
-    expect(denseValue(space, v1, 'parent_age_log')).toBeCloseTo(Math.log1p(10) / Math.log1p(7 * 86400), 6);
+    expect(denseValue(space, v1, 'parent_age_log')).toBeCloseTo(
+      Math.log1p(10) / Math.log1p(7 * 86400),
+      6,
+    );
 
     const parent = makeEvent({ name: 'p.exe', time: '2024-01-01T09:00:00Z' });
     const child = makeEvent({ name: 'c.exe', time: '2024-01-01T10:00:00Z' });
     child.process.parent.entity_id = parent.process.entity_id;
     expect(denseValue(space, space.extract(child), 'parent_age_missing')).toBe(1);
     const v2 = space.extract(child, parentStartLookup([parent, child]));
-    expect(denseValue(space, v2, 'parent_age_log')).toBeCloseTo(Math.log1p(3600) / Math.log1p(7 * 86400), 6);
+    expect(denseValue(space, v2, 'parent_age_log')).toBeCloseTo(
+      Math.log1p(3600) / Math.log1p(7 * 86400),
+      6,
+    );
   });
 
   it('can hide the parent age (training augmentation) without touching the cache', () => {
     const space = FeatureSpace.fit(corpus(), { minDf: 1, minGroups: 1 });
-    const e = makeEvent({ name: 'a.exe', time: '2024-01-01T10:00:10Z', parentStart: '2024-01-01T10:00:00Z' });
+    const e = makeEvent({
+      name: 'a.exe',
+      time: '2024-01-01T10:00:10Z',
+      parentStart: '2024-01-01T10:00:00Z',
+    });
     const hidden = space.extractSparse(e, undefined, { hideParentAge: true });
     const missingIdx = DENSE_FEATURES.indexOf('parent_age_missing');
     expect(Array.from(hidden.indices)).toContain(missingIdx);

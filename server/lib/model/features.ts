@@ -62,8 +62,14 @@ const DENSE_DEFS: Array<[string, string]> = [
   ['original_name_missing', 'PE original file name missing'],
   ['name_not_exe', 'process name does not end in .exe'],
   ['parent_missing', 'parent name unknown'],
-  ...PATH_CLASSES.map((c): [string, string] => [`path_class_${c}`, `executable folder: ${c.replace(/_/g, ' ')}`]),
-  ...PATH_CLASSES.map((c): [string, string] => [`parent_path_class_${c}`, `parent folder: ${c.replace(/_/g, ' ')}`]),
+  ...PATH_CLASSES.map((c): [string, string] => [
+    `path_class_${c}`,
+    `executable folder: ${c.replace(/_/g, ' ')}`,
+  ]),
+  ...PATH_CLASSES.map((c): [string, string] => [
+    `parent_path_class_${c}`,
+    `parent folder: ${c.replace(/_/g, ' ')}`,
+  ]),
   ...INTEGRITY_CLASSES.map((c): [string, string] => [`integrity_${c}`, `integrity level: ${c}`]),
   ['cmd_missing', 'command line missing'],
   ['cmd_len_log', 'command line length'],
@@ -116,7 +122,11 @@ export interface FeatureSpaceConfig {
   minGroups: number;
 }
 
-export const DEFAULT_FEATURE_CONFIG: FeatureSpaceConfig = { maxVocab: 1500, minDf: 3, minGroups: 2 };
+export const DEFAULT_FEATURE_CONFIG: FeatureSpaceConfig = {
+  maxVocab: 1500,
+  minDf: 3,
+  minGroups: 2,
+};
 
 /** Serialised form stored as features.json next to the model. */
 export interface FeatureSpaceJson {
@@ -133,7 +143,14 @@ export interface FeatureSpaceJson {
 
 const POWERSHELL_NAME = /^(?:powershell|pwsh|powershell_ise)(?:\.exe)?$/;
 const SERVICE_SIDS = new Set(['s-1-5-18', 's-1-5-19', 's-1-5-20']);
-const SERVICE_NAMES = new Set(['system', 'local service', 'network service', 'localservice', 'networkservice', 'local system']);
+const SERVICE_NAMES = new Set([
+  'system',
+  'local service',
+  'network service',
+  'localservice',
+  'networkservice',
+  'local system',
+]);
 const MAX_PARENT_AGE_S = 7 * 24 * 3600;
 
 /** Parses ISO-8601 or Sysmon-style 'YYYY-MM-DD hh:mm:ss.sss' (UTC without designator) or epoch ms. */
@@ -155,10 +172,19 @@ function tri(v: boolean | undefined): [number, number, number] {
 function integrityOf(raw: string | undefined): Integrity {
   if (!raw) return 'unknown';
   const v = raw.trim().toLowerCase();
-  if (v === 'system' || v === 's-1-16-16384' || v === 'protected' || v === 's-1-16-20480') return 'system';
+  if (v === 'system' || v === 's-1-16-16384' || v === 'protected' || v === 's-1-16-20480')
+    return 'system';
   if (v === 'high' || v === 's-1-16-12288') return 'high';
-  if (v === 'medium' || v === 'medium plus' || v === 's-1-16-8192' || v === 's-1-16-8448') return 'medium';
-  if (v === 'low' || v === 'untrusted' || v === 'appcontainer' || v === 's-1-16-4096' || v === 's-1-16-0') return 'low';
+  if (v === 'medium' || v === 'medium plus' || v === 's-1-16-8192' || v === 's-1-16-8448')
+    return 'medium';
+  if (
+    v === 'low' ||
+    v === 'untrusted' ||
+    v === 'appcontainer' ||
+    v === 's-1-16-4096' ||
+    v === 's-1-16-0'
+  )
+    return 'low';
   return 'unknown';
 }
 
@@ -219,9 +245,14 @@ function eventFacts(event: ProcessEvent, ctx?: FeatureContext, hideParentAge = f
   const dense = cached.dense.slice();
   // Parent age depends on the caller's context, so it is never cached.
   const childT = parseTime(event['@timestamp']);
-  const parentT = hideParentAge ? undefined : parseTime(event.process.parent.start ?? ctx?.parentStart?.(event));
+  const parentT = hideParentAge
+    ? undefined
+    : parseTime(event.process.parent.start ?? ctx?.parentStart?.(event));
   if (childT !== undefined && parentT !== undefined) {
-    dense[DENSE_INDEX.get('parent_age_log') as number] = logScaled((childT - parentT) / 1000, MAX_PARENT_AGE_S);
+    dense[DENSE_INDEX.get('parent_age_log') as number] = logScaled(
+      (childT - parentT) / 1000,
+      MAX_PARENT_AGE_S,
+    );
   } else {
     dense[DENSE_INDEX.get('parent_age_missing') as number] = 1;
   }
@@ -260,7 +291,8 @@ function staticFacts(event: ProcessEvent): EventFacts {
 
   const original = event.process.pe?.original_file_name?.trim().toLowerCase();
   if (!original) set('original_name_missing', 1);
-  else if (procName && stripMui(original) !== stripMui(procName.replace(/\^/g, ''))) set('name_mismatch', 1);
+  else if (procName && stripMui(original) !== stripMui(procName.replace(/\^/g, '')))
+    set('name_mismatch', 1);
   if (procName && !procName.endsWith('.exe')) set('name_not_exe', 1);
   if (!parentName) set('parent_missing', 1);
 
@@ -268,7 +300,8 @@ function staticFacts(event: ProcessEvent): EventFacts {
   set(`parent_path_class_${pathClass(pexe)}`, 1);
   set(`integrity_${integrityOf(event.process.Ext?.token?.integrity_level_name)}`, 1);
 
-  const rawCmd = event.process.command_line ?? (event.process.args ? event.process.args.join(' ') : '');
+  const rawCmd =
+    event.process.command_line ?? (event.process.args ? event.process.args.join(' ') : '');
   let cmdTokens: string[] = [];
   if (!rawCmd.trim()) {
     set('cmd_missing', 1);
@@ -340,9 +373,26 @@ export function parentStartLookup(events: Iterable<ProcessEvent>): FeatureContex
 
 /** Account names that describe behaviour rather than a person or machine; never filtered. */
 const GENERIC_ACCOUNTS = new Set([
-  'system', 'local service', 'network service', 'localservice', 'networkservice', 'administrator',
-  'administrators', 'admin', 'user', 'users', 'guest', 'public', 'default', 'test', 'nt authority',
-  'builtin', 'workgroup', 'local', 'service', 'services',
+  'system',
+  'local service',
+  'network service',
+  'localservice',
+  'networkservice',
+  'administrator',
+  'administrators',
+  'admin',
+  'user',
+  'users',
+  'guest',
+  'public',
+  'default',
+  'test',
+  'nt authority',
+  'builtin',
+  'workgroup',
+  'local',
+  'service',
+  'services',
 ]);
 
 function addName(out: Set<string>, raw: string | undefined): void {
@@ -357,7 +407,9 @@ function addName(out: Set<string>, raw: string | undefined): void {
  * become a feature; only the filter sees the names, they are not stored.
  */
 function collectPersonalNames(e: ProcessEvent, out: Set<string>): void {
-  const user = e.user.name?.includes('\\') ? e.user.name.slice(e.user.name.lastIndexOf('\\') + 1) : e.user.name;
+  const user = e.user.name?.includes('\\')
+    ? e.user.name.slice(e.user.name.lastIndexOf('\\') + 1)
+    : e.user.name;
   addName(out, user);
   addName(out, e.user.domain);
   const host = e.host?.name?.toLowerCase();
@@ -435,7 +487,10 @@ export class FeatureSpace {
    */
   static fit(
     events: readonly ProcessEvent[],
-    options: Partial<FeatureSpaceConfig> & { groupOf?: (e: ProcessEvent, i: number) => string; ctx?: FeatureContext } = {},
+    options: Partial<FeatureSpaceConfig> & {
+      groupOf?: (e: ProcessEvent, i: number) => string;
+      ctx?: FeatureContext;
+    } = {},
   ): FeatureSpace {
     const config: FeatureSpaceConfig = {
       maxVocab: options.maxVocab ?? DEFAULT_FEATURE_CONFIG.maxVocab,
@@ -457,20 +512,30 @@ export class FeatureSpace {
       }
     });
     const candidates = [...df.entries()]
-      .filter(([k, n]) => n >= config.minDf && (groups.get(k)?.size ?? 0) >= config.minGroups && !mentionsPersonalName(k, personal))
+      .filter(
+        ([k, n]) =>
+          n >= config.minDf &&
+          (groups.get(k)?.size ?? 0) >= config.minGroups &&
+          !mentionsPersonalName(k, personal),
+      )
       // Deterministic: frequency first, then the token text.
       .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
       .slice(0, config.maxVocab);
     const vocabulary = candidates.map(([k]) => k).sort();
     const n = events.length;
     // Smooth IDF (as scikit-learn): never zero, finite for every kept token.
-    const idf = Float32Array.from(vocabulary, (k) => Math.log((1 + n) / (1 + (df.get(k) ?? 0))) + 1);
+    const idf = Float32Array.from(
+      vocabulary,
+      (k) => Math.log((1 + n) / (1 + (df.get(k) ?? 0))) + 1,
+    );
     return new FeatureSpace(config, vocabulary, idf, n);
   }
 
   static fromJSON(json: FeatureSpaceJson): FeatureSpace {
     if (json.formatVersion !== FEATURES_FORMAT_VERSION) {
-      throw new Error(`features.json format ${json.formatVersion} is not supported (expected ${FEATURES_FORMAT_VERSION})`);
+      throw new Error(
+        `features.json format ${json.formatVersion} is not supported (expected ${FEATURES_FORMAT_VERSION})`,
+      );
     }
     if (json.normalisationVersion !== NORMALISATION_VERSION) {
       throw new Error(
@@ -480,8 +545,14 @@ export class FeatureSpace {
     if (json.denseFeatures.join('\n') !== DENSE_FEATURES.join('\n')) {
       throw new Error('features.json dense feature list differs from this code: retrain the model');
     }
-    if (json.vocabulary.length !== json.idf.length) throw new Error('features.json: vocabulary and idf lengths differ');
-    return new FeatureSpace(json.config, json.vocabulary, Float32Array.from(json.idf), json.documentCount);
+    if (json.vocabulary.length !== json.idf.length)
+      throw new Error('features.json: vocabulary and idf lengths differ');
+    return new FeatureSpace(
+      json.config,
+      json.vocabulary,
+      Float32Array.from(json.idf),
+      json.documentCount,
+    );
   }
 
   toJSON(): FeatureSpaceJson {
@@ -507,7 +578,11 @@ export class FeatureSpace {
    * Sparse feature vector of one event. `hideParentAge` (training augmentation only) extracts
    * the event as if its parent's start were unknown.
    */
-  extractSparse(event: ProcessEvent, ctx?: FeatureContext, options: { hideParentAge?: boolean } = {}): SparseRow {
+  extractSparse(
+    event: ProcessEvent,
+    ctx?: FeatureContext,
+    options: { hideParentAge?: boolean } = {},
+  ): SparseRow {
     const { tokens, dense } = eventFacts(event, ctx, options.hideParentAge ?? false);
     const entries = new Map<number, number>();
     const setDense = (name: string, v: number): void => {
@@ -554,7 +629,8 @@ export class FeatureSpace {
   extract(event: ProcessEvent, ctx?: FeatureContext): Float32Array {
     const row = this.extractSparse(event, ctx);
     const out = new Float32Array(this.dimension);
-    for (let k = 0; k < row.indices.length; k++) out[row.indices[k] as number] = row.values[k] as number;
+    for (let k = 0; k < row.indices.length; k++)
+      out[row.indices[k] as number] = row.values[k] as number;
     return out;
   }
 
@@ -565,7 +641,8 @@ export class FeatureSpace {
     for (let r = from; r < to; r++) {
       const row = rows[r] as SparseRow;
       const base = (r - from) * d;
-      for (let k = 0; k < row.indices.length; k++) out[base + (row.indices[k] as number)] = row.values[k] as number;
+      for (let k = 0; k < row.indices.length; k++)
+        out[base + (row.indices[k] as number)] = row.values[k] as number;
     }
     return out;
   }

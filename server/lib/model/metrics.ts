@@ -21,9 +21,14 @@ function isPos(v: boolean | number | undefined): boolean {
 }
 
 /** Distinct thresholds in descending order with cumulative TP/FP counts at each (score >= threshold). */
-function sweep(scores: ArrayLike<number>, labels: ArrayLike<boolean | number>): { tp: number[]; fp: number[]; thr: number[]; P: number; N: number } {
+function sweep(
+  scores: ArrayLike<number>,
+  labels: ArrayLike<boolean | number>,
+): { tp: number[]; fp: number[]; thr: number[]; P: number; N: number } {
   checkInputs(scores, labels);
-  const order = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => (scores[b] as number) - (scores[a] as number));
+  const order = Array.from({ length: scores.length }, (_, i) => i).sort(
+    (a, b) => (scores[b] as number) - (scores[a] as number),
+  );
   const tp: number[] = [];
   const fp: number[] = [];
   const thr: number[] = [];
@@ -81,7 +86,10 @@ export function prAuc(scores: ArrayLike<number>, labels: ArrayLike<boolean | num
 }
 
 /** ROC points at every distinct threshold, highest threshold first. */
-export function rocCurve(scores: ArrayLike<number>, labels: ArrayLike<boolean | number>): ThresholdPoint[] {
+export function rocCurve(
+  scores: ArrayLike<number>,
+  labels: ArrayLike<boolean | number>,
+): ThresholdPoint[] {
   const { tp, fp, thr, P, N } = sweep(scores, labels);
   return thr.map((threshold, k) => ({
     threshold,
@@ -118,7 +126,11 @@ function nextUp(x: number): number {
 }
 
 /** Recall (TPR) among positives at a fixed threshold (score >= threshold flags). */
-export function recallAtThreshold(scores: ArrayLike<number>, labels: ArrayLike<boolean | number>, threshold: number): number {
+export function recallAtThreshold(
+  scores: ArrayLike<number>,
+  labels: ArrayLike<boolean | number>,
+  threshold: number,
+): number {
   checkInputs(scores, labels);
   let p = 0;
   let hit = 0;
@@ -131,7 +143,11 @@ export function recallAtThreshold(scores: ArrayLike<number>, labels: ArrayLike<b
 }
 
 /** False-positive rate among negatives at a fixed threshold. */
-export function fprAtThreshold(scores: ArrayLike<number>, labels: ArrayLike<boolean | number>, threshold: number): number {
+export function fprAtThreshold(
+  scores: ArrayLike<number>,
+  labels: ArrayLike<boolean | number>,
+  threshold: number,
+): number {
   checkInputs(scores, labels);
   let n = 0;
   let hit = 0;
@@ -144,7 +160,11 @@ export function fprAtThreshold(scores: ArrayLike<number>, labels: ArrayLike<bool
 }
 
 /** Recall at the threshold that keeps this data's own FPR at or below `maxFpr`. */
-export function recallAtFpr(scores: ArrayLike<number>, labels: ArrayLike<boolean | number>, maxFpr: number): number {
+export function recallAtFpr(
+  scores: ArrayLike<number>,
+  labels: ArrayLike<boolean | number>,
+  maxFpr: number,
+): number {
   checkInputs(scores, labels);
   const benign: number[] = [];
   for (let i = 0; i < scores.length; i++) if (!isPos(labels[i])) benign.push(scores[i] as number);
@@ -162,7 +182,10 @@ export interface BinaryMetrics {
 }
 
 /** The standard metric bundle reported per evaluation split and source. */
-export function binaryMetrics(scores: ArrayLike<number>, labels: ArrayLike<boolean | number>): BinaryMetrics {
+export function binaryMetrics(
+  scores: ArrayLike<number>,
+  labels: ArrayLike<boolean | number>,
+): BinaryMetrics {
   checkInputs(scores, labels);
   let positives = 0;
   for (let i = 0; i < labels.length; i++) if (isPos(labels[i])) positives++;

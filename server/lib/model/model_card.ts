@@ -16,15 +16,22 @@ function splitTable(split: SplitResult): string[] {
   const lines = [
     `#### ${split.split}`,
     '',
-    split.description + (split.folds > 1 ? ` (${split.folds} folds, scores pooled out of fold)` : ''),
+    split.description +
+      (split.folds > 1 ? ` (${split.folds} folds, scores pooled out of fold)` : ''),
     '',
     '| source | events | malicious | ROC AUC | PR AUC | recall @1% FPR | recall @5% FPR |',
     '|---|---|---|---|---|---|---|',
   ];
   for (const [src, m] of Object.entries(split.metrics)) {
-    lines.push(`| ${src} | ${m.n} | ${m.positives} | ${fmt(m.rocAuc)} | ${fmt(m.prAuc)} | ${fmt(m.recallAt1Fpr)} | ${fmt(m.recallAt5Fpr)} |`);
+    lines.push(
+      `| ${src} | ${m.n} | ${m.positives} | ${fmt(m.rocAuc)} | ${fmt(m.prAuc)} | ${fmt(m.recallAt1Fpr)} | ${fmt(m.recallAt5Fpr)} |`,
+    );
   }
-  if (split.foldRocAuc?.length) lines.push('', `Per-fold ROC AUC on held-out OTRF: ${split.foldRocAuc.map((v) => fmt(v)).join(', ')}`);
+  if (split.foldRocAuc?.length)
+    lines.push(
+      '',
+      `Per-fold ROC AUC on held-out OTRF: ${split.foldRocAuc.map((v) => fmt(v)).join(', ')}`,
+    );
   for (const [src, r] of Object.entries(split.recallOnly ?? {})) {
     lines.push(
       '',
@@ -64,14 +71,18 @@ export function renderModelCard(input: ModelCardInput): string {
     `Edge-score model for ProblemChild: scores one parent→child process-creation event from 0 (benign) to 1 (anomalous); the score weights the edge in the per-host process graph.`,
     '',
     `- Trained: ${meta.trainedAt}; seed ${meta.seed}; network: ${meta.network.kind === 'mlp' ? `dense ${meta.featureDimension} → ${meta.network.hidden} ReLU (dropout ${meta.network.dropout}) → 1 sigmoid` : `logistic regression over ${meta.featureDimension} inputs`}; L2 ${meta.network.l2}, Adam lr ${meta.network.learningRate}, ${meta.network.epochs} epochs, batch ${meta.network.batchSize}.`,
-    ...(input.modelBytes ? [`- Size: weights.bin ${(input.modelBytes / 1024).toFixed(0)} KiB.`] : []),
+    ...(input.modelBytes
+      ? [`- Size: weights.bin ${(input.modelBytes / 1024).toFixed(0)} KiB.`]
+      : []),
     ...(input.command ? [`- Reproduce: \`${input.command}\``] : []),
     '',
     '## Data used',
     '',
     '| source | description | events | malicious | datasets/hosts |',
     '|---|---|---|---|---|',
-    ...meta.data.map((d) => `| ${d.source} | ${d.description} | ${d.events} | ${d.malicious} | ${d.groups} |`),
+    ...meta.data.map(
+      (d) => `| ${d.source} | ${d.description} | ${d.events} | ${d.malicious} | ${d.groups} |`,
+    ),
     '',
     'Recorded data is read through the project normaliser with Sysmon/4688 twins kept apart, so each process is seen once with Sysmon fields and once with Security 4688 fields; labels are joined on `_rid` (a merged event would be malicious if any of its records is). Training weight: see notes below.',
     '',
@@ -79,13 +90,16 @@ export function renderModelCard(input: ModelCardInput): string {
     '',
     `- ${DENSE_FEATURES.length} dense features: parent age (log, with missing flag); tri-state signed / signer trusted / elevated; SYSTEM-LocalService-NetworkService account; name ≠ PE original name (missing original name is a separate flag); executable and parent folder class one-hots; integrity level one-hot; command-line length, entropy, base64 blob, -EncodedCommand, URL, IP, hidden window, ^ \` ' + % counts; out-of-vocabulary rates.`,
     `- ${input.vocabularySize} TF-IDF tokens (vocabulary, not hashing, so explanations name real tokens) over process name, parent name, parent→child pair, executable folder, parent folder and command-line tokens, after normalisation (lower case, user profiles → \`<user>\`, system folders → classes, GUIDs, SHA-256/SHA-1/MD5 before generic hex, long numbers, IPs, URLs, UNC hosts, base64 blobs → placeholders; the event's own user, host and domain names blanked; any token naming a user, host or domain seen in training is excluded from the vocabulary; a token must occur in at least ${input.minGroups ?? 2} datasets/hosts).`,
-    '- Not used (label leaks / source artefacts): Sysmon RuleName, host and user names, dataset names, record ids, event.action/code, Elastic\'s own score.',
+    "- Not used (label leaks / source artefacts): Sysmon RuleName, host and user names, dataset names, record ids, event.action/code, Elastic's own score.",
     '',
     '## Evaluation (held out by whole dataset, host or lab; vocabulary refitted per fold)',
     '',
   ];
   for (const ev of input.evaluations) {
-    lines.push(`### ${ev.kind === 'mlp' ? 'MLP' : 'Logistic regression'}${ev.kind === meta.network.kind ? ' (chosen)' : ''}`, '');
+    lines.push(
+      `### ${ev.kind === 'mlp' ? 'MLP' : 'Logistic regression'}${ev.kind === meta.network.kind ? ' (chosen)' : ''}`,
+      '',
+    );
     for (const s of ev.splits) lines.push(...splitTable(s));
   }
   if (input.selection) {

@@ -56,17 +56,24 @@ async function readJson<T>(file: string): Promise<T> {
   try {
     text = await fs.readFile(file, 'utf8');
   } catch (err) {
-    throw new Error(`model bundle: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
+    throw new Error(
+      `model bundle: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      { cause: err },
+    );
   }
   try {
     return JSON.parse(text) as T;
   } catch (err) {
-    throw new Error(`model bundle: ${file} is not valid JSON (${(err as Error).message})`, { cause: err });
+    throw new Error(`model bundle: ${file} is not valid JSON (${(err as Error).message})`, {
+      cause: err,
+    });
   }
 }
 
 export async function loadModelBundle(dir: string): Promise<ModelBundle> {
-  const space = FeatureSpace.fromJSON(await readJson<FeatureSpaceJson>(path.join(dir, FEATURES_JSON)));
+  const space = FeatureSpace.fromJSON(
+    await readJson<FeatureSpaceJson>(path.join(dir, FEATURES_JSON)),
+  );
   const meta = await readJson<ModelMeta>(path.join(dir, META_JSON));
   const model = await loadLayersModel(dir);
   const inputShape = model.inputs[0]?.shape;

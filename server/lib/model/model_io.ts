@@ -15,7 +15,11 @@ export async function saveLayersModel(model: tf.LayersModel, dir: string): Promi
   await fs.mkdir(dir, { recursive: true });
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
-      if (!artifacts.modelTopology || artifacts.weightData === undefined || !artifacts.weightSpecs) {
+      if (
+        !artifacts.modelTopology ||
+        artifacts.weightData === undefined ||
+        !artifacts.weightSpecs
+      ) {
         throw new Error('saveLayersModel: model produced no topology or weights');
       }
       // tfjs 4.x may hand weightData as an array of buffers.
@@ -54,22 +58,30 @@ export function fileLoadHandler(dir: string): tf.io.IOHandler {
         throw new Error(`cannot read ${jsonPath}: ${(err as Error).message}`, { cause: err });
       }
       if (!parsed.modelTopology || !Array.isArray(parsed.weightsManifest)) {
-        throw new Error(`${jsonPath} is not a tfjs layers model (no modelTopology / weightsManifest)`);
+        throw new Error(
+          `${jsonPath} is not a tfjs layers model (no modelTopology / weightsManifest)`,
+        );
       }
-      return tf.io.getModelArtifactsForJSON(parsed as unknown as tf.io.ModelJSON, async (manifest) => {
-        const specs = tf.io.getWeightSpecs(manifest);
-        const buffers: ArrayBuffer[] = [];
-        for (const group of manifest) {
-          for (const p of group.paths) {
-            const file = path.resolve(dir, p);
-            // Weight paths come from the file; never follow them outside the model folder.
-            if (path.relative(dir, file).startsWith('..')) throw new Error(`${jsonPath}: weight path ${p} leaves the model folder`);
-            const b = await fs.readFile(file);
-            buffers.push(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
+      return tf.io.getModelArtifactsForJSON(
+        parsed as unknown as tf.io.ModelJSON,
+        async (manifest) => {
+          const specs = tf.io.getWeightSpecs(manifest);
+          const buffers: ArrayBuffer[] = [];
+          for (const group of manifest) {
+            for (const p of group.paths) {
+              const file = path.resolve(dir, p);
+              // Weight paths come from the file; never follow them outside the model folder.
+              if (path.relative(dir, file).startsWith('..'))
+                throw new Error(`${jsonPath}: weight path ${p} leaves the model folder`);
+              const b = await fs.readFile(file);
+              buffers.push(
+                b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer,
+              );
+            }
           }
-        }
-        return [specs, tf.io.concatenateArrayBuffers(buffers)];
-      });
+          return [specs, tf.io.concatenateArrayBuffers(buffers)];
+        },
+      );
     },
   };
 }

@@ -51,24 +51,44 @@ export interface TrainingSet {
 export const PREDICT_CHUNK = 8192;
 
 /** Dense row-major matrix of rows order[from..to) (or rows[from..to) without an order). */
-function densify(rows: readonly SparseRow[], order: ArrayLike<number> | null, from: number, to: number, d: number): Float32Array {
+function densify(
+  rows: readonly SparseRow[],
+  order: ArrayLike<number> | null,
+  from: number,
+  to: number,
+  d: number,
+): Float32Array {
   const out = new Float32Array((to - from) * d);
   for (let r = from; r < to; r++) {
     const row = rows[order ? (order[r] as number) : r] as SparseRow;
     const base = (r - from) * d;
-    for (let k = 0; k < row.indices.length; k++) out[base + (row.indices[k] as number)] = row.values[k] as number;
+    for (let k = 0; k < row.indices.length; k++)
+      out[base + (row.indices[k] as number)] = row.values[k] as number;
   }
   return out;
 }
 
 /** Builds the serving model (no dropout layer: it is the identity at inference). */
-export function buildServingModel(kind: NetworkKind, dimension: number, hidden: number): tf.Sequential {
+export function buildServingModel(
+  kind: NetworkKind,
+  dimension: number,
+  hidden: number,
+): tf.Sequential {
   const model = tf.sequential();
   if (kind === 'mlp') {
-    model.add(tf.layers.dense({ units: hidden, activation: 'relu', inputShape: [dimension], name: 'hidden' }));
+    model.add(
+      tf.layers.dense({
+        units: hidden,
+        activation: 'relu',
+        inputShape: [dimension],
+        name: 'hidden',
+      }),
+    );
     model.add(tf.layers.dense({ units: 1, activation: 'sigmoid', name: 'score' }));
   } else {
-    model.add(tf.layers.dense({ units: 1, activation: 'sigmoid', inputShape: [dimension], name: 'score' }));
+    model.add(
+      tf.layers.dense({ units: 1, activation: 'sigmoid', inputShape: [dimension], name: 'score' }),
+    );
   }
   return model;
 }
@@ -86,14 +106,17 @@ export async function trainNetwork(
 ): Promise<tf.Sequential> {
   const n = data.rows.length;
   if (n === 0) throw new Error('trainNetwork: no training rows');
-  if (data.labels.length !== n || data.weights.length !== n) throw new Error('trainNetwork: rows/labels/weights length mismatch');
+  if (data.labels.length !== n || data.weights.length !== n)
+    throw new Error('trainNetwork: rows/labels/weights length mismatch');
   const d = data.dimension;
   const mlp = config.kind === 'mlp';
   const h = config.hidden;
 
   const vars: tf.Variable[] = [];
   const W1 = tf.variable(
-    tf.initializers.glorotUniform({ seed: deriveSeed(config.seed, 'W1') }).apply(mlp ? [d, h] : [d, 1]) as tf.Tensor2D,
+    tf.initializers
+      .glorotUniform({ seed: deriveSeed(config.seed, 'W1') })
+      .apply(mlp ? [d, h] : [d, 1]) as tf.Tensor2D,
     true,
     'W1',
   );
@@ -102,7 +125,13 @@ export async function trainNetwork(
   let W2: tf.Variable | undefined;
   let b2: tf.Variable | undefined;
   if (mlp) {
-    W2 = tf.variable(tf.initializers.glorotUniform({ seed: deriveSeed(config.seed, 'W2') }).apply([h, 1]) as tf.Tensor2D, true, 'W2');
+    W2 = tf.variable(
+      tf.initializers
+        .glorotUniform({ seed: deriveSeed(config.seed, 'W2') })
+        .apply([h, 1]) as tf.Tensor2D,
+      true,
+      'W2',
+    );
     b2 = tf.variable(tf.zeros([1]), true, 'b2');
     vars.push(W2, b2);
   }
@@ -149,7 +178,10 @@ export async function trainNetwork(
               logits = tf.add(tf.matMul(x, W1 as tf.Tensor2D), b1);
             }
             // Numerically stable weighted binary cross-entropy on logits.
-            const ce = tf.add(tf.sub(tf.relu(logits), tf.mul(logits, y)), tf.log1p(tf.exp(tf.neg(tf.abs(logits)))));
+            const ce = tf.add(
+              tf.sub(tf.relu(logits), tf.mul(logits, y)),
+              tf.log1p(tf.exp(tf.neg(tf.abs(logits)))),
+            );
             const dataLoss = tf.div(tf.sum(tf.mul(ce, w)), tf.sum(w));
             let reg = tf.sum(tf.square(W1));
             if (W2) reg = tf.add(reg, tf.sum(tf.square(W2)));
@@ -174,7 +206,11 @@ export async function trainNetwork(
 }
 
 /** Scores sparse rows in chunks with a large predict batch size. */
-export async function predictRows(model: tf.LayersModel, rows: readonly SparseRow[], dimension: number): Promise<Float32Array> {
+export async function predictRows(
+  model: tf.LayersModel,
+  rows: readonly SparseRow[],
+  dimension: number,
+): Promise<Float32Array> {
   const out = new Float32Array(rows.length);
   // One reusable chunk buffer: a fresh 50 MB array per chunk costs more in GC than the zero-fill.
   const buf = new Float32Array(Math.min(rows.length, PREDICT_CHUNK) * dimension);
@@ -186,7 +222,8 @@ export async function predictRows(model: tf.LayersModel, rows: readonly SparseRo
     for (let r = 0; r < m; r++) {
       const row = rows[from + r] as SparseRow;
       const base = r * dimension;
-      for (let k = 0; k < row.indices.length; k++) view[base + (row.indices[k] as number)] = row.values[k] as number;
+      for (let k = 0; k < row.indices.length; k++)
+        view[base + (row.indices[k] as number)] = row.values[k] as number;
     }
     const x = tf.tensor2d(view, [m, dimension]);
     const y = model.predict(x, { batchSize: PREDICT_CHUNK }) as tf.Tensor;

@@ -17,22 +17,31 @@ afterAll(async () => {
 });
 
 describe('save → load round trip', () => {
-  it.each(['mlp', 'logreg'] as const)('%s: reloaded model gives identical predictions', async (kind) => {
-    const { dir, fitted } = await trainTinyModel(kind);
-    tempDirs.push(dir);
-    const events = [benignSvchost(), attackWinwordPowershell(), makeEvent({ name: 'x.exe', cmd: 'x.exe -a' })];
-    const rows = events.map((e) => fitted.space.extractSparse(e));
-    const before = await predictRows(fitted.model, rows, fitted.space.dimension);
-    const scorer = await TfjsEdgeScorer.load({ modelDir: dir });
-    const after = (await scorer.score(events)).map((s) => s.score);
-    expect(after).toEqual(Array.from(before));
-    // The JS forward pass used for explanations agrees with tfjs.
-    for (let i = 0; i < events.length; i++) {
-      const p = 1 / (1 + Math.exp(-scorer.jsLogit(events[i]!)));
-      expect(p).toBeCloseTo(before[i] as number, 5);
-    }
-    expect(await fs.readdir(dir)).toEqual(expect.arrayContaining(['model.json', 'weights.bin', 'features.json', 'meta.json']));
-  });
+  it.each(['mlp', 'logreg'] as const)(
+    '%s: reloaded model gives identical predictions',
+    async (kind) => {
+      const { dir, fitted } = await trainTinyModel(kind);
+      tempDirs.push(dir);
+      const events = [
+        benignSvchost(),
+        attackWinwordPowershell(),
+        makeEvent({ name: 'x.exe', cmd: 'x.exe -a' }),
+      ];
+      const rows = events.map((e) => fitted.space.extractSparse(e));
+      const before = await predictRows(fitted.model, rows, fitted.space.dimension);
+      const scorer = await TfjsEdgeScorer.load({ modelDir: dir });
+      const after = (await scorer.score(events)).map((s) => s.score);
+      expect(after).toEqual(Array.from(before));
+      // The JS forward pass used for explanations agrees with tfjs.
+      for (let i = 0; i < events.length; i++) {
+        const p = 1 / (1 + Math.exp(-scorer.jsLogit(events[i]!)));
+        expect(p).toBeCloseTo(before[i] as number, 5);
+      }
+      expect(await fs.readdir(dir)).toEqual(
+        expect.arrayContaining(['model.json', 'weights.bin', 'features.json', 'meta.json']),
+      );
+    },
+  );
 
   it('caches per model directory and reports a missing bundle clearly', async () => {
     const { dir } = await trainTinyModel('logreg');
@@ -40,7 +49,9 @@ describe('save → load round trip', () => {
     const a = await TfjsEdgeScorer.load({ modelDir: dir });
     const b = await TfjsEdgeScorer.load({ modelDir: `${dir}/` });
     expect(b.featureSpace).toBe(a.featureSpace);
-    await expect(TfjsEdgeScorer.load({ modelDir: path.join(dir, 'nope') })).rejects.toThrow(/features\.json/);
+    await expect(TfjsEdgeScorer.load({ modelDir: path.join(dir, 'nope') })).rejects.toThrow(
+      /features\.json/,
+    );
   });
 });
 
@@ -48,7 +59,12 @@ describe('score modes and explanations', () => {
   it('uses, blends or ignores the Elastic score, falling back to the model when absent', async () => {
     const { dir } = await trainTinyModel('mlp');
     tempDirs.push(dir);
-    const withElastic = makeEvent({ name: 'cmd.exe', cmd: 'cmd /c dir', parentName: 'explorer.exe', elastic: 0.9 });
+    const withElastic = makeEvent({
+      name: 'cmd.exe',
+      cmd: 'cmd /c dir',
+      parentName: 'explorer.exe',
+      elastic: 0.9,
+    });
     const without = makeEvent({ name: 'cmd.exe', cmd: 'cmd /c dir', parentName: 'explorer.exe' });
     const model = await TfjsEdgeScorer.load({ modelDir: dir, mode: 'model' });
     const [m1, m2] = await model.score([withElastic, without]);
@@ -62,7 +78,9 @@ describe('score modes and explanations', () => {
     expect(b1!.scoreSource).toBe('blend');
     expect(b1!.score).toBeCloseTo(0.25 * 0.9 + 0.75 * m1!.score, 6);
     expect(b2!.scoreSource).toBe('model');
-    await expect(TfjsEdgeScorer.load({ modelDir: dir, blendWeight: 2 })).rejects.toThrow(/blendWeight/);
+    await expect(TfjsEdgeScorer.load({ modelDir: dir, blendWeight: 2 })).rejects.toThrow(
+      /blendWeight/,
+    );
   });
 
   it('returns at most five contributions, largest effect first', async () => {
@@ -78,28 +96,39 @@ describe('score modes and explanations', () => {
   });
 });
 
-describe.runIf(existsSync(path.join(defaultModelDir, 'model.json')))('committed default model', () => {
-  it('scores encoded PowerShell from Word far above a signed service host', async () => {
-    const scorer = await TfjsEdgeScorer.load({ modelDir: defaultModelDir });
-    const [benign, attack] = await scorer.score([benignSvchost(), attackWinwordPowershell()]);
-    expect(benign!.score).toBeLessThan(0.2);
-    expect(attack!.score).toBeGreaterThan(0.8);
-    expect(attack!.topFeatures.length).toBe(5);
-    expect(scorer.modelName).toBe('default');
-  });
+describe.runIf(existsSync(path.join(defaultModelDir, 'model.json')))(
+  'committed default model',
+  () => {
+    it('scores encoded PowerShell from Word far above a signed service host', async () => {
+      const scorer = await TfjsEdgeScorer.load({ modelDir: defaultModelDir });
+      const [benign, attack] = await scorer.score([benignSvchost(), attackWinwordPowershell()]);
+      expect(benign!.score).toBeLessThan(0.2);
+      expect(attack!.score).toBeGreaterThan(0.8);
+      expect(attack!.topFeatures.length).toBe(5);
+      expect(scorer.modelName).toBe('default');
+    });
 
-  it('ships no lab user, host or domain names in its vocabulary', async () => {
-    const features = JSON.parse(await fs.readFile(path.join(defaultModelDir, 'features.json'), 'utf8')) as { vocabulary: string[] };
-    const leaks = features.vocabulary.filter((t) => /wardog|pgustavo|sbeavers|theshire|mordor|workstation\d|pedro|pandalab|litware|cqf82l6/.test(t));
-    expect(leaks).toEqual([]);
-  });
+    it('ships no lab user, host or domain names in its vocabulary', async () => {
+      const features = JSON.parse(
+        await fs.readFile(path.join(defaultModelDir, 'features.json'), 'utf8'),
+      ) as { vocabulary: string[] };
+      const leaks = features.vocabulary.filter((t) =>
+        /wardog|pgustavo|sbeavers|theshire|mordor|workstation\d|pedro|pandalab|litware|cqf82l6/.test(
+          t,
+        ),
+      );
+      expect(leaks).toEqual([]);
+    });
 
-  it('stays small', async () => {
-    const { size } = await fs.stat(path.join(defaultModelDir, 'weights.bin'));
-    expect(size).toBeLessThan(400 * 1024);
-  });
-});
+    it('stays small', async () => {
+      const { size } = await fs.stat(path.join(defaultModelDir, 'weights.bin'));
+      expect(size).toBeLessThan(400 * 1024);
+    });
+  },
+);
 
 if (!existsSync(path.join(defaultModelDir, 'model.json'))) {
-  console.warn(`[scorer.test] ${defaultModelDir} has no model.json: default-model test skipped (run problemchild train)`);
+  console.warn(
+    `[scorer.test] ${defaultModelDir} has no model.json: default-model test skipped (run problemchild train)`,
+  );
 }

@@ -11,7 +11,12 @@
 import path from 'node:path';
 import type { ProcessEvent } from '../../../common/types/process_event';
 import type { EdgeScorer, FeatureContribution, ScoredEvent } from '../../../common/types/scoring';
-import { parentStartLookup, type FeatureContext, type FeatureSpace, type SparseRow } from './features';
+import {
+  parentStartLookup,
+  type FeatureContext,
+  type FeatureSpace,
+  type SparseRow,
+} from './features';
 import { loadModelBundle, type ModelMeta } from './model_files';
 import { predictRows } from './network';
 import { initTf, tf } from './tf_backend';
@@ -60,7 +65,14 @@ async function extractWeights(model: tf.LayersModel): Promise<ExplainWeights> {
     return { kind: 'mlp', hidden, w1: data[0]!, b1: data[1]!, w2: data[2]!, b2: data[3]![0] ?? 0 };
   }
   if (data.length === 2) {
-    return { kind: 'logreg', hidden: 1, w1: data[0]!, b1: data[1]!, w2: new Float32Array([1]), b2: 0 };
+    return {
+      kind: 'logreg',
+      hidden: 1,
+      w1: data[0]!,
+      b1: data[1]!,
+      w2: new Float32Array([1]),
+      b2: 0,
+    };
   }
   throw new Error(`unsupported model: expected 2 or 4 weight tensors, found ${data.length}`);
 }
@@ -97,7 +109,8 @@ export function clearModelCache(): void {
 export function occlusionContributions(w: ExplainWeights, row: SparseRow): Float32Array {
   const out = new Float32Array(row.indices.length);
   if (w.kind === 'logreg') {
-    for (let k = 0; k < row.indices.length; k++) out[k] = (row.values[k] as number) * (w.w1[row.indices[k] as number] as number);
+    for (let k = 0; k < row.indices.length; k++)
+      out[k] = (row.values[k] as number) * (w.w1[row.indices[k] as number] as number);
     return out;
   }
   const h = w.hidden;
@@ -113,17 +126,28 @@ export function occlusionContributions(w: ExplainWeights, row: SparseRow): Float
     const base = (row.indices[k] as number) * h;
     const v = row.values[k] as number;
     let without = w.b2;
-    for (let j = 0; j < h; j++) without += Math.max(0, (z[j] as number) - v * (w.w1[base + j] as number)) * (w.w2[j] as number);
+    for (let j = 0; j < h; j++)
+      without +=
+        Math.max(0, (z[j] as number) - v * (w.w1[base + j] as number)) * (w.w2[j] as number);
     out[k] = full - without;
   }
   return out;
 }
 
-function topContributions(names: readonly string[], row: SparseRow, contrib: Float32Array, k: number): FeatureContribution[] {
+function topContributions(
+  names: readonly string[],
+  row: SparseRow,
+  contrib: Float32Array,
+  k: number,
+): FeatureContribution[] {
   const order = Array.from(contrib.keys())
     .filter((i) => contrib[i] !== 0)
     // Largest effect either way; ties broken by feature index so output is deterministic.
-    .sort((a, b) => Math.abs(contrib[b] as number) - Math.abs(contrib[a] as number) || (row.indices[a] as number) - (row.indices[b] as number))
+    .sort(
+      (a, b) =>
+        Math.abs(contrib[b] as number) - Math.abs(contrib[a] as number) ||
+        (row.indices[a] as number) - (row.indices[b] as number),
+    )
     .slice(0, k);
   return order.map((i) => ({
     feature: names[row.indices[i] as number] ?? `feature ${row.indices[i]}`,
@@ -176,9 +200,13 @@ export class TfjsEdgeScorer implements EdgeScorer {
     return events.map((event, i) => {
       const modelScore = modelScores[i] as number;
       const row = rows[i] as SparseRow;
-      const topFeatures = this.topK > 0 ? topContributions(names, row, occlusionContributions(explain, row), this.topK) : [];
+      const topFeatures =
+        this.topK > 0
+          ? topContributions(names, row, occlusionContributions(explain, row), this.topK)
+          : [];
       const elastic = event.problemchild?.prediction_probability;
-      const hasElastic = typeof elastic === 'number' && Number.isFinite(elastic) && elastic >= 0 && elastic <= 1;
+      const hasElastic =
+        typeof elastic === 'number' && Number.isFinite(elastic) && elastic >= 0 && elastic <= 1;
       if (this.mode === 'elastic' && hasElastic) {
         return { event, score: elastic, scoreSource: 'elastic', topFeatures };
       }
@@ -196,13 +224,15 @@ export class TfjsEdgeScorer implements EdgeScorer {
     const w = this.loaded.explain;
     if (w.kind === 'logreg') {
       let s = w.b1[0] as number;
-      for (let k = 0; k < row.indices.length; k++) s += (row.values[k] as number) * (w.w1[row.indices[k] as number] as number);
+      for (let k = 0; k < row.indices.length; k++)
+        s += (row.values[k] as number) * (w.w1[row.indices[k] as number] as number);
       return s;
     }
     const z = Float64Array.from(w.b1);
     for (let k = 0; k < row.indices.length; k++) {
       const base = (row.indices[k] as number) * w.hidden;
-      for (let j = 0; j < w.hidden; j++) z[j] = (z[j] as number) + (row.values[k] as number) * (w.w1[base + j] as number);
+      for (let j = 0; j < w.hidden; j++)
+        z[j] = (z[j] as number) + (row.values[k] as number) * (w.w1[base + j] as number);
     }
     let out = w.b2;
     for (let j = 0; j < w.hidden; j++) out += Math.max(0, z[j] as number) * (w.w2[j] as number);

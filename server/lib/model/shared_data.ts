@@ -30,7 +30,9 @@ export interface SharedLoadReport {
 }
 
 async function* readGzOrPlainLines(file: string): AsyncGenerator<string> {
-  const stream = file.endsWith('.gz') ? createReadStream(file).pipe(createGunzip()) : createReadStream(file);
+  const stream = file.endsWith('.gz')
+    ? createReadStream(file).pipe(createGunzip())
+    : createReadStream(file);
   const rl = readline.createInterface({ input: stream, crlfDelay: Infinity });
   for await (const line of rl) yield line;
 }
@@ -74,7 +76,11 @@ async function ridsByLine(file: string): Promise<Map<number, string>> {
 }
 
 function sourceOf(family: string, event: ProcessEvent): DataSource {
-  const formats = new Set(event.problemchild.sources.map((s: SourceRef) => (s.format === 'security_4688' ? '4688' : 'sysmon')));
+  const formats = new Set(
+    event.problemchild.sources.map((s: SourceRef) =>
+      s.format === 'security_4688' ? '4688' : 'sysmon',
+    ),
+  );
   if (formats.size > 1) return `${family}_merged`;
   if (family === 'otrf') return formats.has('4688') ? 'otrf_4688' : 'otrf_sysmon';
   return family;
@@ -108,7 +114,8 @@ export async function findEventFiles(inputs: readonly string[]): Promise<string[
     }
     if (st.isDirectory()) {
       const entries = await fs.readdir(input, { recursive: true });
-      for (const e of entries) if (/\.events\.ndjson(\.gz)?$/.test(e)) files.push(path.join(input, e));
+      for (const e of entries)
+        if (/\.events\.ndjson(\.gz)?$/.test(e)) files.push(path.join(input, e));
     } else if (/\.events\.ndjson(\.gz)?$/.test(input)) {
       files.push(input);
     } else {
@@ -174,7 +181,12 @@ export async function loadSharedFile(
   };
   return {
     dataset,
-    report: { file, events: events.length, malicious: events.filter((e) => e.malicious).length, unlabelled },
+    report: {
+      file,
+      events: events.length,
+      malicious: events.filter((e) => e.malicious).length,
+      unlabelled,
+    },
   };
 }
 

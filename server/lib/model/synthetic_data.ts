@@ -53,9 +53,15 @@ export async function loadSynthetic(options: SyntheticOptions): Promise<Syntheti
     })) {
       line++;
       let event: ProcessEvent = rec.event;
-      const useSysmon = rec.sysmon && (fnv1a(`${viewSalt}:${rec.event.event.id}`) % 1000) / 1000 < share;
+      const useSysmon =
+        rec.sysmon && (fnv1a(`${viewSalt}:${rec.event.event.id}`) % 1000) / 1000 < share;
       if (useSysmon) {
-        const out = normaliser.pushRecord(rec.sysmon, { kind: 'file', file: 'synthetic.sysmon.ndjson', line, format: 'sysmon_flat' });
+        const out = normaliser.pushRecord(rec.sysmon, {
+          kind: 'file',
+          file: 'synthetic.sysmon.ndjson',
+          line,
+          format: 'sysmon_flat',
+        });
         // Without twin merging every record is final at once; fall back to the ECS view otherwise.
         if (out.length === 1 && out[0]) event = out[0];
       }
@@ -68,7 +74,13 @@ export async function loadSynthetic(options: SyntheticOptions): Promise<Syntheti
     }
   } catch (err) {
     if (err instanceof GeneratorOptionError) {
-      const flag = { hosts: '--synthetic-hosts', days: '--synthetic-days', attacks: '--synthetic-attacks', seed: '--seed' }[err.option] ?? err.option;
+      const flag =
+        {
+          hosts: '--synthetic-hosts',
+          days: '--synthetic-days',
+          attacks: '--synthetic-attacks',
+          seed: '--seed',
+        }[err.option] ?? err.option;
       throw new Error(`${flag}: ${err.message}`, { cause: err });
     }
     throw err;

@@ -16,19 +16,25 @@ describe('placeholders', () => {
     const sha256 = 'a'.repeat(32) + '0123456789abcdef'.repeat(2);
     const sha1 = '0123456789abcdef0123456789abcdef01234567';
     const md5 = '0123456789abcdef0123456789abcdef';
-    expect(normaliseCommandLine(`x ${sha256} ${sha1} ${md5} 0xDEADBEEF 12ab34cd56`)).toBe('x <sha256> <sha1> <md5> <hex> <hex>');
+    expect(normaliseCommandLine(`x ${sha256} ${sha1} ${md5} 0xDEADBEEF 12ab34cd56`)).toBe(
+      'x <sha256> <sha1> <md5> <hex> <hex>',
+    );
     // Upper-case hashes as Sysmon prints them.
     expect(normaliseCommandLine(`hash=${md5.toUpperCase()}`)).toBe('hash=<md5>');
   });
 
   it('replaces GUIDs, IPs, URLs, UNC hosts and long numbers', () => {
     expect(
-      normaliseCommandLine('a {d273d0f0-e8f0-5f64-ff00-000000000800} 10.1.2.3:4444 http://evil.example/x?y=1 \\\\dc01\\c$ -p 31337'),
+      normaliseCommandLine(
+        'a {d273d0f0-e8f0-5f64-ff00-000000000800} 10.1.2.3:4444 http://evil.example/x?y=1 \\\\dc01\\c$ -p 31337',
+      ),
     ).toBe('a <guid> <ip>:<num>  <url>  \\\\<unc>\\c$ -p <num>');
   });
 
   it('keeps short numbers, words that happen to be hex, and device paths', () => {
-    expect(normaliseCommandLine('timeout 5 /accessed deadbeef \\\\?\\c:\\x')).toBe('timeout 5 /accessed deadbeef \\\\?\\c:\\x');
+    expect(normaliseCommandLine('timeout 5 /accessed deadbeef \\\\?\\c:\\x')).toBe(
+      'timeout 5 /accessed deadbeef \\\\?\\c:\\x',
+    );
   });
 
   it('replaces base64 blobs only when they mix cases and digits', () => {
@@ -38,9 +44,13 @@ describe('placeholders', () => {
   });
 
   it('de-personalises user profiles but keeps shared ones', () => {
-    expect(normalisePath('C:\\Users\\wardog\\Desktop\\x.exe')).toBe('c:\\users\\<user>\\desktop\\x.exe');
+    expect(normalisePath('C:\\Users\\wardog\\Desktop\\x.exe')).toBe(
+      'c:\\users\\<user>\\desktop\\x.exe',
+    );
     expect(normalisePath('C:\\Users\\Public\\x.exe')).toBe('c:\\users\\public\\x.exe');
-    expect(normalisePath('C:\\Documents and Settings\\bob\\x.exe')).toBe('c:\\users\\<user>\\x.exe');
+    expect(normalisePath('C:\\Documents and Settings\\bob\\x.exe')).toBe(
+      'c:\\users\\<user>\\x.exe',
+    );
   });
 
   it('maps system folders to classes', () => {
@@ -51,7 +61,9 @@ describe('placeholders', () => {
     expect(normalisePath('C:\\Users\\bob\\AppData\\Local\\Temp\\a.exe')).toBe('<temp>\\a.exe');
     expect(normalisePath('C:\\Users\\bob\\AppData\\Roaming\\a.exe')).toBe('<appdata>\\a.exe');
     expect(normalisePath('C:\\Program Files (x86)\\App\\a.exe')).toBe('<progfiles>\\app\\a.exe');
-    expect(normaliseCommandLine('%SystemRoot%\\system32\\cmd.exe /c %TEMP%\\x.bat')).toBe('<sysdir>\\cmd.exe /c <temp>\\x.bat');
+    expect(normaliseCommandLine('%SystemRoot%\\system32\\cmd.exe /c %TEMP%\\x.bat')).toBe(
+      '<sysdir>\\cmd.exe /c <temp>\\x.bat',
+    );
   });
 
   it('normalises names', () => {
@@ -84,33 +96,74 @@ describe('path classes', () => {
 
 describe('tokenising', () => {
   it('keeps switches whole, strips carets, blanks the event user and host', () => {
-    const toks = tokeniseCommandLine(normaliseCommandLine('cmd.exe /c p^ing -n 1 ws01 & net user wardog /domain:theshire'), {
-      userName: 'wardog',
-      hostName: 'WS01.corp.local',
-      domain: 'THESHIRE',
-    });
-    expect(toks).toEqual(['cmd.exe', '/c', 'ping', '-n', '<host>', 'net', 'user', '<user>', '/domain', '<domain>']);
+    const toks = tokeniseCommandLine(
+      normaliseCommandLine('cmd.exe /c p^ing -n 1 ws01 & net user wardog /domain:theshire'),
+      {
+        userName: 'wardog',
+        hostName: 'WS01.corp.local',
+        domain: 'THESHIRE',
+      },
+    );
+    expect(toks).toEqual([
+      'cmd.exe',
+      '/c',
+      'ping',
+      '-n',
+      '<host>',
+      'net',
+      'user',
+      '<user>',
+      '/domain',
+      '<domain>',
+    ]);
   });
 
   it('blanks account switch values, other machines FQDNs and random identifiers', () => {
     const toks = tokeniseCommandLine(
-      normaliseCommandLine('rubeus.exe asktgt /user:pgustavo /rc4:abc mimikatz "lsadump::zerologon /target:dc01.corp.local" app.appxk7vvv12h4qrkhkbvf6j86ja45mzj5km9.mca -p 772'),
+      normaliseCommandLine(
+        'rubeus.exe asktgt /user:pgustavo /rc4:abc mimikatz "lsadump::zerologon /target:dc01.corp.local" app.appxk7vvv12h4qrkhkbvf6j86ja45mzj5km9.mca -p 772',
+      ),
     );
-    expect(toks).toEqual(['rubeus.exe', 'asktgt', '/user', '<user>', '/rc4', 'abc', 'mimikatz', 'lsadump', 'zerologon', '/target', '<host>', 'app.<id>.mca', '-p', '<num>']);
-    expect(tokeniseCommandLine('c:\\windows\\microsoft.net\\framework64')).toContain('microsoft.net');
+    expect(toks).toEqual([
+      'rubeus.exe',
+      'asktgt',
+      '/user',
+      '<user>',
+      '/rc4',
+      'abc',
+      'mimikatz',
+      'lsadump',
+      'zerologon',
+      '/target',
+      '<host>',
+      'app.<id>.mca',
+      '-p',
+      '<num>',
+    ]);
+    expect(tokeniseCommandLine('c:\\windows\\microsoft.net\\framework64')).toContain(
+      'microsoft.net',
+    );
   });
 
   it('does not blank well-known account names', () => {
-    expect(tokeniseCommandLine('runas system', { userName: 'SYSTEM' })).toEqual(['runas', 'system']);
+    expect(tokeniseCommandLine('runas system', { userName: 'SYSTEM' })).toEqual([
+      'runas',
+      'system',
+    ]);
   });
 });
 
 describe('command-line signals', () => {
   it('detects encoded PowerShell only in a PowerShell context', () => {
-    expect(commandLineSignals(`powershell -EncodedCommand ${B64}`, true)).toMatchObject({ hasBase64: true, hasEncodedFlag: true });
+    expect(commandLineSignals(`powershell -EncodedCommand ${B64}`, true)).toMatchObject({
+      hasBase64: true,
+      hasEncodedFlag: true,
+    });
     expect(commandLineSignals('powershell -ec abc', true).hasEncodedFlag).toBe(true);
     expect(commandLineSignals('grep -e foo', false).hasEncodedFlag).toBe(false);
-    expect(commandLineSignals('powershell -executionpolicy bypass', true).hasEncodedFlag).toBe(false);
+    expect(commandLineSignals('powershell -executionpolicy bypass', true).hasEncodedFlag).toBe(
+      false,
+    );
   });
 
   it('detects hidden windows, URLs and IPs', () => {

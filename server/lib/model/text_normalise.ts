@@ -88,13 +88,22 @@ const LONG_NUM_RE = /(?<![0-9a-z])\d{3,}(?![0-9a-z])/g;
 // the user profile (they live inside it).
 const DIR_RULES: Array<[RegExp, string]> = [
   [/(?:[a-z]:\\windows|%systemroot%|%windir%|\\systemroot)\\syswow64(?![\w.-])/g, PH.wowdir],
-  [/(?:[a-z]:\\windows|%systemroot%|%windir%|\\systemroot)\\(?:system32|sysnative)(?![\w.-])/g, PH.sysdir],
+  [
+    /(?:[a-z]:\\windows|%systemroot%|%windir%|\\systemroot)\\(?:system32|sysnative)(?![\w.-])/g,
+    PH.sysdir,
+  ],
   [/(?:[a-z]:\\windows|%systemroot%|%windir%|\\systemroot)\\temp(?![\w.-])/g, PH.temp],
   [/(?:[a-z]:\\windows|%systemroot%|%windir%|\\systemroot)(?![\w.-])/g, PH.windir],
   [/[a-z]:\\users\\<user>\\appdata\\local\\temp(?![\w.-])|%temp%|%tmp%/g, PH.temp],
-  [/[a-z]:\\users\\<user>\\appdata\\(?:roaming|local|locallow)(?![\w.-])|%appdata%|%localappdata%/g, PH.appdata],
+  [
+    /[a-z]:\\users\\<user>\\appdata\\(?:roaming|local|locallow)(?![\w.-])|%appdata%|%localappdata%/g,
+    PH.appdata,
+  ],
   [/%userprofile%|%homepath%/g, 'c:\\users\\<user>'],
-  [/[a-z]:\\program files(?: \(x86\))?(?![\w.-])|%programfiles(?:\(x86\))?%|%programw6432%/g, PH.progfiles],
+  [
+    /[a-z]:\\program files(?: \(x86\))?(?![\w.-])|%programfiles(?:\(x86\))?%|%programw6432%/g,
+    PH.progfiles,
+  ],
   [/[a-z]:\\programdata(?![\w.-])|%programdata%|%allusersprofile%/g, PH.progdata],
 ];
 
@@ -302,7 +311,13 @@ const RANDOM_ID_RE = /[a-z0-9]{16,}/g;
 const FQDN_RE =
   /^[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,8}\.(?:com|net|org|int|io|de|uk|us|ru|cn)$|^[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){0,8}\.(?:local|lan|corp|internal|intra|localdomain|home)$/;
 /** Well-known account names that are behaviour, not personal data, so they stay as tokens. */
-const KEEP_NAMES = new Set(['system', 'local service', 'network service', 'administrator', 'administrators']);
+const KEEP_NAMES = new Set([
+  'system',
+  'local service',
+  'network service',
+  'administrator',
+  'administrators',
+]);
 
 /**
  * Tokenises a normalised command line: switches (/c, -nop, -ep) stay whole, everything else
@@ -385,7 +400,13 @@ export function shannonEntropy(text: string): number {
 }
 
 /** Counts characters commonly used to obfuscate cmd/PowerShell command lines. */
-export function specialCharCounts(text: string): { caret: number; backtick: number; quote: number; plus: number; percent: number } {
+export function specialCharCounts(text: string): {
+  caret: number;
+  backtick: number;
+  quote: number;
+  plus: number;
+  percent: number;
+} {
   let caret = 0;
   let backtick = 0;
   let quote = 0;

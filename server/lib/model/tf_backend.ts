@@ -63,7 +63,9 @@ async function pickBackend(log: BackendLogger): Promise<BackendName> {
 }
 
 /** Initialises the backend once per process; later calls return the same result. */
-export function initTf(log: BackendLogger = (m) => console.warn(`[problemchild/model] ${m}`)): Promise<BackendName> {
+export function initTf(
+  log: BackendLogger = (m) => console.warn(`[problemchild/model] ${m}`),
+): Promise<BackendName> {
   if (!ready) {
     ready = pickBackend(log).catch((err: unknown) => {
       ready = undefined;

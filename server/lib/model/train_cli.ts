@@ -43,14 +43,20 @@ const USAGE = `usage: problemchild train --data <dir|file>... [--synthetic-hosts
        [--eval compare|chosen|none] [--kind logreg|mlp] [--folds K] [--trained-at ISO-8601] [--quiet]`;
 
 function intFlag(flag: string, value: string | undefined, min: number): number {
-  if (value === undefined || !/^-?\d+$/.test(value)) throw new UsageError(`${flag} needs an integer, got ${value === undefined ? 'nothing' : `"${value}"`}`);
+  if (value === undefined || !/^-?\d+$/.test(value))
+    throw new UsageError(
+      `${flag} needs an integer, got ${value === undefined ? 'nothing' : `"${value}"`}`,
+    );
   const n = Number(value);
   if (n < min) throw new UsageError(`${flag} must be at least ${min}, got ${n}`);
   return n;
 }
 
 /** Parses train arguments (with or without the leading `train`). */
-export function parseTrainArgs(argv: readonly string[], now: () => Date = () => new Date()): TrainArgs {
+export function parseTrainArgs(
+  argv: readonly string[],
+  now: () => Date = () => new Date(),
+): TrainArgs {
   const args = argv[0] === 'train' ? argv.slice(1) : [...argv];
   const a: Partial<TrainArgs> & { data: string[] } = { data: [] };
   for (let i = 0; i < args.length; i++) {
@@ -65,7 +71,8 @@ export function parseTrainArgs(argv: readonly string[], now: () => Date = () => 
       case '--data':
         a.data.push(next());
         // `--data a b c`: every following non-flag argument is another data path.
-        while (args[i + 1] !== undefined && !(args[i + 1] as string).startsWith('--')) a.data.push(args[++i] as string);
+        while (args[i + 1] !== undefined && !(args[i + 1] as string).startsWith('--'))
+          a.data.push(args[++i] as string);
         break;
       case '--synthetic-hosts':
         a.syntheticHosts = intFlag(flag, next(), 0);
@@ -90,19 +97,22 @@ export function parseTrainArgs(argv: readonly string[], now: () => Date = () => 
         break;
       case '--trained-at': {
         const v = next();
-        if (Number.isNaN(Date.parse(v))) throw new UsageError(`--trained-at needs an ISO-8601 date, got "${v}"`);
+        if (Number.isNaN(Date.parse(v)))
+          throw new UsageError(`--trained-at needs an ISO-8601 date, got "${v}"`);
         a.trainedAt = v;
         break;
       }
       case '--eval': {
         const v = next();
-        if (v !== 'compare' && v !== 'chosen' && v !== 'none') throw new UsageError(`--eval must be compare, chosen or none, got "${v}"`);
+        if (v !== 'compare' && v !== 'chosen' && v !== 'none')
+          throw new UsageError(`--eval must be compare, chosen or none, got "${v}"`);
         a.evaluate = v;
         break;
       }
       case '--kind': {
         const v = next();
-        if (v !== 'logreg' && v !== 'mlp') throw new UsageError(`--kind must be logreg or mlp, got "${v}"`);
+        if (v !== 'logreg' && v !== 'mlp')
+          throw new UsageError(`--kind must be logreg or mlp, got "${v}"`);
         a.kind = v;
         break;
       }
@@ -118,10 +128,13 @@ export function parseTrainArgs(argv: readonly string[], now: () => Date = () => 
   }
   if (!a.out) throw new UsageError(`--out is required\n${USAGE}`);
   if (a.kind && (a.evaluate ?? 'compare') === 'compare') {
-    throw new UsageError('--kind needs --eval chosen or --eval none (--eval compare picks the kind itself)');
+    throw new UsageError(
+      '--kind needs --eval chosen or --eval none (--eval compare picks the kind itself)',
+    );
   }
   const syntheticHosts = a.syntheticHosts ?? 0;
-  if (a.data.length === 0 && syntheticHosts === 0) throw new UsageError(`no training data: give --data and/or --synthetic-hosts\n${USAGE}`);
+  if (a.data.length === 0 && syntheticHosts === 0)
+    throw new UsageError(`no training data: give --data and/or --synthetic-hosts\n${USAGE}`);
   return {
     data: a.data,
     syntheticHosts,
@@ -141,7 +154,10 @@ export function parseTrainArgs(argv: readonly string[], now: () => Date = () => 
 /** CLI entry: returns the process exit code (0 ok, 2 usage error, 1 failure). */
 export async function runTrainCli(
   argv: readonly string[],
-  io: CliIo = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) },
+  io: CliIo = {
+    out: (l) => process.stdout.write(`${l}\n`),
+    err: (l) => process.stderr.write(`${l}\n`),
+  },
 ): Promise<number> {
   let args: TrainArgs;
   try {
@@ -155,13 +171,19 @@ export async function runTrainCli(
     const datasets: LabelledDataset[] = [];
     const notes: Record<string, string> = {};
     if (args.data.length) {
-      const { datasets: shared, reports } = await loadSharedData(args.data, { mergeTwins: false, includeUnlabelled: true });
+      const { datasets: shared, reports } = await loadSharedData(args.data, {
+        mergeTwins: false,
+        includeUnlabelled: true,
+      });
       datasets.push(...shared);
       const unl = reports.reduce((s, r) => s + r.unlabelled, 0);
-      log(`recorded data: ${shared.length} files, ${reports.reduce((s, r) => s + r.events, 0)} events${unl ? ` (${unl} without a label line, excluded)` : ''}`);
+      log(
+        `recorded data: ${shared.length} files, ${reports.reduce((s, r) => s + r.events, 0)} events${unl ? ` (${unl} without a label line, excluded)` : ''}`,
+      );
       notes.otrf = 'OTRF Security-Datasets (Mordor) atomic captures, per-event labels';
       notes.sigma_regression = 'SigmaHQ regression events, all positive';
-      notes.evtx_attack_samples = 'EVTX-ATTACK-SAMPLES, no per-event labels (qualitative only, not trained on)';
+      notes.evtx_attack_samples =
+        'EVTX-ATTACK-SAMPLES, no per-event labels (qualitative only, not trained on)';
     }
     if (args.syntheticHosts > 0) {
       const synth = await loadSynthetic({
@@ -171,7 +193,9 @@ export async function runTrainCli(
         seed: args.seed,
       });
       datasets.push(...synth.datasets);
-      log(`synthetic data: ${synth.datasets.length} hosts, ${synth.events} events (${synth.malicious} malicious)`);
+      log(
+        `synthetic data: ${synth.datasets.length} hosts, ${synth.events} events (${synth.malicious} malicious)`,
+      );
       notes.synthetic = synth.description;
     }
     const result = await trainModel({
@@ -182,7 +206,9 @@ export async function runTrainCli(
       trainedAt: args.trainedAt,
       evaluate: args.evaluate === 'none' ? false : args.evaluate,
       evaluation: { folds: args.folds },
-      config: args.kind ? { network: { ...DEFAULT_NETWORK, seed: args.seed, kind: args.kind } } : undefined,
+      config: args.kind
+        ? { network: { ...DEFAULT_NETWORK, seed: args.seed, kind: args.kind } }
+        : undefined,
       dataNotes: notes,
       log,
     });
@@ -199,7 +225,9 @@ export async function runTrainCli(
     });
     await fs.writeFile(path.join(args.out, 'MODEL_CARD.md'), card);
     result.fitted.model.dispose();
-    io.out(`wrote ${args.out} (model.json, weights.bin ${weights.size} bytes, features.json, meta.json, MODEL_CARD.md)`);
+    io.out(
+      `wrote ${args.out} (model.json, weights.bin ${weights.size} bytes, features.json, meta.json, MODEL_CARD.md)`,
+    );
     return 0;
   } catch (err) {
     io.err(`problemchild train: ${(err as Error).message}`);

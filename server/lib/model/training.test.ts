@@ -10,14 +10,31 @@ describe('weightRows', () => {
   it('balances classes within each domain and gives recorded data its share', () => {
     const items = [
       ...Array.from({ length: 90 }, (_, i) => ({ row: row(i), malicious: false, synthetic: true })),
-      ...Array.from({ length: 10 }, (_, i) => ({ row: row(100 + i), malicious: true, synthetic: true })),
-      ...Array.from({ length: 8 }, (_, i) => ({ row: row(200 + i), malicious: false, synthetic: false })),
-      ...Array.from({ length: 2 }, (_, i) => ({ row: row(300 + i), malicious: true, synthetic: false })),
+      ...Array.from({ length: 10 }, (_, i) => ({
+        row: row(100 + i),
+        malicious: true,
+        synthetic: true,
+      })),
+      ...Array.from({ length: 8 }, (_, i) => ({
+        row: row(200 + i),
+        malicious: false,
+        synthetic: false,
+      })),
+      ...Array.from({ length: 2 }, (_, i) => ({
+        row: row(300 + i),
+        malicious: true,
+        synthetic: false,
+      })),
     ];
-    const cfg = { ...defaultTrainConfig(1), realWeightShare: 0.4, duplicateDamping: 'none' as const };
+    const cfg = {
+      ...defaultTrainConfig(1),
+      realWeightShare: 0.4,
+      duplicateDamping: 'none' as const,
+    };
     const w = weightRows(items, cfg);
     const total = w.weights.reduce((a, b) => a + b, 0);
-    const cell = (from: number, to: number) => w.weights.slice(from, to).reduce((a, b) => a + b, 0) / total;
+    const cell = (from: number, to: number) =>
+      w.weights.slice(from, to).reduce((a, b) => a + b, 0) / total;
     expect(cell(0, 90)).toBeCloseTo(0.3, 6);
     expect(cell(90, 100)).toBeCloseTo(0.3, 6);
     expect(cell(100, 108)).toBeCloseTo(0.2, 6);
@@ -40,7 +57,11 @@ describe('weightRows', () => {
 
 describe('assignFolds', () => {
   it('puts every dataset in exactly one fold, deterministically', () => {
-    const sets = Array.from({ length: 11 }, (_, i) => ({ name: `d${i}`, events: new Array(i + 1).fill(null) }) as unknown as LabelledDataset);
+    const sets = Array.from(
+      { length: 11 },
+      (_, i) =>
+        ({ name: `d${i}`, events: new Array(i + 1).fill(null) }) as unknown as LabelledDataset,
+    );
     const a = assignFolds(sets, 3, 9);
     expect(a.flat().sort((x, y) => x - y)).toEqual(sets.map((_, i) => i));
     expect(assignFolds(sets, 3, 9)).toEqual(a);

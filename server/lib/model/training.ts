@@ -7,10 +7,23 @@
  */
 import type { LabelledDataset, LabelledEvent } from './dataset';
 import { countMalicious, isSynthetic } from './dataset';
-import { DEFAULT_FEATURE_CONFIG, FeatureSpace, parentStartLookup, type FeatureContext, type FeatureSpaceConfig, type SparseRow } from './features';
+import {
+  DEFAULT_FEATURE_CONFIG,
+  FeatureSpace,
+  parentStartLookup,
+  type FeatureContext,
+  type FeatureSpaceConfig,
+  type SparseRow,
+} from './features';
 import { binaryMetrics, recallAtThreshold, thresholdAtFpr, type BinaryMetrics } from './metrics';
 import { saveModelBundle, type DataSummary, type ModelMeta } from './model_files';
-import { DEFAULT_NETWORK, predictRows, trainNetwork, type NetworkConfig, type NetworkKind } from './network';
+import {
+  DEFAULT_NETWORK,
+  predictRows,
+  trainNetwork,
+  type NetworkConfig,
+  type NetworkKind,
+} from './network';
 import { deriveSeed, fnv1a, mulberry32, shuffleInPlace } from './prng';
 import { initTf, tf } from './tf_backend';
 
@@ -36,7 +49,10 @@ export interface TrainConfig {
   parentAgeDropout: number;
 }
 
-export function defaultTrainConfig(seed: number, overrides: Partial<TrainConfig> = {}): TrainConfig {
+export function defaultTrainConfig(
+  seed: number,
+  overrides: Partial<TrainConfig> = {},
+): TrainConfig {
   return {
     seed,
     network: { ...DEFAULT_NETWORK, seed, ...overrides.network },
@@ -69,8 +85,14 @@ function rowKey(label: boolean, row: SparseRow): string {
  * Merges identical (row, label, domain) entries and assigns weights: each domain gets its share,
  * split equally between its classes, spread over rows by (damped) multiplicity. Mean weight 1.
  */
-export function weightRows(items: Array<{ row: SparseRow; malicious: boolean; synthetic: boolean }>, cfg: TrainConfig): WeightedRows {
-  const merged = new Map<string, { row: SparseRow; malicious: boolean; synthetic: boolean; count: number }>();
+export function weightRows(
+  items: Array<{ row: SparseRow; malicious: boolean; synthetic: boolean }>,
+  cfg: TrainConfig,
+): WeightedRows {
+  const merged = new Map<
+    string,
+    { row: SparseRow; malicious: boolean; synthetic: boolean; count: number }
+  >();
   for (const it of items) {
     const key = `${it.synthetic ? 's' : 'r'}|${rowKey(it.malicious, it.row)}`;
     const m = merged.get(key);
@@ -79,9 +101,12 @@ export function weightRows(items: Array<{ row: SparseRow; malicious: boolean; sy
   }
   const uniq = [...merged.values()];
   const eff = uniq.map((u) => (cfg.duplicateDamping === 'sqrt' ? Math.sqrt(u.count) : u.count));
-  const cellKey = (u: { malicious: boolean; synthetic: boolean }): string => `${u.synthetic ? 's' : 'r'}${u.malicious ? 1 : 0}`;
+  const cellKey = (u: { malicious: boolean; synthetic: boolean }): string =>
+    `${u.synthetic ? 's' : 'r'}${u.malicious ? 1 : 0}`;
   const cellTotal = new Map<string, number>();
-  uniq.forEach((u, i) => cellTotal.set(cellKey(u), (cellTotal.get(cellKey(u)) ?? 0) + (eff[i] as number)));
+  uniq.forEach((u, i) =>
+    cellTotal.set(cellKey(u), (cellTotal.get(cellKey(u)) ?? 0) + (eff[i] as number)),
+  );
   const rawCount = { s: 0, r: 0 };
   for (const it of items) rawCount[it.synthetic ? 's' : 'r']++;
   const domains = (['s', 'r'] as const).filter((d) => rawCount[d] > 0);
@@ -101,7 +126,11 @@ export function weightRows(items: Array<{ row: SparseRow; malicious: boolean; sy
   // Mean weight 1 keeps the effective learning rate independent of data size.
   const scale = uniq.length / weights.reduce((a, b) => a + b, 0);
   for (let i = 0; i < weights.length; i++) weights[i] = (weights[i] as number) * scale;
-  return { rows: uniq.map((u) => u.row), labels: Uint8Array.from(uniq, (u) => (u.malicious ? 1 : 0)), weights };
+  return {
+    rows: uniq.map((u) => u.row),
+    labels: Uint8Array.from(uniq, (u) => (u.malicious ? 1 : 0)),
+    weights,
+  };
 }
 
 function labelledOnly(datasets: readonly LabelledDataset[]): LabelledDataset[] {
@@ -114,11 +143,16 @@ function contextFor(datasets: readonly LabelledDataset[]): FeatureContext {
 }
 
 /** Fits vocabulary and network on the given labelled datasets. */
-export async function fitModel(train: readonly LabelledDataset[], cfg: TrainConfig, log: Logger = () => undefined): Promise<FittedModel> {
+export async function fitModel(
+  train: readonly LabelledDataset[],
+  cfg: TrainConfig,
+  log: Logger = () => undefined,
+): Promise<FittedModel> {
   await initTf();
   const sets = labelledOnly(train);
   const events: Array<{ e: LabelledEvent; group: string; synthetic: boolean }> = [];
-  for (const d of sets) for (const e of d.events) events.push({ e, group: d.name, synthetic: isSynthetic(d) });
+  for (const d of sets)
+    for (const e of d.events) events.push({ e, group: d.name, synthetic: isSynthetic(d) });
   if (events.length === 0) throw new Error('fitModel: no labelled training events');
   const ctx = contextFor(sets);
   const space = FeatureSpace.fit(
@@ -129,19 +163,27 @@ export async function fitModel(train: readonly LabelledDataset[], cfg: TrainConf
   const items = events.map((x) => ({
     row: space.extractSparse(x.e.event, ctx, {
       // Keyed by event id, so the same event is masked the same way in every fold.
-      hideParentAge: (fnv1a(`${salt}:${x.e.event.event.id}`) % 10000) / 10000 < cfg.parentAgeDropout,
+      hideParentAge:
+        (fnv1a(`${salt}:${x.e.event.event.id}`) % 10000) / 10000 < cfg.parentAgeDropout,
     }),
     malicious: x.e.malicious,
     synthetic: x.synthetic,
   }));
   const weighted = weightRows(items, cfg);
-  log(`fit: ${events.length} events → ${weighted.rows.length} unique rows, ${space.dimension} features (${space.vocabulary.length} tokens)`);
-  const model = await trainNetwork({ ...weighted, dimension: space.dimension }, cfg.network, (r) => log(`  epoch ${r.epoch}: loss ${r.loss.toFixed(4)}`));
+  log(
+    `fit: ${events.length} events → ${weighted.rows.length} unique rows, ${space.dimension} features (${space.vocabulary.length} tokens)`,
+  );
+  const model = await trainNetwork({ ...weighted, dimension: space.dimension }, cfg.network, (r) =>
+    log(`  epoch ${r.epoch}: loss ${r.loss.toFixed(4)}`),
+  );
   return { model, space, trainRows: events.length, uniqueRows: weighted.rows.length };
 }
 
 /** Scores every event of the datasets (parent context from the same datasets). */
-export async function scoreDatasets(fitted: Pick<FittedModel, 'model' | 'space'>, datasets: readonly LabelledDataset[]): Promise<Float32Array[]> {
+export async function scoreDatasets(
+  fitted: Pick<FittedModel, 'model' | 'space'>,
+  datasets: readonly LabelledDataset[],
+): Promise<Float32Array[]> {
   const out: Float32Array[] = [];
   for (const d of datasets) {
     const ctx = contextFor([d]);
@@ -252,17 +294,26 @@ function thresholdChecks(
     qualitative[u.name] = {
       n: u.scores.length,
       meanScore: u.scores.reduce((a, b) => a + b, 0) / Math.max(1, u.scores.length),
-      shareAbove5FprThreshold: u.scores.filter((s) => s >= t5).length / Math.max(1, u.scores.length),
+      shareAbove5FprThreshold:
+        u.scores.filter((s) => s >= t5).length / Math.max(1, u.scores.length),
     };
   }
   return { recallOnly, qualitative };
 }
 
 /** Assigns datasets to k folds: seeded shuffle, then largest-first into the lightest fold. */
-export function assignFolds(datasets: readonly LabelledDataset[], k: number, seed: number): number[][] {
+export function assignFolds(
+  datasets: readonly LabelledDataset[],
+  k: number,
+  seed: number,
+): number[][] {
   const idx = datasets.map((_, i) => i);
   shuffleInPlace(idx, mulberry32(seed));
-  idx.sort((a, b) => (datasets[b] as LabelledDataset).events.length - (datasets[a] as LabelledDataset).events.length);
+  idx.sort(
+    (a, b) =>
+      (datasets[b] as LabelledDataset).events.length -
+      (datasets[a] as LabelledDataset).events.length,
+  );
   const folds: number[][] = Array.from({ length: k }, () => []);
   const load = new Array<number>(k).fill(0);
   for (const i of idx) {
@@ -279,7 +330,12 @@ function averageScores(list: Float32Array[][]): number[][] {
   const first = list[0];
   if (!first) return [];
   return first.map((arr, d) =>
-    Array.from(arr, (_, i) => list.reduce((s, perModel) => s + ((perModel[d] as Float32Array)[i] as number), 0) / list.length),
+    Array.from(
+      arr,
+      (_, i) =>
+        list.reduce((s, perModel) => s + ((perModel[d] as Float32Array)[i] as number), 0) /
+        list.length,
+    ),
   );
 }
 
@@ -301,24 +357,42 @@ export async function evaluateModel(
   log: Logger = () => undefined,
 ): Promise<EvaluationReport> {
   const k = options.folds ?? 5;
-  const splits = options.splits ?? ['dataset_kfold', 'environment_out', 'synthetic_only', 'recorded_only'];
+  const splits = options.splits ?? [
+    'dataset_kfold',
+    'environment_out',
+    'synthetic_only',
+    'recorded_only',
+  ];
   const otrf = datasets.filter((d) => d.labelled && d.family === 'otrf');
   const synth = datasets.filter((d) => d.labelled && isSynthetic(d));
-  const positivesOnly = datasets.filter((d) => d.labelled && !isSynthetic(d) && d.family !== 'otrf' && countMalicious(d) === d.events.length);
-  const otherLabelled = datasets.filter((d) => d.labelled && !isSynthetic(d) && d.family !== 'otrf' && !positivesOnly.includes(d));
+  const positivesOnly = datasets.filter(
+    (d) =>
+      d.labelled && !isSynthetic(d) && d.family !== 'otrf' && countMalicious(d) === d.events.length,
+  );
+  const otherLabelled = datasets.filter(
+    (d) => d.labelled && !isSynthetic(d) && d.family !== 'otrf' && !positivesOnly.includes(d),
+  );
   const unlabelled = datasets.filter((d) => !d.labelled);
   const results: SplitResult[] = [];
   const quiet: Logger = () => undefined;
 
-  const byFamily = (sets: LabelledDataset[], scores: number[][]): Array<{ name: string; scores: number[] }> => {
+  const byFamily = (
+    sets: LabelledDataset[],
+    scores: number[][],
+  ): Array<{ name: string; scores: number[] }> => {
     const m = new Map<string, number[]>();
-    sets.forEach((d, i) => m.set(d.family, [...(m.get(d.family) ?? []), ...(scores[i] as number[])]));
+    sets.forEach((d, i) =>
+      m.set(d.family, [...(m.get(d.family) ?? []), ...(scores[i] as number[])]),
+    );
     return [...m.entries()].map(([name, s]) => ({ name, scores: s }));
   };
 
   if (splits.includes('dataset_kfold') && otrf.length >= k) {
     const oFolds = assignFolds(otrf, k, deriveSeed(cfg.seed, 'folds-otrf'));
-    const sFolds = synth.length >= k ? assignFolds(synth, k, deriveSeed(cfg.seed, 'folds-synth')) : Array.from({ length: k }, () => []);
+    const sFolds =
+      synth.length >= k
+        ? assignFolds(synth, k, deriveSeed(cfg.seed, 'folds-synth'))
+        : Array.from({ length: k }, () => []);
     const pool = new Pool();
     const foldRocAuc: number[] = [];
     const extraScores: Float32Array[][] = [];
@@ -354,7 +428,10 @@ export async function evaluateModel(
   if (splits.includes('environment_out')) {
     const envs = [...new Set(otrf.map((d) => d.environment))].sort();
     // Tiny labs are pooled so every held-out fold has enough benign events to measure FPR.
-    const groupsOf = (env: string): string => (otrf.filter((d) => d.environment === env).reduce((s, d) => s + d.events.length, 0) < 100 ? 'otrf:small-labs' : env);
+    const groupsOf = (env: string): string =>
+      otrf.filter((d) => d.environment === env).reduce((s, d) => s + d.events.length, 0) < 100
+        ? 'otrf:small-labs'
+        : env;
     const groups = [...new Set(envs.map(groupsOf))].sort();
     if (groups.length >= 2) {
       const pool = new Pool();
@@ -382,14 +459,22 @@ export async function evaluateModel(
     const pool = new Pool();
     const scores = await scoreDatasets(fitted, otrf);
     otrf.forEach((d, i) => pool.add(d, scores[i] as Float32Array));
-    const extra = (await scoreDatasets(fitted, [...positivesOnly, ...unlabelled])).map((a) => Array.from(a));
+    const extra = (await scoreDatasets(fitted, [...positivesOnly, ...unlabelled])).map((a) =>
+      Array.from(a),
+    );
     fitted.model.dispose();
     results.push({
       split: 'synthetic_only',
-      description: 'trained on synthetic data only, tested on every recorded dataset (pure transfer to real labs)',
+      description:
+        'trained on synthetic data only, tested on every recorded dataset (pure transfer to real labs)',
       folds: 1,
       metrics: metricsFromPool(pool),
-      ...thresholdChecks(pool, 'otrf_all', byFamily(positivesOnly, extra.slice(0, positivesOnly.length)), byFamily(unlabelled, extra.slice(positivesOnly.length))),
+      ...thresholdChecks(
+        pool,
+        'otrf_all',
+        byFamily(positivesOnly, extra.slice(0, positivesOnly.length)),
+        byFamily(unlabelled, extra.slice(positivesOnly.length)),
+      ),
     });
   }
 
@@ -402,7 +487,8 @@ export async function evaluateModel(
     fitted.model.dispose();
     results.push({
       split: 'recorded_only',
-      description: 'trained on recorded data only (OTRF + sigma positives), tested on synthetic (how far lab data carries)',
+      description:
+        'trained on recorded data only (OTRF + sigma positives), tested on synthetic (how far lab data carries)',
       folds: 1,
       metrics: metricsFromPool(pool),
     });
@@ -437,8 +523,14 @@ export interface SelectionResult {
  */
 export function chooseKind(reports: Record<NetworkKind, EvaluationReport>): SelectionResult {
   const scores = {
-    mlp: { rocAuc: recordedScore(reports.mlp, 'rocAuc'), prAuc: recordedScore(reports.mlp, 'prAuc') },
-    logreg: { rocAuc: recordedScore(reports.logreg, 'rocAuc'), prAuc: recordedScore(reports.logreg, 'prAuc') },
+    mlp: {
+      rocAuc: recordedScore(reports.mlp, 'rocAuc'),
+      prAuc: recordedScore(reports.mlp, 'prAuc'),
+    },
+    logreg: {
+      rocAuc: recordedScore(reports.logreg, 'rocAuc'),
+      prAuc: recordedScore(reports.logreg, 'prAuc'),
+    },
   };
   const chosen: NetworkKind = scores.mlp.prAuc > scores.logreg.prAuc + 0.01 ? 'mlp' : 'logreg';
   return {
@@ -471,13 +563,20 @@ export interface TrainModelResult {
   evaluations: EvaluationReport[];
 }
 
-export function summariseData(datasets: readonly LabelledDataset[], notes: Record<string, string> = {}): DataSummary[] {
-  const bySource = new Map<string, { events: number; malicious: number; groups: Set<string>; family: string }>();
+export function summariseData(
+  datasets: readonly LabelledDataset[],
+  notes: Record<string, string> = {},
+): DataSummary[] {
+  const bySource = new Map<
+    string,
+    { events: number; malicious: number; groups: Set<string>; family: string }
+  >();
   for (const d of datasets) {
     for (const e of d.events) {
       const key = d.labelled ? e.source : `${e.source} (unlabelled)`;
       let s = bySource.get(key);
-      if (!s) bySource.set(key, (s = { events: 0, malicious: 0, groups: new Set(), family: d.family }));
+      if (!s)
+        bySource.set(key, (s = { events: 0, malicious: 0, groups: new Set(), family: d.family }));
       s.events++;
       if (e.malicious) s.malicious++;
       s.groups.add(d.name);
@@ -506,7 +605,12 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
     const reports = {} as Record<NetworkKind, EvaluationReport>;
     for (const kind of ['logreg', 'mlp'] as const) {
       log(`evaluating ${kind}`);
-      reports[kind] = await evaluateModel(options.datasets, { ...cfg, network: { ...cfg.network, kind } }, options.evaluation, log);
+      reports[kind] = await evaluateModel(
+        options.datasets,
+        { ...cfg, network: { ...cfg.network, kind } },
+        options.evaluation,
+        log,
+      );
       evaluations.push(reports[kind]);
     }
     selection = chooseKind(reports);
@@ -531,6 +635,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
       `final fit: ${fitted.trainRows} events, ${fitted.uniqueRows} unique weighted rows`,
     ],
   };
-  if (options.outDir) await saveModelBundle(options.outDir, { model: fitted.model, space: fitted.space, meta });
+  if (options.outDir)
+    await saveModelBundle(options.outDir, { model: fitted.model, space: fitted.space, meta });
   return { meta, fitted, evaluations };
 }

@@ -27,16 +27,30 @@ export function makeEvent(spec: EventSpec): ProcessEvent {
   return {
     '@timestamp': spec.time ?? '2024-01-01T10:00:00.000Z',
     host: { name: host },
-    event: { category: ['process'], type: ['start'], action: 'start', id: `fixture-${counter}`, code: '1' },
+    event: {
+      category: ['process'],
+      type: ['start'],
+      action: 'start',
+      id: `fixture-${counter}`,
+      code: '1',
+    },
     process: {
       entity_id: `pe-${counter}`,
       name: spec.name,
       executable: spec.exe,
       command_line: spec.cmd,
       pe: spec.original ? { original_file_name: spec.original } : undefined,
-      code_signature: spec.signed === undefined ? undefined : { exists: spec.signed, trusted: spec.trusted ?? spec.signed },
+      code_signature:
+        spec.signed === undefined
+          ? undefined
+          : { exists: spec.signed, trusted: spec.trusted ?? spec.signed },
       Ext: spec.integrity ? { token: { integrity_level_name: spec.integrity } } : undefined,
-      parent: { name: spec.parentName, executable: spec.parentExe, start: spec.parentStart, entity_id: `pp-${counter}` },
+      parent: {
+        name: spec.parentName,
+        executable: spec.parentExe,
+        start: spec.parentStart,
+        entity_id: `pp-${counter}`,
+      },
     },
     user: { name: spec.user, id: spec.userId },
     problemchild: {

@@ -13,14 +13,48 @@ export function tinyDatasets(): LabelledDataset[] {
     const host = `ws${h}`;
     const benign = [
       benignSvchost(),
-      makeEvent({ name: 'cmd.exe', cmd: 'cmd.exe /c dir', parentName: 'explorer.exe', host, user: 'u', signed: true }),
-      makeEvent({ name: 'notepad.exe', cmd: 'notepad.exe c:\\x.txt', parentName: 'explorer.exe', host, user: 'u', signed: true }),
-      makeEvent({ name: 'conhost.exe', cmd: 'conhost.exe 0xffffffff -ForceV1', parentName: 'cmd.exe', host, user: 'u', signed: true }),
+      makeEvent({
+        name: 'cmd.exe',
+        cmd: 'cmd.exe /c dir',
+        parentName: 'explorer.exe',
+        host,
+        user: 'u',
+        signed: true,
+      }),
+      makeEvent({
+        name: 'notepad.exe',
+        cmd: 'notepad.exe c:\\x.txt',
+        parentName: 'explorer.exe',
+        host,
+        user: 'u',
+        signed: true,
+      }),
+      makeEvent({
+        name: 'conhost.exe',
+        cmd: 'conhost.exe 0xffffffff -ForceV1',
+        parentName: 'cmd.exe',
+        host,
+        user: 'u',
+        signed: true,
+      }),
     ];
     const attacks = [
       attackWinwordPowershell(),
-      makeEvent({ name: 'whoami.exe', cmd: 'whoami /all', parentName: 'powershell.exe', host, user: 'u', signed: true }),
-      makeEvent({ name: 'rundll32.exe', cmd: 'rundll32.exe C:\\Users\\u\\AppData\\Local\\Temp\\x.dll,Start', parentName: 'winword.exe', host, signed: true }),
+      makeEvent({
+        name: 'whoami.exe',
+        cmd: 'whoami /all',
+        parentName: 'powershell.exe',
+        host,
+        user: 'u',
+        signed: true,
+      }),
+      makeEvent({
+        name: 'rundll32.exe',
+        cmd: 'rundll32.exe C:\\Users\\u\\AppData\\Local\\Temp\\x.dll,Start',
+        parentName: 'winword.exe',
+        host,
+        signed: true,
+      }),
     ];
     sets.push({
       name: `tiny/${host}`,
@@ -28,7 +62,9 @@ export function tinyDatasets(): LabelledDataset[] {
       environment: 'synthetic',
       labelled: true,
       events: [
-        ...benign.flatMap((e) => [e, e, e]).map((event) => ({ event, malicious: false, source: 'synthetic' })),
+        ...benign
+          .flatMap((e) => [e, e, e])
+          .map((event) => ({ event, malicious: false, source: 'synthetic' })),
         ...attacks.map((event) => ({ event, malicious: true, source: 'synthetic' })),
       ],
     });
@@ -37,7 +73,9 @@ export function tinyDatasets(): LabelledDataset[] {
 }
 
 /** Fits a small MLP on tinyDatasets() and saves it into a fresh temp directory. */
-export async function trainTinyModel(kind: 'mlp' | 'logreg' = 'mlp'): Promise<{ dir: string; fitted: FittedModel }> {
+export async function trainTinyModel(
+  kind: 'mlp' | 'logreg' = 'mlp',
+): Promise<{ dir: string; fitted: FittedModel }> {
   const cfg = defaultTrainConfig(3, { features: { minDf: 1, minGroups: 1, maxVocab: 200 } });
   cfg.network = { ...cfg.network, kind, hidden: 8, epochs: 40, batchSize: 8, learningRate: 0.02 };
   const fitted = await fitModel(tinyDatasets(), cfg);
