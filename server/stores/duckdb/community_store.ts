@@ -34,6 +34,7 @@ import {
   num,
   tsParam,
 } from './database';
+import { validateCommunity } from '../community_validation';
 
 type SortField = ListCommunitiesQuery['sort'];
 
@@ -90,28 +91,10 @@ interface Prepared {
   lastSeen: number;
 }
 
-function finiteMs(s: unknown): number {
-  return typeof s === 'string' ? Date.parse(s) : NaN;
-}
-
-function finiteNumber(v: unknown): boolean {
-  return typeof v === 'number' && Number.isFinite(v);
-}
-
 /** Why a community cannot be stored, or its parsed times. */
 function prepare(c: AnomalousCommunity): Prepared | string {
-  if (typeof c?.id !== 'string' || c.id.length === 0) return 'missing id';
-  if (typeof c.host !== 'string') return 'missing host';
-  const windowStart = finiteMs(c.window?.start);
-  const windowEnd = finiteMs(c.window?.end);
-  if (!Number.isFinite(windowStart) || !Number.isFinite(windowEnd)) return 'invalid window';
-  const firstSeen = finiteMs(c.firstSeen);
-  const lastSeen = finiteMs(c.lastSeen);
-  if (!Number.isFinite(firstSeen) || !Number.isFinite(lastSeen))
-    return 'invalid firstSeen/lastSeen';
-  if (![c.score, c.maxAnomaly, c.maxEdgeScore, c.rank].every(finiteNumber))
-    return 'invalid score/rank';
-  return { c, windowStart, windowEnd, firstSeen, lastSeen };
+  const t = validateCommunity(c);
+  return typeof t === 'string' ? t : { c, ...t };
 }
 
 function rowToSummary(r: Row): CommunitySummary {

@@ -37,6 +37,7 @@ import {
 import { COMMAND_LINE_KEEP } from './indices';
 import { isRetryableStatus, requestOptions, sleep, statusOf, withRetry } from './retry';
 import type { Refresh } from './state_store';
+import { validateCommunity } from '../community_validation';
 
 type Query = estypes.QueryDslQueryContainer;
 type SortField = ListCommunitiesQuery['sort'];
@@ -138,28 +139,17 @@ interface Prepared {
   lastSeen: string;
 }
 
-function isoOrNaN(s: unknown): number {
-  return typeof s === 'string' ? Date.parse(s) : NaN;
-}
-
-function finiteNumber(v: unknown): boolean {
-  return typeof v === 'number' && Number.isFinite(v);
-}
-
-/** Why a community cannot be stored, or its normalised times (same checks as the embedded store). */
+/** Why a community cannot be stored, or its normalised times. */
 function prepare(c: AnomalousCommunity): Prepared | string {
-  if (typeof c?.id !== 'string' || c.id.length === 0) return 'missing id';
-  if (typeof c.host !== 'string') return 'missing host';
-  const ws = isoOrNaN(c.window?.start);
-  const we = isoOrNaN(c.window?.end);
-  if (!Number.isFinite(ws) || !Number.isFinite(we)) return 'invalid window';
-  const fs = isoOrNaN(c.firstSeen);
-  const ls = isoOrNaN(c.lastSeen);
-  if (!Number.isFinite(fs) || !Number.isFinite(ls)) return 'invalid firstSeen/lastSeen';
-  if (![c.score, c.maxAnomaly, c.maxEdgeScore, c.rank].every(finiteNumber))
-    return 'invalid score/rank';
-  const iso = (t: number) => new Date(t).toISOString();
-  return { c, window: { start: iso(ws), end: iso(we) }, firstSeen: iso(fs), lastSeen: iso(ls) };
+  const t = validateCommunity(c);
+  if (typeof t === 'string') return t;
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return {
+    c,
+    window: { start: iso(t.windowStart), end: iso(t.windowEnd) },
+    firstSeen: iso(t.firstSeen),
+    lastSeen: iso(t.lastSeen),
+  };
 }
 
 function commandLines(c: AnomalousCommunity): string[] {
