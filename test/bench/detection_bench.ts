@@ -10,7 +10,7 @@ import { detectCommunities } from '../../server/lib/detection/communities';
 import { findBadCommunities } from '../../server/lib/detection/find_bad_communities';
 import { InMemoryPrevalence } from '../../server/lib/detection/prevalence';
 import { buildProcessGraph } from '../../server/lib/detection/process_graph';
-import { seededRng } from '../../server/lib/detection/rng';
+import { seededRng } from '../../server/lib/prng';
 import { groupByHostWindow } from '../../server/lib/detection/windowing';
 
 const EVENTS = Number(process.env.BENCH_DETECTION_EVENTS ?? 500_000);

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ProcessEvent } from '../../common/types/process_event';
 import { FeatureSpace } from '../../server/lib/model/features';
-import { mulberry32 } from '../../server/lib/model/prng';
+import { mulberry32 } from '../../server/lib/prng';
 import { TfjsEdgeScorer, clearModelCache } from '../../server/lib/model/scorer';
 import {
   attackWinwordPowershell,

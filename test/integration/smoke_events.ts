@@ -1,4 +1,5 @@
 import type { ProcessEvent } from '../../common/types/process_event';
+import { mulberry32 } from '../../server/lib/prng';
 
 const PAIRS: [string, string][] = [
   ['services.exe', 'svchost.exe'],
@@ -17,14 +18,7 @@ const PAIRS: [string, string][] = [
 
 /** Deterministic ProcessEvents with a skewed pair distribution, for store smoke tests. */
 export function smokeEvents(n: number, seed: number): ProcessEvent[] {
-  let s = seed >>> 0;
-  const rnd = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rnd = mulberry32(seed);
   const base = Date.parse('2026-01-05T00:00:00Z');
   const out: ProcessEvent[] = [];
   for (let i = 0; i < n; i++) {

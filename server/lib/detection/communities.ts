@@ -48,7 +48,7 @@
 import { DirectedGraph, UndirectedGraph } from 'graphology';
 import louvain from 'graphology-communities-louvain';
 import type { ProcessGraph } from './process_graph';
-import { seededRng } from './rng';
+import { seededRng } from '../prng';
 
 /** Processes that routinely parent many unrelated children. */
 export const HUB_NAMES: readonly string[] = [

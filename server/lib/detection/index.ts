@@ -61,7 +61,7 @@ export {
   type PrevalenceService,
 } from './prevalence';
 export { buildProcessGraph, type ProcessGraph, type ProcessGraphStats } from './process_graph';
-export { seededRng } from './rng';
+export { seededRng } from '../prng';
 export {
   pairRule,
   rulesFromCommunityVerdict,

@@ -27,7 +27,7 @@ import {
   type LineageSummary,
   summariseLineage,
 } from './lineage_eval';
-import { seededRng } from './rng';
+import { seededRng } from '../prng';
 import { heuristicScore } from './testing/heuristic_scorer';
 import { ATTACK_KINDS, syntheticEnvironment } from './testing/synthetic_hosts';
 

@@ -29,7 +29,7 @@ import {
   type ReportCommunity,
 } from '../detection/detect_cli';
 import { DEFAULT_SEED, DEFAULT_WINDOW } from '../detection/find_bad_communities';
-import { seededRng } from '../detection/rng';
+import { seededRng } from '../prng';
 import { parseWindow } from '../detection/windowing';
 import { findLabelsFile, type FileLabels, loadFileLabels } from './labels';
 import { computeMetrics, type EvalMetrics, renderMetrics, summarise } from './metrics';

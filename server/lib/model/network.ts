@@ -9,7 +9,7 @@
  * weights are then copied into a plain Sequential model, which is what gets saved and served.
  */
 import type { SparseRow } from './features';
-import { deriveSeed, mulberry32, shuffleInPlace } from './prng';
+import { deriveSeed, mulberry32, shuffleInPlace } from '../prng';
 import { tf } from './tf_backend';
 
 export type NetworkKind = 'mlp' | 'logreg';

@@ -13,7 +13,7 @@ import type { ProcessEvent } from '../../../common/types/process_event';
 import { generateSync, GeneratorOptionError } from '../generator';
 import { Normaliser } from '../normalise';
 import type { LabelledDataset, LabelledEvent } from './dataset';
-import { deriveSeed, fnv1a } from './prng';
+import { deriveSeed, fnv1a } from '../prng';
 
 export interface SyntheticOptions {
   hosts: number;

@@ -24,7 +24,7 @@ import {
   type NetworkConfig,
   type NetworkKind,
 } from './network';
-import { deriveSeed, fnv1a, mulberry32, shuffleInPlace } from './prng';
+import { deriveSeed, fnv1a, mulberry32, shuffleInPlace } from '../prng';
 import { initTf, tf } from './tf_backend';
 
 export type Logger = (message: string) => void;

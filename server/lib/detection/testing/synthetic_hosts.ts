@@ -5,7 +5,7 @@
  * tested on its own and so the tests keep pinned, readable scenarios.
  */
 import type { ProcessEvent } from '../../../../common/types/process_event';
-import { seededRng } from '../rng';
+import { seededRng } from '../../prng';
 
 export interface LabelledEvent {
   event: ProcessEvent;

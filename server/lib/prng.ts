@@ -48,3 +48,6 @@ export function fnv1a(text: string): number {
   }
   return h >>> 0;
 }
+
+/** Louvain's node order and the detection tests use the same generator. */
+export const seededRng = mulberry32;
