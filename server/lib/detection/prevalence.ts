@@ -26,6 +26,54 @@ export interface PrevalenceService {
   environment(): Promise<PrevalenceEnvironment>;
 }
 
+/** One key's counts as every prevalence store keeps them. */
+export interface KeyCounts {
+  count: number;
+  hosts: number;
+  first?: string;
+  last?: string;
+}
+
+/** P(child | parent) with its counts; the same shape whichever store counted. */
+export function pairPrevalence(
+  parentName: string,
+  childName: string,
+  s: KeyCounts | undefined,
+  parentTotal: number,
+): PairPrevalence {
+  const pairCount = s?.count ?? 0;
+  return {
+    parentName,
+    childName,
+    pairCount,
+    parentTotal,
+    distinctHosts: s?.hosts ?? 0,
+    firstSeen: s?.first,
+    lastSeen: s?.last,
+    probability: parentTotal > 0 ? pairCount / parentTotal : 0,
+  };
+}
+
+/** P(template | process) with its counts. */
+export function cmdlinePrevalence(
+  processName: string,
+  template: string,
+  s: KeyCounts | undefined,
+  processTotal: number,
+): CmdlinePrevalence {
+  const templateCount = s?.count ?? 0;
+  return {
+    processName,
+    template,
+    templateCount,
+    processTotal,
+    distinctHosts: s?.hosts ?? 0,
+    firstSeen: s?.first,
+    lastSeen: s?.last,
+    probability: processTotal > 0 ? templateCount / processTotal : 0,
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Distinct-host counting with bounded memory per key
 // ---------------------------------------------------------------------------------------------
@@ -216,17 +264,12 @@ export class InMemoryPrevalence implements PrevalenceService {
       const child = processName(childName);
       const s = this.pairs.get(parent + SEP + child);
       const parentTotal = this.parents.get(parent) ?? 0;
-      const pairCount = s?.count ?? 0;
-      return {
-        parentName: parent,
-        childName: child,
-        pairCount,
+      return pairPrevalence(
+        parent,
+        child,
+        s && { count: s.count, hosts: s.hosts.count(), first: iso(s.first), last: iso(s.last) },
         parentTotal,
-        distinctHosts: s ? s.hosts.count() : 0,
-        firstSeen: s ? iso(s.first) : undefined,
-        lastSeen: s ? iso(s.last) : undefined,
-        probability: parentTotal > 0 ? pairCount / parentTotal : 0,
-      };
+      );
     });
   }
 
@@ -235,17 +278,12 @@ export class InMemoryPrevalence implements PrevalenceService {
       const proc = processName(name);
       const s = this.templates.get(proc + SEP + template);
       const processTotal = this.processes.get(proc) ?? 0;
-      const templateCount = s?.count ?? 0;
-      return {
-        processName: proc,
+      return cmdlinePrevalence(
+        proc,
         template,
-        templateCount,
+        s && { count: s.count, hosts: s.hosts.count(), first: iso(s.first), last: iso(s.last) },
         processTotal,
-        distinctHosts: s ? s.hosts.count() : 0,
-        firstSeen: s ? iso(s.first) : undefined,
-        lastSeen: s ? iso(s.last) : undefined,
-        probability: processTotal > 0 ? templateCount / processTotal : 0,
-      };
+      );
     });
   }
 

@@ -19,7 +19,11 @@ import type {
   TimeWindow,
 } from '../../../common/types/community';
 import { processName } from '../../lib/detection/names';
-import type { PrevalenceService } from '../../lib/detection/prevalence';
+import {
+  cmdlinePrevalence,
+  pairPrevalence,
+  type PrevalenceService,
+} from '../../lib/detection/prevalence';
 import type { PrevalenceProvider } from '../../ports';
 import { type Database, isoOf, num, parseIso } from './database';
 
@@ -78,17 +82,7 @@ export class DuckPrevalence implements PrevalenceService {
       const g = this.parents.get(parent);
       const s = g?.keys.get(child);
       const parentTotal = g?.total ?? 0;
-      const pairCount = s?.count ?? 0;
-      return {
-        parentName: parent,
-        childName: child,
-        pairCount,
-        parentTotal,
-        distinctHosts: s?.hosts ?? 0,
-        firstSeen: s?.first,
-        lastSeen: s?.last,
-        probability: parentTotal > 0 ? pairCount / parentTotal : 0,
-      };
+      return pairPrevalence(parent, child, s, parentTotal);
     });
   }
 
@@ -104,17 +98,7 @@ export class DuckPrevalence implements PrevalenceService {
       const g = this.processes.get(proc);
       const s = g?.keys.get(template);
       const processTotal = g?.total ?? 0;
-      const templateCount = s?.count ?? 0;
-      return {
-        processName: proc,
-        template,
-        templateCount,
-        processTotal,
-        distinctHosts: s?.hosts ?? 0,
-        firstSeen: s?.first,
-        lastSeen: s?.last,
-        probability: processTotal > 0 ? templateCount / processTotal : 0,
-      };
+      return cmdlinePrevalence(proc, template, s, processTotal);
     });
   }
 

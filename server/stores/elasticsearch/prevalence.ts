@@ -41,7 +41,11 @@ import type {
 } from '../../../common/types/community';
 import { commandLineTemplate } from '../../lib/detection/command_line_template';
 import { hostKey, processName } from '../../lib/detection/names';
-import type { PrevalenceService } from '../../lib/detection/prevalence';
+import {
+  cmdlinePrevalence,
+  pairPrevalence,
+  type PrevalenceService,
+} from '../../lib/detection/prevalence';
 import { basename, normaliseHost } from '../../lib/normalise/values';
 import type { Logger, PrevalenceProvider } from '../../ports';
 import { LENIENT, listHosts, parseIndices, processStartQuery, timeRange } from './event_query';
@@ -281,17 +285,12 @@ export class EsPrevalence implements PrevalenceService {
       const g = this.pairs.get(parent);
       const s = g?.keys.get(child);
       const parentTotal = g?.total ?? 0;
-      const pairCount = s?.count ?? 0;
-      return {
-        parentName: parent,
-        childName: child,
-        pairCount,
+      return pairPrevalence(
+        parent,
+        child,
+        s && { count: s.count, hosts: s.hosts.count(), first: iso(s.first), last: iso(s.last) },
         parentTotal,
-        distinctHosts: s ? s.hosts.count() : 0,
-        firstSeen: s ? iso(s.first) : undefined,
-        lastSeen: s ? iso(s.last) : undefined,
-        probability: parentTotal > 0 ? pairCount / parentTotal : 0,
-      };
+      );
     });
   }
 
@@ -306,17 +305,12 @@ export class EsPrevalence implements PrevalenceService {
       const g = this.templates.get(proc);
       const s = g?.keys.get(template);
       const processTotal = g?.total ?? 0;
-      const templateCount = s?.count ?? 0;
-      return {
-        processName: proc,
+      return cmdlinePrevalence(
+        proc,
         template,
-        templateCount,
+        s && { count: s.count, hosts: s.hosts.count(), first: iso(s.first), last: iso(s.last) },
         processTotal,
-        distinctHosts: s ? s.hosts.count() : 0,
-        firstSeen: s ? iso(s.first) : undefined,
-        lastSeen: s ? iso(s.last) : undefined,
-        probability: processTotal > 0 ? templateCount / processTotal : 0,
-      };
+      );
     });
   }
 
