@@ -1,4 +1,6 @@
+import { TRIAGE_STATUSES, VERDICTS } from '../../common/schemas';
 import type { AnomalousCommunity } from '../../common/types/community';
+import type { TriagePatch } from '../ports';
 
 /** A community's times, parsed once; both stores index by them. */
 export interface CommunityTimes {
@@ -35,4 +37,24 @@ export function validateCommunity(c: AnomalousCommunity): CommunityTimes | strin
     return 'invalid score/rank';
   }
   return { windowStart, windowEnd, firstSeen, lastSeen };
+}
+
+/** Validates a triage patch at the store boundary too: the routes validate, other callers may not. */
+export function checkTriagePatch(patch: TriagePatch): void {
+  if (patch.status !== undefined && !TRIAGE_STATUSES.includes(patch.status)) {
+    throw new TypeError(`invalid status ${JSON.stringify(patch.status)}`);
+  }
+  if (patch.verdict !== undefined && patch.verdict !== null && !VERDICTS.includes(patch.verdict)) {
+    throw new TypeError(`invalid verdict ${JSON.stringify(patch.verdict)}`);
+  }
+  if (
+    patch.assignee !== undefined &&
+    patch.assignee !== null &&
+    typeof patch.assignee !== 'string'
+  ) {
+    throw new TypeError('assignee must be a string or null');
+  }
+  if (patch.note !== undefined && typeof patch.note !== 'string') {
+    throw new TypeError('note must be a string');
+  }
 }

@@ -34,7 +34,7 @@ import {
   num,
   tsParam,
 } from './database';
-import { validateCommunity } from '../community_validation';
+import { checkTriagePatch, validateCommunity } from '../community_validation';
 
 type SortField = ListCommunitiesQuery['sort'];
 
@@ -52,8 +52,6 @@ const SORT_SQL: Record<SortField, string> = {
 };
 
 const TRIAGE_FIELDS = ['status', 'assignee', 'note', 'verdict'] as const;
-const STATUSES: readonly TriageStatus[] = ['open', 'acknowledged', 'closed'];
-const VERDICTS: readonly Verdict[] = ['benign', 'malicious'];
 
 const STAGING_DDL = `CREATE TEMP TABLE IF NOT EXISTS communities_staging (
   id VARCHAR, host VARCHAR, host_key VARCHAR, window_start TIMESTAMP, window_end TIMESTAMP,
@@ -144,25 +142,6 @@ function rowToStored(r: Row): StoredCommunity {
     detectedAt: isoOf(r.detected_ms) as string,
     runId: r.run_id as string,
   };
-}
-
-/** Validates a patch at the store boundary too: the routes validate, other callers may not. */
-function checkPatch(patch: TriagePatch): void {
-  if (patch.status !== undefined && !STATUSES.includes(patch.status)) {
-    throw new TypeError(`invalid status ${JSON.stringify(patch.status)}`);
-  }
-  if (patch.verdict !== undefined && patch.verdict !== null && !VERDICTS.includes(patch.verdict)) {
-    throw new TypeError(`invalid verdict ${JSON.stringify(patch.verdict)}`);
-  }
-  if (
-    patch.assignee !== undefined &&
-    patch.assignee !== null &&
-    typeof patch.assignee !== 'string'
-  ) {
-    throw new TypeError('assignee must be a string or null');
-  }
-  if (patch.note !== undefined && typeof patch.note !== 'string')
-    throw new TypeError('note must be a string');
 }
 
 export class DuckCommunityStore implements CommunityStore {
@@ -311,7 +290,7 @@ export class DuckCommunityStore implements CommunityStore {
     actor: string,
     expectedVersion?: number,
   ): Promise<StoredCommunity> {
-    checkPatch(patch);
+    checkTriagePatch(patch);
     return this.db.transaction(async (tx) => {
       const rows = await tx.all(
         'SELECT status, assignee, note, verdict, history, version FROM communities WHERE id = $1',

@@ -37,7 +37,7 @@ import {
 import { COMMAND_LINE_KEEP } from './indices';
 import { isRetryableStatus, requestOptions, sleep, statusOf, withRetry } from './retry';
 import type { Refresh } from './state_store';
-import { validateCommunity } from '../community_validation';
+import { checkTriagePatch, validateCommunity } from '../community_validation';
 
 type Query = estypes.QueryDslQueryContainer;
 type SortField = ListCommunitiesQuery['sort'];
@@ -56,7 +56,6 @@ const SORT_FIELDS: Record<SortField, string> = {
 const STATUS_RANK: Record<TriageStatus, number> = { open: 0, acknowledged: 1, closed: 2 };
 const TRIAGE_FIELDS = ['status', 'assignee', 'note', 'verdict'] as const;
 const STATUSES: readonly TriageStatus[] = ['open', 'acknowledged', 'closed'];
-const VERDICTS: readonly Verdict[] = ['benign', 'malicious'];
 
 /** Rounds of read-then-conditional-write before a write gives up on a hot document. */
 const MAX_CONFLICT_ROUNDS = 20;
@@ -235,25 +234,6 @@ function toSummary(d: Partial<CommunityDoc>): CommunitySummary {
     verdict: d.triage?.verdict ?? null,
     version: d.version ?? 0,
   };
-}
-
-/** Validates a patch at the store boundary too: the routes validate, other callers may not. */
-function checkPatch(patch: TriagePatch): void {
-  if (patch.status !== undefined && !STATUSES.includes(patch.status)) {
-    throw new TypeError(`invalid status ${JSON.stringify(patch.status)}`);
-  }
-  if (patch.verdict !== undefined && patch.verdict !== null && !VERDICTS.includes(patch.verdict)) {
-    throw new TypeError(`invalid verdict ${JSON.stringify(patch.verdict)}`);
-  }
-  if (
-    patch.assignee !== undefined &&
-    patch.assignee !== null &&
-    typeof patch.assignee !== 'string'
-  ) {
-    throw new TypeError('assignee must be a string or null');
-  }
-  if (patch.note !== undefined && typeof patch.note !== 'string')
-    throw new TypeError('note must be a string');
 }
 
 /** `q` terms are literal: escape the wildcard query's own syntax. */
@@ -726,7 +706,7 @@ export class EsCommunityStore implements CommunityStore {
     actor: string,
     expectedVersion?: number,
   ): Promise<StoredCommunity> {
-    checkPatch(patch);
+    checkTriagePatch(patch);
     for (let attempt = 0; ; attempt++) {
       const cur = await this.read(id);
       if (!cur) throw new NotFoundError(`community ${id} not found`);
