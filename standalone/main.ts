@@ -103,11 +103,13 @@ async function seedDemo(
 ): Promise<{ events: number; report: RunReport }> {
   let first: string | undefined;
   let last: string | undefined;
-  // The demo ends at start-up time, so the app's default time range shows it.
-  const hour = 3_600_000;
-  const start =
-    demo.start ??
-    new Date(Math.floor((Date.now() - demo.days * 24 * hour) / hour) * hour).toISOString();
+  // Whole UTC days on the latest working days before today: the generator's office-hours
+  // schedule (logons, and the attacks planned inside user sessions) needs weekdays, and the app's
+  // default range (last 7 days) still shows them.
+  const day = 86_400_000;
+  let firstDay = Math.floor(Date.now() / day) - demo.days;
+  while ([0, 6].includes(new Date(firstDay * day).getUTCDay())) firstDay--;
+  const start = demo.start ?? new Date(firstDay * day).toISOString();
   async function* events() {
     for await (const r of generate({ ...demo, start, sourceFile: 'demo' })) {
       first ??= r.event['@timestamp'];
