@@ -14,8 +14,11 @@
  * event.code (they only say whether the record is Sysmon or 4688), and Elastic's own score.
  */
 import type { ProcessEvent } from '../../../common/types/process_event';
+import { LRUCache } from 'lru-cache';
+import { fnv1a } from '../prng';
 import {
   NORMALISATION_VERSION,
+  type NormaliseContext,
   PATH_CLASSES,
   baseName,
   commandLineSignals,
@@ -94,11 +97,27 @@ const DENSE_DEFS: Array<[string, string]> = [
 export const DENSE_FEATURES: readonly string[] = DENSE_DEFS.map(([n]) => n);
 const DENSE_INDEX = new Map(DENSE_FEATURES.map((n, i) => [n, i]));
 const DENSE_LABEL = new Map(DENSE_DEFS);
+const slotsOf = (prefix: string, names: readonly string[]): Map<string, number> =>
+  new Map(names.map((c) => [c, DENSE_INDEX.get(`${prefix}${c}`) as number]));
+const PATH_CLASS_SLOT = slotsOf('path_class_', PATH_CLASSES);
+const PARENT_PATH_CLASS_SLOT = slotsOf('parent_path_class_', PATH_CLASSES);
+const INTEGRITY_SLOT = slotsOf('integrity_', INTEGRITY_CLASSES);
+/** Dense position of each token group's out-of-vocabulary rate (TOKEN_GROUPS order; dirs have none). */
+const OOV_SLOT: Array<number | undefined> = TOKEN_GROUPS.map((g) =>
+  DENSE_INDEX.get(
+    (
+      { proc: 'proc_oov', parent: 'parent_oov', pair: 'pair_oov', cmd: 'cmd_oov_frac' } as Record<
+        string,
+        string
+      >
+    )[g] ?? '',
+  ),
+);
 
 /** Tokens of one event per group, before vocabulary lookup. */
 export type EventTokens = Record<TokenGroup, string[]>;
 
-/** Raw per-event facts that are independent of the fitted vocabulary. */
+/** Per-event facts that are independent of the fitted vocabulary. */
 interface EventFacts {
   tokens: EventTokens;
   dense: Float32Array;
@@ -228,21 +247,135 @@ function parentNameOf(event: ProcessEvent): string {
   return p.name || (p.executable ? baseName(p.executable) : '');
 }
 
-/**
- * Tokens and dense features that depend on the event alone, cached per event object: training
- * extracts the same events once per fold, and tokenising dominates extraction time. Events are
- * treated as immutable once scored (the pipeline never edits them afterwards).
- */
-const staticCache = new WeakMap<ProcessEvent, EventFacts>();
+/** Dense features and tokens derived from one command line in the context of one event. */
+interface CommandLineFacts {
+  denseIndex: Uint16Array;
+  denseValue: Float32Array;
+  tokens: string[];
+}
 
-/** Computes tokens and vocabulary-independent dense features for one event. */
-function eventFacts(event: ProcessEvent, ctx?: FeatureContext, hideParentAge = false): EventFacts {
-  let cached = staticCache.get(event);
-  if (!cached) {
-    cached = staticFacts(event);
-    staticCache.set(event, cached);
+/**
+ * Normalising and tokenising text is most of the extraction cost, and process activity repeats:
+ * the same few hundred names, folders and command lines make up most of a host's events. Bounded
+ * caches keyed by the exact input keep repeats cheap; lookups return the same value the
+ * computation would, so results never depend on what was cached. Long command lines are rarely
+ * repeated and would crowd out the rest, so they are not cached.
+ */
+const nameCache = new LRUCache<string, string>({ max: 20_000 });
+const pathCache = new LRUCache<string, string>({ max: 20_000 });
+const commandLineCache = new LRUCache<string, CommandLineFacts>({
+  max: 50_000,
+  maxSize: 64 * 1024 * 1024,
+  sizeCalculation: (v, k) => 2 * k.length + 64 * (v.tokens.length + 1),
+});
+const MAX_CACHED_COMMAND_LINE = 4096;
+/** Hashes of command lines seen once (direct-mapped; a collision only delays admission). */
+const DOORKEEPER = new Uint32Array(1 << 16);
+
+/** Empties the text caches (benchmarks measure cold starts; tests compare against fresh work). */
+export function clearFeatureCaches(): void {
+  nameCache.clear();
+  pathCache.clear();
+  commandLineCache.clear();
+  DOORKEEPER.fill(0);
+}
+
+function cachedName(raw: string): string {
+  let v = nameCache.get(raw);
+  if (v === undefined) nameCache.set(raw, (v = normaliseName(raw)));
+  return v;
+}
+
+function cachedPath(raw: string | undefined): string {
+  if (!raw) return '';
+  let v = pathCache.get(raw);
+  if (v === undefined) pathCache.set(raw, (v = normalisePath(raw)));
+  return v;
+}
+
+const CMD_DENSE = [
+  'cmd_missing',
+  'cmd_len_log',
+  'cmd_entropy',
+  'cmd_b64',
+  'cmd_enc_flag',
+  'cmd_url',
+  'cmd_ip',
+  'cmd_hidden',
+  'cmd_caret',
+  'cmd_backtick',
+  'cmd_quote',
+  'cmd_plus',
+  'cmd_percent',
+  'cmd_special_ratio',
+  'cmd_tokens_log',
+] as const;
+
+function computeCommandLineFacts(
+  rawCmd: string,
+  psContext: boolean,
+  ctx: NormaliseContext,
+): CommandLineFacts {
+  const values = new Map<string, number>();
+  let tokens: string[] = [];
+  if (!rawCmd.trim()) {
+    values.set('cmd_missing', 1);
+  } else {
+    const sig = commandLineSignals(rawCmd, psContext);
+    const chars = specialCharCounts(rawCmd);
+    values.set('cmd_len_log', logScaled(rawCmd.length, 32768));
+    values.set('cmd_entropy', Math.min(1, shannonEntropy(rawCmd) / 7));
+    values.set('cmd_b64', sig.hasBase64 ? 1 : 0);
+    values.set('cmd_enc_flag', sig.hasEncodedFlag ? 1 : 0);
+    values.set('cmd_url', sig.hasUrl ? 1 : 0);
+    values.set('cmd_ip', sig.hasIp ? 1 : 0);
+    values.set('cmd_hidden', sig.hasHiddenWindow ? 1 : 0);
+    values.set('cmd_caret', logScaled(chars.caret, 100));
+    values.set('cmd_backtick', logScaled(chars.backtick, 100));
+    values.set('cmd_quote', logScaled(chars.quote, 100));
+    values.set('cmd_plus', logScaled(chars.plus, 100));
+    values.set('cmd_percent', logScaled(chars.percent, 100));
+    values.set(
+      'cmd_special_ratio',
+      Math.min(1, (4 * (chars.caret + chars.backtick + chars.quote + chars.plus)) / rawCmd.length),
+    );
+    tokens = tokeniseCommandLine(normaliseCommandLine(rawCmd), ctx);
+    values.set('cmd_tokens_log', logScaled(tokens.length, 1000));
   }
-  const dense = cached.dense.slice();
+  const names = CMD_DENSE.filter((n) => (values.get(n) ?? 0) !== 0);
+  return {
+    denseIndex: Uint16Array.from(names, (n) => DENSE_INDEX.get(n) as number),
+    denseValue: Float32Array.from(names, (n) => values.get(n) as number),
+    tokens,
+  };
+}
+
+function commandLineFacts(rawCmd: string, procName: string, event: ProcessEvent): CommandLineFacts {
+  const psContext = POWERSHELL_NAME.test(procName) || /powershell|pwsh/i.test(rawCmd);
+  const ctx: NormaliseContext = {
+    userName: event.user.name,
+    hostName: event.host?.name,
+    domain: event.user.domain,
+  };
+  if (rawCmd.length > MAX_CACHED_COMMAND_LINE)
+    return computeCommandLineFacts(rawCmd, psContext, ctx);
+  const key = `${psContext ? 1 : 0}\u0000${ctx.userName ?? ''}\u0000${ctx.hostName ?? ''}\u0000${ctx.domain ?? ''}\u0000${rawCmd}`;
+  let facts = commandLineCache.get(key);
+  if (facts) return facts;
+  facts = computeCommandLineFacts(rawCmd, psContext, ctx);
+  // Admit on the second sighting only: one-off command lines (temp names, random ids) would
+  // otherwise churn the cache and push its survivors into the old generation for nothing.
+  const h = fnv1a(key);
+  const slot = h & (DOORKEEPER.length - 1);
+  if (DOORKEEPER[slot] === h) commandLineCache.set(key, facts);
+  else DOORKEEPER[slot] = h;
+  return facts;
+}
+
+/** Computes tokens and dense features for one event. */
+function eventFacts(event: ProcessEvent, ctx?: FeatureContext, hideParentAge = false): EventFacts {
+  const facts = staticFacts(event);
+  const dense = facts.dense;
   // Parent age depends on the caller's context, so it is never cached.
   const childT = parseTime(event['@timestamp']);
   const parentT = hideParentAge
@@ -256,7 +389,7 @@ function eventFacts(event: ProcessEvent, ctx?: FeatureContext, hideParentAge = f
   } else {
     dense[DENSE_INDEX.get('parent_age_missing') as number] = 1;
   }
-  return { tokens: cached.tokens, dense };
+  return { tokens: facts.tokens, dense };
 }
 
 function staticFacts(event: ProcessEvent): EventFacts {
@@ -267,10 +400,10 @@ function staticFacts(event: ProcessEvent): EventFacts {
     dense[i] = v;
   };
 
-  const procName = normaliseName(processNameOf(event));
-  const parentName = normaliseName(parentNameOf(event));
-  const exe = normalisePath(event.process.executable);
-  const pexe = normalisePath(event.process.parent.executable);
+  const procName = cachedName(processNameOf(event));
+  const parentName = cachedName(parentNameOf(event));
+  const exe = cachedPath(event.process.executable);
+  const pexe = cachedPath(event.process.parent.executable);
 
   const sig = event.process.code_signature;
   const [sy, sn, su] = tri(sig?.exists);
@@ -296,43 +429,17 @@ function staticFacts(event: ProcessEvent): EventFacts {
   if (procName && !procName.endsWith('.exe')) set('name_not_exe', 1);
   if (!parentName) set('parent_missing', 1);
 
-  set(`path_class_${pathClass(exe)}`, 1);
-  set(`parent_path_class_${pathClass(pexe)}`, 1);
-  set(`integrity_${integrityOf(event.process.Ext?.token?.integrity_level_name)}`, 1);
+  dense[PATH_CLASS_SLOT.get(pathClass(exe)) as number] = 1;
+  dense[PARENT_PATH_CLASS_SLOT.get(pathClass(pexe)) as number] = 1;
+  dense[INTEGRITY_SLOT.get(integrityOf(event.process.Ext?.token?.integrity_level_name)) as number] =
+    1;
 
   const rawCmd =
     event.process.command_line ?? (event.process.args ? event.process.args.join(' ') : '');
-  let cmdTokens: string[] = [];
-  if (!rawCmd.trim()) {
-    set('cmd_missing', 1);
-  } else {
-    const psContext = POWERSHELL_NAME.test(procName) || /powershell|pwsh/i.test(rawCmd);
-    const sig2 = commandLineSignals(rawCmd, psContext);
-    const chars = specialCharCounts(rawCmd);
-    set('cmd_len_log', logScaled(rawCmd.length, 32768));
-    set('cmd_entropy', Math.min(1, shannonEntropy(rawCmd) / 7));
-    set('cmd_b64', sig2.hasBase64 ? 1 : 0);
-    set('cmd_enc_flag', sig2.hasEncodedFlag ? 1 : 0);
-    set('cmd_url', sig2.hasUrl ? 1 : 0);
-    set('cmd_ip', sig2.hasIp ? 1 : 0);
-    set('cmd_hidden', sig2.hasHiddenWindow ? 1 : 0);
-    set('cmd_caret', logScaled(chars.caret, 100));
-    set('cmd_backtick', logScaled(chars.backtick, 100));
-    set('cmd_quote', logScaled(chars.quote, 100));
-    set('cmd_plus', logScaled(chars.plus, 100));
-    set('cmd_percent', logScaled(chars.percent, 100));
-    set(
-      'cmd_special_ratio',
-      Math.min(1, (4 * (chars.caret + chars.backtick + chars.quote + chars.plus)) / rawCmd.length),
-    );
-    cmdTokens = tokeniseCommandLine(normaliseCommandLine(rawCmd), {
-      userName: event.user.name,
-      hostName: event.host?.name,
-      domain: event.user.domain,
-    });
-    set('cmd_tokens_log', logScaled(cmdTokens.length, 1000));
-  }
-
+  const cmd = commandLineFacts(rawCmd, procName, event);
+  for (let k = 0; k < cmd.denseIndex.length; k++)
+    dense[cmd.denseIndex[k] as number] = cmd.denseValue[k] as number;
+  const cmdTokens = cmd.tokens;
   const tokens: EventTokens = {
     proc: procName ? [procName] : [],
     parent: parentName ? [parentName] : [],
@@ -467,7 +574,8 @@ function humanName(key: string): string {
 export class FeatureSpace {
   readonly dimension: number;
   readonly denseCount = DENSE_FEATURES.length;
-  private readonly index: Map<string, number>;
+  /** Per token group (TOKEN_GROUPS order): token text → vector position. */
+  private readonly groupIndex: Array<Map<string, number>>;
   private readonly featureNamesCache: string[];
 
   private constructor(
@@ -476,7 +584,14 @@ export class FeatureSpace {
     readonly idf: Float32Array,
     readonly documentCount: number,
   ) {
-    this.index = new Map(vocabulary.map((t, i) => [t, DENSE_FEATURES.length + i]));
+    this.groupIndex = TOKEN_GROUPS.map((g) => {
+      const prefix = `${g}:`;
+      const m = new Map<string, number>();
+      vocabulary.forEach((t, i) => {
+        if (t.startsWith(prefix)) m.set(t.slice(prefix.length), DENSE_FEATURES.length + i);
+      });
+      return m;
+    });
     this.dimension = DENSE_FEATURES.length + vocabulary.length;
     this.featureNamesCache = [...DENSE_FEATURES.map(humanName), ...vocabulary.map(humanName)];
   }
@@ -584,44 +699,71 @@ export class FeatureSpace {
     options: { hideParentAge?: boolean } = {},
   ): SparseRow {
     const { tokens, dense } = eventFacts(event, ctx, options.hideParentAge ?? false);
-    const entries = new Map<number, number>();
-    const setDense = (name: string, v: number): void => {
-      dense[DENSE_INDEX.get(name) as number] = v;
-    };
-    const oov = (g: TokenGroup): number => {
-      const list = tokens[g];
-      if (list.length === 0) return 0;
+    const denseCount = DENSE_FEATURES.length;
+    // Token positions and TF-IDF weights per group, gathered before the dense OOV rates are known.
+    const tokIdx: number[] = [];
+    const tokVal: number[] = [];
+    for (let g = 0; g < TOKEN_GROUPS.length; g++) {
+      const list = tokens[TOKEN_GROUPS[g] as TokenGroup];
+      if (list.length === 0) continue;
+      const index = this.groupIndex[g] as Map<string, number>;
+      const first = tokIdx.length;
+      // Term counts accumulate in tokVal. Short groups are scanned (cheaper than a map); long
+      // command lines get a map so a hostile one stays linear.
+      const slots = list.length > 16 ? new Map<number, number>() : undefined;
       let miss = 0;
-      for (const t of list) if (!this.index.has(`${g}:${t}`)) miss++;
-      return miss / list.length;
-    };
-    setDense('proc_oov', oov('proc'));
-    setDense('parent_oov', oov('parent'));
-    setDense('pair_oov', oov('pair'));
-    setDense('cmd_oov_frac', oov('cmd'));
-    for (let i = 0; i < dense.length; i++) if (dense[i] !== 0) entries.set(i, dense[i] as number);
-
-    // TF-IDF per token group with sublinear TF, L2-normalised within the group so a long command
-    // line cannot drown the name and pair tokens (for one-token groups this reduces to an indicator).
-    for (const g of TOKEN_GROUPS) {
-      const counts = new Map<number, number>();
-      for (const t of tokens[g]) {
-        const idx = this.index.get(`${g}:${t}`);
-        if (idx !== undefined) counts.set(idx, (counts.get(idx) ?? 0) + 1);
+      for (const t of list) {
+        const idx = index.get(t);
+        if (idx === undefined) {
+          miss++;
+          continue;
+        }
+        let at = -1;
+        if (slots) at = slots.get(idx) ?? -1;
+        else
+          for (let k = first; k < tokIdx.length; k++)
+            if (tokIdx[k] === idx) {
+              at = k;
+              break;
+            }
+        if (at < 0) {
+          slots?.set(idx, tokIdx.length);
+          tokIdx.push(idx);
+          tokVal.push(1);
+        } else tokVal[at] = (tokVal[at] as number) + 1;
       }
-      if (counts.size === 0) continue;
+      const oovSlot = OOV_SLOT[g];
+      if (oovSlot !== undefined) dense[oovSlot] = miss / list.length;
+      // TF-IDF with sublinear TF, L2-normalised within the group so a long command line cannot
+      // drown the name and pair tokens (for one-token groups this reduces to an indicator).
       let norm = 0;
-      const weighted: Array<[number, number]> = [];
-      for (const [idx, tf] of counts) {
-        const w = (1 + Math.log(tf)) * (this.idf[idx - DENSE_FEATURES.length] as number);
-        weighted.push([idx, w]);
+      for (let k = first; k < tokIdx.length; k++) {
+        const w =
+          (1 + Math.log(tokVal[k] as number)) *
+          (this.idf[(tokIdx[k] as number) - denseCount] as number);
+        tokVal[k] = w;
         norm += w * w;
       }
       norm = Math.sqrt(norm);
-      for (const [idx, w] of weighted) entries.set(idx, w / norm);
+      for (let k = first; k < tokIdx.length; k++) tokVal[k] = (tokVal[k] as number) / norm;
     }
-    const indices = Int32Array.from([...entries.keys()].sort((a, b) => a - b));
-    const values = Float32Array.from(indices, (i) => entries.get(i) as number);
+    let nnz = 0;
+    for (let i = 0; i < denseCount; i++) if (dense[i] !== 0) nnz++;
+    const order = Array.from(tokIdx.keys()).sort(
+      (a, b) => (tokIdx[a] as number) - (tokIdx[b] as number),
+    );
+    const indices = new Int32Array(nnz + order.length);
+    const values = new Float32Array(nnz + order.length);
+    let w = 0;
+    for (let i = 0; i < denseCount; i++) {
+      if (dense[i] === 0) continue;
+      indices[w] = i;
+      values[w++] = dense[i] as number;
+    }
+    for (const k of order) {
+      indices[w] = tokIdx[k] as number;
+      values[w++] = tokVal[k] as number;
+    }
     return { indices, values };
   }
 

@@ -1,7 +1,8 @@
 /**
- * TfjsEdgeScorer: the production EdgeScorer. Loads a model bundle once per process (cached by
- * directory), scores batches through tfjs with a large predict batch size, and explains each
- * score with exact occlusion of its active features, computed in plain JS from the weights.
+ * TfjsEdgeScorer: the production EdgeScorer. Loads a tfjs model bundle once per process (cached
+ * by directory), scores events by evaluating the network's weights over sparse feature rows
+ * (sparse_network.ts explains why that replaces model.predict), and explains each score with
+ * exact occlusion of its active features.
  *
  * Occlusion instead of gradients: the network is tiny and the inputs are sparse (tens of
  * active features out of ~1,500), so removing each active feature and re-evaluating the
@@ -18,7 +19,7 @@ import {
   type SparseRow,
 } from './features';
 import { loadModelBundle, type ModelMeta } from './model_files';
-import { predictRows } from './network';
+import { SparseNetwork } from './sparse_network';
 import { initTf, tf } from './tf_backend';
 
 export type ScoreMode = 'model' | 'elastic' | 'blend';
@@ -37,50 +38,19 @@ export interface TfjsEdgeScorerOptions {
   topK?: number;
 }
 
-/** Weights pulled out of the serving model for JS-side explanations. */
-interface ExplainWeights {
-  kind: 'mlp' | 'logreg';
-  hidden: number;
-  /** Row-major [dimension × hidden] (or [dimension × 1]). */
-  w1: Float32Array;
-  b1: Float32Array;
-  w2: Float32Array;
-  b2: number;
-}
-
 interface LoadedModel {
   model: tf.LayersModel;
   space: FeatureSpace;
   meta: ModelMeta;
-  explain: ExplainWeights;
+  network: SparseNetwork;
 }
 
 const cache = new Map<string, Promise<LoadedModel>>();
 
-async function extractWeights(model: tf.LayersModel): Promise<ExplainWeights> {
-  const weights = model.getWeights();
-  const data = await Promise.all(weights.map((w) => w.data() as Promise<Float32Array>));
-  if (data.length === 4) {
-    const hidden = weights[1]?.shape[0] ?? 0;
-    return { kind: 'mlp', hidden, w1: data[0]!, b1: data[1]!, w2: data[2]!, b2: data[3]![0] ?? 0 };
-  }
-  if (data.length === 2) {
-    return {
-      kind: 'logreg',
-      hidden: 1,
-      w1: data[0]!,
-      b1: data[1]!,
-      w2: new Float32Array([1]),
-      b2: 0,
-    };
-  }
-  throw new Error(`unsupported model: expected 2 or 4 weight tensors, found ${data.length}`);
-}
-
 async function loadOnce(dir: string): Promise<LoadedModel> {
   await initTf();
   const bundle = await loadModelBundle(dir);
-  return { ...bundle, explain: await extractWeights(bundle.model) };
+  return { ...bundle, network: SparseNetwork.fromModel(bundle.model) };
 }
 
 /** Loads (or returns the cached) model for a directory; a failed load is not cached. */
@@ -105,51 +75,28 @@ export function clearModelCache(): void {
   cache.clear();
 }
 
-/** Signed contribution (logit units) of each active feature, by removing it from the input. */
-export function occlusionContributions(w: ExplainWeights, row: SparseRow): Float32Array {
-  const out = new Float32Array(row.indices.length);
-  if (w.kind === 'logreg') {
-    for (let k = 0; k < row.indices.length; k++)
-      out[k] = (row.values[k] as number) * (w.w1[row.indices[k] as number] as number);
-    return out;
-  }
-  const h = w.hidden;
-  const z = Float64Array.from(w.b1);
-  for (let k = 0; k < row.indices.length; k++) {
-    const base = (row.indices[k] as number) * h;
-    const v = row.values[k] as number;
-    for (let j = 0; j < h; j++) z[j] = (z[j] as number) + v * (w.w1[base + j] as number);
-  }
-  let full = w.b2;
-  for (let j = 0; j < h; j++) full += Math.max(0, z[j] as number) * (w.w2[j] as number);
-  for (let k = 0; k < row.indices.length; k++) {
-    const base = (row.indices[k] as number) * h;
-    const v = row.values[k] as number;
-    let without = w.b2;
-    for (let j = 0; j < h; j++)
-      without +=
-        Math.max(0, (z[j] as number) - v * (w.w1[base + j] as number)) * (w.w2[j] as number);
-    out[k] = full - without;
-  }
-  return out;
-}
-
 function topContributions(
   names: readonly string[],
   row: SparseRow,
   contrib: Float32Array,
   k: number,
 ): FeatureContribution[] {
-  const order = Array.from(contrib.keys())
-    .filter((i) => contrib[i] !== 0)
-    // Largest effect either way; ties broken by feature index so output is deterministic.
-    .sort(
-      (a, b) =>
-        Math.abs(contrib[b] as number) - Math.abs(contrib[a] as number) ||
-        (row.indices[a] as number) - (row.indices[b] as number),
-    )
-    .slice(0, k);
-  return order.map((i) => ({
+  // Largest effect either way; ties broken by feature index so output is deterministic.
+  // Rows are short and k is small, so an insertion into a k-long list beats sorting them all.
+  const before = (a: number, b: number): boolean => {
+    const d = Math.abs(contrib[a] as number) - Math.abs(contrib[b] as number);
+    return d > 0 || (d === 0 && (row.indices[a] as number) < (row.indices[b] as number));
+  };
+  const top: number[] = [];
+  for (let i = 0; i < contrib.length; i++) {
+    if (contrib[i] === 0) continue;
+    if (top.length === k && !before(i, top[k - 1] as number)) continue;
+    let at = top.length < k ? top.length : k - 1;
+    while (at > 0 && before(i, top[at - 1] as number)) at--;
+    top.splice(at, 0, i);
+    if (top.length > k) top.pop();
+  }
+  return top.map((i) => ({
     feature: names[row.indices[i] as number] ?? `feature ${row.indices[i]}`,
     contribution: Math.round((contrib[i] as number) * 1e4) / 1e4,
   }));
@@ -192,18 +139,14 @@ export class TfjsEdgeScorer implements EdgeScorer {
    */
   async score(events: ProcessEvent[], ctx?: FeatureContext): Promise<ScoredEvent[]> {
     if (events.length === 0) return [];
-    const { space, model, explain } = this.loaded;
+    const { space, network } = this.loaded;
     const context = ctx ?? parentStartLookup(events);
-    const rows = events.map((e) => space.extractSparse(e, context));
-    const modelScores = await predictRows(model, rows, space.dimension);
     const names = space.featureNames;
-    return events.map((event, i) => {
-      const modelScore = modelScores[i] as number;
-      const row = rows[i] as SparseRow;
+    return events.map((event) => {
+      const row = space.extractSparse(event, context);
+      const modelScore = network.score(row);
       const topFeatures =
-        this.topK > 0
-          ? topContributions(names, row, occlusionContributions(explain, row), this.topK)
-          : [];
+        this.topK > 0 ? topContributions(names, row, network.occlusion(row), this.topK) : [];
       const elastic = event.problemchild?.prediction_probability;
       const hasElastic =
         typeof elastic === 'number' && Number.isFinite(elastic) && elastic >= 0 && elastic <= 1;
@@ -218,24 +161,8 @@ export class TfjsEdgeScorer implements EdgeScorer {
     });
   }
 
-  /** Model logit for one event computed in JS (used to cross-check explanations). */
-  jsLogit(event: ProcessEvent, ctx?: FeatureContext): number {
-    const row = this.loaded.space.extractSparse(event, ctx);
-    const w = this.loaded.explain;
-    if (w.kind === 'logreg') {
-      let s = w.b1[0] as number;
-      for (let k = 0; k < row.indices.length; k++)
-        s += (row.values[k] as number) * (w.w1[row.indices[k] as number] as number);
-      return s;
-    }
-    const z = Float64Array.from(w.b1);
-    for (let k = 0; k < row.indices.length; k++) {
-      const base = (row.indices[k] as number) * w.hidden;
-      for (let j = 0; j < w.hidden; j++)
-        z[j] = (z[j] as number) + (row.values[k] as number) * (w.w1[base + j] as number);
-    }
-    let out = w.b2;
-    for (let j = 0; j < w.hidden; j++) out += Math.max(0, z[j] as number) * (w.w2[j] as number);
-    return out;
+  /** Model logit for one event (the value the score is the sigmoid of). */
+  logit(event: ProcessEvent, ctx?: FeatureContext): number {
+    return this.loaded.network.logit(this.loaded.space.extractSparse(event, ctx));
   }
 }

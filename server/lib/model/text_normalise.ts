@@ -386,18 +386,33 @@ function pushParts(chunk: string, out: string[], blank: Map<string, string>): vo
 /** Shannon entropy in bits per character. */
 export function shannonEntropy(text: string): number {
   if (text.length === 0) return 0;
-  const counts = new Map<number, number>();
+  // Command lines are almost all Latin-1: count those in a reused table, the rest in a map.
+  const low = LATIN1_COUNTS;
+  let other: Map<number, number> | undefined;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    counts.set(c, (counts.get(c) ?? 0) + 1);
+    if (c < 256) low[c] = (low[c] as number) + 1;
+    else {
+      other ??= new Map();
+      other.set(c, (other.get(c) ?? 0) + 1);
+    }
   }
   let h = 0;
-  for (const n of counts.values()) {
+  const add = (n: number): void => {
     const p = n / text.length;
     h -= p * Math.log2(p);
+  };
+  for (let c = 0; c < 256; c++) {
+    const n = low[c] as number;
+    if (n > 0) {
+      add(n);
+      low[c] = 0;
+    }
   }
+  if (other) for (const n of other.values()) add(n);
   return h;
 }
+const LATIN1_COUNTS = new Uint32Array(256);
 
 /** Counts characters commonly used to obfuscate cmd/PowerShell command lines. */
 export function specialCharCounts(text: string): {

@@ -17,13 +17,8 @@ import {
 } from './features';
 import { binaryMetrics, recallAtThreshold, thresholdAtFpr, type BinaryMetrics } from './metrics';
 import { saveModelBundle, type DataSummary, type ModelMeta } from './model_files';
-import {
-  DEFAULT_NETWORK,
-  predictRows,
-  trainNetwork,
-  type NetworkConfig,
-  type NetworkKind,
-} from './network';
+import { DEFAULT_NETWORK, trainNetwork, type NetworkConfig, type NetworkKind } from './network';
+import { SparseNetwork } from './sparse_network';
 import { deriveSeed, fnv1a, mulberry32, shuffleInPlace } from '../prng';
 import { initTf, tf } from './tf_backend';
 
@@ -185,10 +180,12 @@ export async function scoreDatasets(
   datasets: readonly LabelledDataset[],
 ): Promise<Float32Array[]> {
   const out: Float32Array[] = [];
+  // The same sparse forward pass the scorer serves with, so evaluation measures what ships.
+  const network = SparseNetwork.fromModel(fitted.model);
   for (const d of datasets) {
     const ctx = contextFor([d]);
     const rows = d.events.map((e) => fitted.space.extractSparse(e.event, ctx));
-    out.push(await predictRows(fitted.model, rows, fitted.space.dimension));
+    out.push(network.scoreRows(rows));
   }
   return out;
 }
