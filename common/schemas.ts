@@ -85,10 +85,63 @@ export const bulkTriageBody = z
   });
 export type BulkTriageBody = z.infer<typeof bulkTriageBody>;
 
+const DAY_MS = 86_400_000;
+
+/**
+ * The longest span one run-now may cover. A run cuts its span into graph windows per host and
+ * keeps one record per window, so an unbounded span (year 1 to 9999) exhausts memory.
+ */
+export const MAX_RUN_RANGE_DAYS = 31;
+
+/** Run bounds stay far from the ends of the Date range, so `to - lookback` is still a date. */
+const runDate = isoDate.refine(
+  (s) => {
+    const t = Date.parse(s);
+    return Number.isNaN(t) || (t >= 0 && t <= Date.UTC(9999, 11, 31, 23, 59, 59, 999));
+  },
+  { message: 'must be between 1970 and 9999' },
+);
+
 export const runDetectionBody = z
-  .object({ from: isoDate.optional(), to: isoDate.optional() })
+  .object({ from: runDate.optional(), to: runDate.optional() })
   .strict()
+  .refine(
+    (b) =>
+      b.from === undefined ||
+      !(Date.parse(b.from) >= (b.to === undefined ? Date.now() : Date.parse(b.to))),
+    { message: 'must be before to (or before now without to)', path: ['from'] },
+  )
+  .refine(
+    (b) => {
+      if (b.from === undefined) return true;
+      const span = (b.to === undefined ? Date.now() : Date.parse(b.to)) - Date.parse(b.from);
+      return !(span > MAX_RUN_RANGE_DAYS * DAY_MS);
+    },
+    { message: `a run covers at most ${MAX_RUN_RANGE_DAYS} days`, path: ['from'] },
+  )
   .optional();
+
+const DURATION_UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: DAY_MS };
+
+/**
+ * A setting duration such as 15m. Zero is refused because the job divides time by it, and a
+ * ceiling keeps `now - duration` a representable date.
+ */
+function duration(example: string, maxDays: number) {
+  return z
+    .string()
+    .max(32)
+    .regex(/^\d+[smhd]$/, `must look like ${example}`)
+    .refine(
+      (s) => {
+        const m = /^(\d+)([smhd])$/.exec(s);
+        if (!m) return true;
+        const ms = Number(m[1]) * DURATION_UNIT_MS[m[2]!]!;
+        return ms > 0 && ms <= maxDays * DAY_MS;
+      },
+      { message: `must be longer than zero and at most ${maxDays}d` },
+    );
+}
 
 export const prevalenceQuery = z
   .object({
@@ -101,18 +154,9 @@ export const prevalenceQuery = z
 export const settingsBody = z
   .object({
     threshold: z.number().min(0).max(1).optional(),
-    interval: z
-      .string()
-      .regex(/^\d+[smhd]$/, 'must look like 15m, 1h or 30s')
-      .optional(),
-    lookback: z
-      .string()
-      .regex(/^\d+[smhd]$/, 'must look like 45m, 2h or 1d')
-      .optional(),
-    prevalence_lookback: z
-      .string()
-      .regex(/^\d+[smhd]$/, 'must look like 30d')
-      .optional(),
+    interval: duration('15m, 1h or 30s', 7).optional(),
+    lookback: duration('45m, 2h or 1d', 30).optional(),
+    prevalence_lookback: duration('30d', 365).optional(),
     indices: z.string().min(1).max(2_000).optional(),
     score_source: z.enum(['model', 'elastic', 'blend']).optional(),
   })

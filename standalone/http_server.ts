@@ -3,8 +3,9 @@
  * as the Kibana plugin as they land.
  */
 import fs from 'node:fs';
+import { STATUS_CODES } from 'node:http';
 import path from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import { registerStandaloneRoutes, type StandaloneRouteOptions } from './register_routes';
 
@@ -36,6 +37,16 @@ const CSP = [
   "object-src 'none'",
 ].join('; ');
 
+/** A 4xx in the API's shape: a message, and the part of the request it is about. */
+function clientError(status: number, field: string, message: string) {
+  return {
+    statusCode: status,
+    error: STATUS_CODES[status] ?? 'Bad Request',
+    message: `[${field}]: ${message}`,
+    errors: [{ field, message }],
+  };
+}
+
 export async function startHttpServer(opts: HttpServerOptions): Promise<RunningHttpServer> {
   if (!fs.existsSync(path.join(opts.staticDir, 'index.html'))) {
     throw new Error(
@@ -44,24 +55,46 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningH
     );
   }
   // Bodies above 1 MiB are refused before parsing (triage notes are capped far below that).
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
-  app.setErrorHandler((err: { statusCode?: number; message?: string }, _req, reply) => {
-    // Fastify's own errors (malformed JSON, body too large, wrong content type) are the client's
-    // fault: say so. Anything else is ours: log it, answer without internals.
-    const status =
-      err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-    if (status === 500)
-      opts.routes?.logger.error('unhandled server error', { error: String(err.message) });
-    return reply
-      .code(status)
-      .type('application/json; charset=utf-8')
-      .send({
-        statusCode: status,
-        error: status === 500 ? 'Internal Server Error' : 'Bad Request',
-        message:
-          status === 500 ? 'An internal error occurred; see the server log.' : String(err.message),
-      });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 1024 * 1024,
+    // Longer than any id the schemas accept, so an overlong id gets a 400 naming the field
+    // instead of falling through to "no route".
+    routerOptions: { maxParamLength: 1024 },
+    // A path that does not percent-decode never reaches a route: answer in the API's shape.
+    frameworkErrors: (err, _req, res) => {
+      const reply = res as FastifyReply;
+      const status =
+        err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
+      return reply
+        .code(status)
+        .type('application/json; charset=utf-8')
+        .send(clientError(status, 'path', err.message));
+    },
   });
+  app.setErrorHandler(
+    (err: { statusCode?: number; message?: string; code?: string }, _req, reply) => {
+      // Fastify's own errors (malformed JSON, body too large, wrong content type) are the client's
+      // fault: say so. Anything else is ours: log it, answer without internals.
+      const status =
+        err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+      if (status === 500) {
+        opts.routes?.logger.error('unhandled server error', { error: String(err.message) });
+        return reply.code(500).type('application/json; charset=utf-8').send({
+          statusCode: 500,
+          error: 'Internal Server Error',
+          message: 'An internal error occurred; see the server log.',
+        });
+      }
+      // Content-parser errors (FST_ERR_CTP_*) are about the body; the rest (a null byte in a static
+      // path, say) about the path.
+      const field = err.code?.startsWith('FST_ERR_CTP_') ? 'body' : 'path';
+      return reply
+        .code(status)
+        .type('application/json; charset=utf-8')
+        .send(clientError(status, field, String(err.message)));
+    },
+  );
   app.setNotFoundHandler((req, reply) => {
     if (req.url.startsWith('/internal/') || req.url.startsWith('/api/')) {
       return reply

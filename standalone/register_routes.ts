@@ -63,7 +63,10 @@ export function registerStandaloneRoutes(app: FastifyInstance, opts: StandaloneR
           return send(reply, 400, {
             statusCode: 400,
             error: 'Bad Request',
-            message: 'Request must contain a kbn-xsrf header.',
+            message: '[headers.kbn-xsrf]: Request must contain a kbn-xsrf header.',
+            errors: [
+              { field: 'headers.kbn-xsrf', message: 'Request must contain a kbn-xsrf header.' },
+            ],
           });
         }
         const input: Record<'params' | 'query' | 'body', unknown> = {
