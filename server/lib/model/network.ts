@@ -12,7 +12,13 @@ import type { SparseRow } from './features';
 import { deriveSeed, mulberry32, shuffleInPlace } from '../prng';
 import { tf } from './tf_backend';
 
-export type NetworkKind = 'mlp' | 'logreg';
+/**
+ * logreg: one linear layer. mlp: one ReLU hidden layer. widedeep: both, summed before the
+ * sigmoid (wide-and-deep): the linear part keeps strong single tokens and flags at full weight,
+ * the hidden layer learns their combinations.
+ */
+export type NetworkKind = 'mlp' | 'logreg' | 'widedeep';
+export const NETWORK_KINDS: readonly NetworkKind[] = ['logreg', 'mlp', 'widedeep'];
 
 export interface NetworkConfig {
   kind: NetworkKind;
@@ -73,9 +79,16 @@ export function buildServingModel(
   kind: NetworkKind,
   dimension: number,
   hidden: number,
-): tf.Sequential {
-  const model = tf.sequential();
+): tf.LayersModel {
+  if (kind === 'logreg') {
+    const model = tf.sequential();
+    model.add(
+      tf.layers.dense({ units: 1, activation: 'sigmoid', inputShape: [dimension], name: 'score' }),
+    );
+    return model;
+  }
   if (kind === 'mlp') {
+    const model = tf.sequential();
     model.add(
       tf.layers.dense({
         units: hidden,
@@ -85,12 +98,41 @@ export function buildServingModel(
       }),
     );
     model.add(tf.layers.dense({ units: 1, activation: 'sigmoid', name: 'score' }));
-  } else {
-    model.add(
-      tf.layers.dense({ units: 1, activation: 'sigmoid', inputShape: [dimension], name: 'score' }),
-    );
+    return model;
   }
-  return model;
+  const input = tf.input({ shape: [dimension], name: 'features' });
+  const wide = tf.layers.dense({ units: 1, name: 'wide' }).apply(input) as tf.SymbolicTensor;
+  const hid = tf.layers
+    .dense({ units: hidden, activation: 'relu', name: 'hidden' })
+    .apply(input) as tf.SymbolicTensor;
+  const deep = tf.layers.dense({ units: 1, name: 'deep' }).apply(hid) as tf.SymbolicTensor;
+  const sum = tf.layers.add({ name: 'logit' }).apply([wide, deep]) as tf.SymbolicTensor;
+  const score = tf.layers
+    .activation({ activation: 'sigmoid', name: 'score' })
+    .apply(sum) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: score, name: 'widedeep' });
+}
+
+/** Sets trained weights on a serving model by layer name. */
+function setServingWeights(
+  model: tf.LayersModel,
+  kind: NetworkKind,
+  v: {
+    W1: tf.Tensor;
+    b1: tf.Tensor;
+    W2?: tf.Tensor;
+    b2?: tf.Tensor;
+    Wl?: tf.Tensor;
+    bl?: tf.Tensor;
+  },
+): void {
+  const layer = (name: string): tf.layers.Layer => model.getLayer(name);
+  if (kind === 'logreg') layer('score').setWeights([v.W1, v.b1]);
+  else {
+    layer('hidden').setWeights([v.W1, v.b1]);
+    layer(kind === 'mlp' ? 'score' : 'deep').setWeights([v.W2 as tf.Tensor, v.b2 as tf.Tensor]);
+    if (kind === 'widedeep') layer('wide').setWeights([v.Wl as tf.Tensor, v.bl as tf.Tensor]);
+  }
 }
 
 export interface EpochReport {
@@ -103,13 +145,16 @@ export async function trainNetwork(
   data: TrainingSet,
   config: NetworkConfig,
   onEpoch?: (r: EpochReport) => void,
-): Promise<tf.Sequential> {
+): Promise<tf.LayersModel> {
   const n = data.rows.length;
   if (n === 0) throw new Error('trainNetwork: no training rows');
   if (data.labels.length !== n || data.weights.length !== n)
     throw new Error('trainNetwork: rows/labels/weights length mismatch');
   const d = data.dimension;
-  const mlp = config.kind === 'mlp';
+  // The hidden layer lives in W1/b1 (mlp, widedeep); logreg's single layer too. The linear
+  // part of widedeep is Wl/bl.
+  const mlp = config.kind !== 'logreg';
+  const widedeep = config.kind === 'widedeep';
   const h = config.hidden;
 
   const vars: tf.Variable[] = [];
@@ -134,6 +179,19 @@ export async function trainNetwork(
     );
     b2 = tf.variable(tf.zeros([1]), true, 'b2');
     vars.push(W2, b2);
+  }
+  let Wl: tf.Variable | undefined;
+  let bl: tf.Variable | undefined;
+  if (widedeep) {
+    Wl = tf.variable(
+      tf.initializers
+        .glorotUniform({ seed: deriveSeed(config.seed, 'Wl') })
+        .apply([d, 1]) as tf.Tensor2D,
+      true,
+      'Wl',
+    );
+    bl = tf.variable(tf.zeros([1]), true, 'bl');
+    vars.push(Wl, bl);
   }
 
   const optimizer = tf.train.adam(config.learningRate);
@@ -174,6 +232,7 @@ export async function trainNetwork(
               let hid = tf.relu(tf.add(tf.matMul(x, W1 as tf.Tensor2D), b1));
               if (mask) hid = tf.mul(hid, mask);
               logits = tf.add(tf.matMul(hid as tf.Tensor2D, W2 as tf.Tensor2D), b2);
+              if (Wl && bl) logits = tf.add(logits, tf.add(tf.matMul(x, Wl as tf.Tensor2D), bl));
             } else {
               logits = tf.add(tf.matMul(x, W1 as tf.Tensor2D), b1);
             }
@@ -185,6 +244,7 @@ export async function trainNetwork(
             const dataLoss = tf.div(tf.sum(tf.mul(ce, w)), tf.sum(w));
             let reg = tf.sum(tf.square(W1));
             if (W2) reg = tf.add(reg, tf.sum(tf.square(W2)));
+            if (Wl) reg = tf.add(reg, tf.sum(tf.square(Wl)));
             return tf.add(dataLoss, tf.mul(reg, config.l2)) as tf.Scalar;
           },
           true,
@@ -199,7 +259,7 @@ export async function trainNetwork(
   }
 
   const model = buildServingModel(config.kind, d, h);
-  model.setWeights(mlp && W2 && b2 ? [W1, b1, W2, b2] : [W1, b1]);
+  setServingWeights(model, config.kind, { W1, b1, W2, b2, Wl, bl });
   optimizer.dispose();
   for (const v of vars) v.dispose();
   return model;

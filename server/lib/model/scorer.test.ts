@@ -18,7 +18,7 @@ afterAll(async () => {
 });
 
 describe('save → load round trip', () => {
-  it.each(['mlp', 'logreg'] as const)(
+  it.each(['mlp', 'logreg', 'widedeep'] as const)(
     '%s: reloaded model gives identical predictions',
     async (kind) => {
       const { dir, fitted } = await trainTinyModel(kind);

@@ -18,6 +18,7 @@ import {
 import { binaryMetrics, recallAtThreshold, thresholdAtFpr, type BinaryMetrics } from './metrics';
 import { saveModelBundle, type DataSummary, type ModelMeta } from './model_files';
 import { DEFAULT_NETWORK, trainNetwork, type NetworkConfig, type NetworkKind } from './network';
+import { PlainTfidfSpace } from './plain_tfidf';
 import { SparseNetwork } from './sparse_network';
 import { deriveSeed, fnv1a, mulberry32, shuffleInPlace } from '../prng';
 import { initTf, tf } from './tf_backend';
@@ -42,6 +43,11 @@ export interface TrainConfig {
    * learns the data source instead of behaviour. In production it depends on the lookback window.
    */
   parentAgeDropout: number;
+  /**
+   * 'engineered': the model's features (features.ts). 'plain_tfidf': the text-only baseline
+   * (plain_tfidf.ts), evaluated beside the model and never shipped.
+   */
+  featureSet: 'engineered' | 'plain_tfidf';
 }
 
 export function defaultTrainConfig(
@@ -55,12 +61,13 @@ export function defaultTrainConfig(
     realWeightShare: overrides.realWeightShare === undefined ? 0.5 : overrides.realWeightShare,
     duplicateDamping: overrides.duplicateDamping ?? 'sqrt',
     parentAgeDropout: overrides.parentAgeDropout ?? 0.5,
+    featureSet: overrides.featureSet ?? 'engineered',
   };
 }
 
-export interface FittedModel {
-  model: tf.Sequential;
-  space: FeatureSpace;
+export interface FittedModel<S extends FeatureSpace | PlainTfidfSpace = FeatureSpace> {
+  model: tf.LayersModel;
+  space: S;
   trainRows: number;
   uniqueRows: number;
 }
@@ -142,7 +149,7 @@ export async function fitModel(
   train: readonly LabelledDataset[],
   cfg: TrainConfig,
   log: Logger = () => undefined,
-): Promise<FittedModel> {
+): Promise<FittedModel<FeatureSpace | PlainTfidfSpace>> {
   await initTf();
   const sets = labelledOnly(train);
   const events: Array<{ e: LabelledEvent; group: string; synthetic: boolean }> = [];
@@ -150,10 +157,13 @@ export async function fitModel(
     for (const e of d.events) events.push({ e, group: d.name, synthetic: isSynthetic(d) });
   if (events.length === 0) throw new Error('fitModel: no labelled training events');
   const ctx = contextFor(sets);
-  const space = FeatureSpace.fit(
-    events.map((x) => x.e.event),
-    { ...cfg.features, groupOf: (_e, i) => (events[i] as { group: string }).group, ctx },
-  );
+  const space =
+    cfg.featureSet === 'plain_tfidf'
+      ? PlainTfidfSpace.fit(events.map((x) => x.e.event))
+      : FeatureSpace.fit(
+          events.map((x) => x.e.event),
+          { ...cfg.features, groupOf: (_e, i) => (events[i] as { group: string }).group, ctx },
+        );
   const salt = deriveSeed(cfg.seed, 'parent-age-dropout');
   const items = events.map((x) => ({
     row: space.extractSparse(x.e.event, ctx, {
@@ -174,9 +184,20 @@ export async function fitModel(
   return { model, space, trainRows: events.length, uniqueRows: weighted.rows.length };
 }
 
+/** fitModel with the engineered features: the model that can be saved and served. */
+export async function fitServingModel(
+  train: readonly LabelledDataset[],
+  cfg: TrainConfig,
+  log: Logger = () => undefined,
+): Promise<FittedModel> {
+  const fitted = await fitModel(train, { ...cfg, featureSet: 'engineered' }, log);
+  if (!(fitted.space instanceof FeatureSpace)) throw new Error('expected engineered features');
+  return { ...fitted, space: fitted.space };
+}
+
 /** Scores every event of the datasets (parent context from the same datasets). */
 export async function scoreDatasets(
-  fitted: Pick<FittedModel, 'model' | 'space'>,
+  fitted: Pick<FittedModel<FeatureSpace | PlainTfidfSpace>, 'model' | 'space'>,
   datasets: readonly LabelledDataset[],
 ): Promise<Float32Array[]> {
   const out: Float32Array[] = [];
@@ -247,7 +268,8 @@ export interface SplitResult {
 }
 
 export interface EvaluationReport {
-  kind: NetworkKind;
+  /** Network kind, or 'plain_tfidf' for the text-only logistic-regression baseline. */
+  kind: NetworkKind | 'plain_tfidf';
   splits: SplitResult[];
 }
 
@@ -490,7 +512,10 @@ export async function evaluateModel(
       metrics: metricsFromPool(pool),
     });
   }
-  return { kind: cfg.network.kind, splits: results };
+  return {
+    kind: cfg.featureSet === 'plain_tfidf' ? 'plain_tfidf' : cfg.network.kind,
+    splits: results,
+  };
 }
 
 // -----------------------------------------------------------------------------------------------
@@ -511,14 +536,14 @@ export function recordedScore(report: EvaluationReport, metric: 'rocAuc' | 'prAu
 export interface SelectionResult {
   chosen: NetworkKind;
   rule: string;
-  scores: Record<NetworkKind, { rocAuc: number; prAuc: number }>;
+  scores: Record<'mlp' | 'logreg', { rocAuc: number; prAuc: number }>;
 }
 
 /**
  * Pre-declared rule: the MLP must beat logistic regression by more than 0.01 mean PR AUC on
  * held-out recorded data to be worth its opacity and size; otherwise logistic regression.
  */
-export function chooseKind(reports: Record<NetworkKind, EvaluationReport>): SelectionResult {
+export function chooseKind(reports: Record<'mlp' | 'logreg', EvaluationReport>): SelectionResult {
   const scores = {
     mlp: {
       rocAuc: recordedScore(reports.mlp, 'rocAuc'),
@@ -599,7 +624,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
   let selection: SelectionResult | undefined;
   const mode = options.evaluate ?? 'chosen';
   if (mode === 'compare') {
-    const reports = {} as Record<NetworkKind, EvaluationReport>;
+    const reports = {} as Record<'mlp' | 'logreg', EvaluationReport>;
     for (const kind of ['logreg', 'mlp'] as const) {
       log(`evaluating ${kind}`);
       reports[kind] = await evaluateModel(
@@ -617,7 +642,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
     evaluations.push(await evaluateModel(options.datasets, cfg, options.evaluation, log));
   }
   log('final fit on all labelled data');
-  const fitted = await fitModel(options.datasets, cfg, log);
+  const fitted = await fitServingModel(options.datasets, cfg, log);
   const meta: ModelMeta = {
     name: options.name,
     trainedAt: options.trainedAt,

@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { LabelledDataset } from '../dataset';
 import { saveModelBundle } from '../model_files';
-import { defaultTrainConfig, fitModel, type FittedModel } from '../training';
+import type { NetworkKind } from '../network';
+import { defaultTrainConfig, fitServingModel, type FittedModel } from '../training';
 import { attackWinwordPowershell, benignSvchost, makeEvent } from './fixtures';
 
 export function tinyDatasets(): LabelledDataset[] {
@@ -74,11 +75,11 @@ export function tinyDatasets(): LabelledDataset[] {
 
 /** Fits a small MLP on tinyDatasets() and saves it into a fresh temp directory. */
 export async function trainTinyModel(
-  kind: 'mlp' | 'logreg' = 'mlp',
+  kind: NetworkKind = 'mlp',
 ): Promise<{ dir: string; fitted: FittedModel }> {
   const cfg = defaultTrainConfig(3, { features: { minDf: 1, minGroups: 1, maxVocab: 200 } });
   cfg.network = { ...cfg.network, kind, hidden: 8, epochs: 40, batchSize: 8, learningRate: 0.02 };
-  const fitted = await fitModel(tinyDatasets(), cfg);
+  const fitted = await fitServingModel(tinyDatasets(), cfg);
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'pc-model-'));
   await saveModelBundle(dir, {
     model: fitted.model,
