@@ -37,6 +37,25 @@ const CSP = [
   "object-src 'none'",
 ].join('; ');
 
+function securityHeaders(reply: FastifyReply): FastifyReply {
+  return reply
+    .header('Content-Security-Policy', CSP)
+    .header('X-Content-Type-Options', 'nosniff')
+    .header('X-Frame-Options', 'DENY')
+    .header('Referrer-Policy', 'no-referrer');
+}
+
+/** Names and addresses that reach this machine only. */
+export const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', 'localhost', '::1']);
+
+/** The host name of a Host header, without port or IPv6 brackets, lower-cased. */
+function hostHeaderName(h: string | undefined): string {
+  if (!h) return '';
+  if (h.startsWith('[')) return h.slice(1, h.indexOf(']')).toLowerCase();
+  const colon = h.indexOf(':');
+  return (colon < 0 ? h : h.slice(0, colon)).toLowerCase();
+}
+
 /** A 4xx in the API's shape: a message, and the part of the request it is about. */
 function clientError(status: number, field: string, message: string) {
   return {
@@ -63,7 +82,8 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningH
     routerOptions: { maxParamLength: 1024 },
     // A path that does not percent-decode never reaches a route: answer in the API's shape.
     frameworkErrors: (err, _req, res) => {
-      const reply = res as FastifyReply;
+      // These replies skip the onSend hooks.
+      const reply = securityHeaders(res as FastifyReply);
       const status =
         err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
       return reply
@@ -110,14 +130,27 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningH
     return reply.type('text/html; charset=utf-8').sendFile('index.html');
   });
   app.addHook('onSend', async (_req, reply) => {
-    reply.header('Content-Security-Policy', CSP);
-    reply.header('X-Content-Type-Options', 'nosniff');
-    reply.header('X-Frame-Options', 'DENY');
-    reply.header('Referrer-Policy', 'no-referrer');
+    securityHeaders(reply);
   });
+  const host = opts.host ?? '127.0.0.1';
+  if (LOOPBACK_HOSTS.has(host)) {
+    // On loopback a page from any site can still reach us through DNS rebinding (its own name,
+    // re-pointed at 127.0.0.1, makes it same-origin): serve loopback names only.
+    app.addHook('onRequest', async (req, reply) => {
+      const name = hostHeaderName(req.headers.host);
+      if (LOOPBACK_HOSTS.has(name)) return;
+      return reply
+        .code(403)
+        .type('application/json; charset=utf-8')
+        .send({
+          statusCode: 403,
+          error: 'Forbidden',
+          message: `this server answers to 127.0.0.1 and localhost only, not to the host name "${name}"`,
+        });
+    });
+  }
   await app.register(fastifyStatic, { root: path.resolve(opts.staticDir), index: ['index.html'] });
   if (opts.routes) registerStandaloneRoutes(app, opts.routes);
-  const host = opts.host ?? '127.0.0.1';
   await app.listen({ host, port: opts.port ?? 0 });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : opts.port;

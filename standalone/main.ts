@@ -17,7 +17,7 @@ import { ROUTES } from '../server/routes';
 import { openEmbeddedStore, type EmbeddedStore } from '../server/stores/duckdb/embedded_store';
 import { createEsClient } from '../server/stores/elasticsearch/client';
 import { openEsStore } from '../server/stores/elasticsearch/es_store';
-import { startHttpServer } from './http_server';
+import { LOOPBACK_HOSTS, startHttpServer } from './http_server';
 import { DetectionScheduler } from './scheduler';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -66,8 +66,6 @@ export interface RunningStandalone {
 }
 
 export const DEFAULT_DEMO: DemoOptions = { hosts: 8, days: 1, attacks: 6, seed: 7 };
-
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
 export function consoleLogger(quiet = false): Logger {
   const line = (level: string, m: string, meta?: Record<string, unknown>) =>
@@ -126,7 +124,7 @@ async function seedDemo(
 export async function startStandalone(opts: StandaloneOptions = {}): Promise<RunningStandalone> {
   const logger = opts.logger ?? consoleLogger();
   const host = opts.host ?? '127.0.0.1';
-  if (!LOOPBACK.has(host) && !opts.apiKey) {
+  if (!LOOPBACK_HOSTS.has(host) && !opts.apiKey) {
     throw new Error(
       `--host ${host} listens beyond this machine: give an --api-key (or PROBLEMCHILD_API_KEY) so only key holders can reach the API`,
     );

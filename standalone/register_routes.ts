@@ -51,7 +51,9 @@ export function registerStandaloneRoutes(app: FastifyInstance, opts: StandaloneR
     app.route({
       method: route.method.toUpperCase() as 'GET' | 'POST' | 'PUT' | 'DELETE',
       url: route.path.replace(/\{(\w+)\}/g, ':$1'),
-      handler: async (req, reply) => {
+      // Before the body is read: a caller without the key gets nothing parsed, and learns
+      // nothing from parser errors.
+      onRequest: async (req, reply) => {
         if (opts.apiKey !== undefined && !apiKeyMatches(opts.apiKey, presentedKey(req))) {
           return send(reply, 401, {
             statusCode: 401,
@@ -69,6 +71,8 @@ export function registerStandaloneRoutes(app: FastifyInstance, opts: StandaloneR
             ],
           });
         }
+      },
+      handler: async (req, reply) => {
         const input: Record<'params' | 'query' | 'body', unknown> = {
           params: req.params ?? {},
           query: req.query ?? {},
