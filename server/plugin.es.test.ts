@@ -95,12 +95,18 @@ describe('ProblemChild Kibana plugin', () => {
     const aliases = await client.indices.getAlias({ name: 'problem-child-*' }).catch(() => ({}));
     expect(Object.keys(aliases).length).toBeGreaterThan(0);
 
+    // Kibana's customError refuses statuses below 400 (the client then gets a 500).
     const response = {
       ok: ({ body }: { body: unknown }) => ({ status: 200, payload: body }),
-      customError: ({ statusCode, body }: { statusCode: number; body: unknown }) => ({
+      custom: ({ statusCode, body }: { statusCode: number; body: unknown }) => ({
         status: statusCode,
         payload: body,
       }),
+      customError: ({ statusCode, body }: { statusCode: number; body: unknown }) => {
+        if (statusCode < 400 || statusCode >= 600)
+          throw new Error(`Unexpected status ${statusCode}`);
+        return { status: statusCode, payload: body };
+      },
     };
     const context = { core: Promise.resolve({ elasticsearch: { client: esClients } }) };
     const list = routes.find((r) => r.method === 'get' && r.config.path.endsWith('/communities'))!;

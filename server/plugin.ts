@@ -22,6 +22,7 @@ import type {
 } from './kibana/contracts';
 import { PROBLEM_CHILD_FEATURE } from './kibana/feature';
 import { registerKibanaRoutes } from './kibana/register_routes';
+import { routeContextFactory } from './kibana/route_context';
 import { registerDetectionTask, scheduleDetectionTasks } from './kibana/register_tasks';
 import { taskId } from '../common/constants';
 
@@ -103,34 +104,13 @@ export class ProblemChildPlugin {
     registerKibanaRoutes(
       core.http.createRouter(),
       ROUTES,
-      async (context, request, route) => {
-        const es = (await context.core).elasticsearch.client;
-        // Reads run as the user so index privileges apply; writes already passed the feature's
-        // `all` privilege check and go through the internal user, as our own index is hidden from users.
-        const stores = this.storeFor(
-          route.privilege === 'read' ? es.asCurrentUser : es.asInternalUser,
-        ).stores;
-        return {
-          stores,
-          user: deps.security?.authc.getCurrentUser(request)?.username ?? 'unknown',
-          logger: this.logger,
-          runDetection: async () => {
-            const tm = this.taskManagerStart;
-            if (!tm) return { started: false, message: 'Task Manager is not started yet' };
-            await Promise.all(this.taskIds().map((id) => tm.runSoon(id)));
-            return {
-              started: true,
-              message: `detection run requested for ${this.config.partitions} partition(s)`,
-            };
-          },
-          nextRunAt: async () => {
-            const tm = this.taskManagerStart;
-            if (!tm) return undefined;
-            const task = await tm.get(this.taskIds()[0]!).catch(() => undefined);
-            return task ? new Date(task.runAt).toISOString() : undefined;
-          },
-        };
-      },
+      routeContextFactory({
+        storesFor: (client) => this.storeFor(client).stores,
+        userName: (request) => deps.security?.authc.getCurrentUser(request)?.username,
+        taskManager: () => this.taskManagerStart,
+        taskIds: () => this.taskIds(),
+        logger: this.logger,
+      }),
       this.kibanaLogger,
     );
 

@@ -42,6 +42,8 @@ export interface KibanaResponse {
 
 export interface KibanaResponseFactory {
   ok(opts: { body: unknown }): KibanaResponse;
+  /** Any status; Kibana's `customError` throws (and the client gets a 500) below 400. */
+  custom(opts: { statusCode: number; body: unknown }): KibanaResponse;
   customError(opts: {
     statusCode: number;
     body: { message: string; attributes?: unknown };

@@ -60,9 +60,14 @@ function fakeRouter(): { router: IRouter; registered: Registered[] } {
   };
 }
 
+// Kibana's customError refuses statuses below 400 (the client then gets a 500).
 const response: KibanaResponseFactory = {
   ok: ({ body }) => ({ status: 200, payload: body }),
-  customError: ({ statusCode, body }) => ({ status: statusCode, payload: body }),
+  custom: ({ statusCode, body }) => ({ status: statusCode, payload: body }),
+  customError: ({ statusCode, body }) => {
+    if (statusCode < 400 || statusCode >= 600) throw new Error(`Unexpected status ${statusCode}`);
+    return { status: statusCode, payload: body };
+  },
 };
 const validationResult = {
   ok: (value: unknown) => ({ value }),

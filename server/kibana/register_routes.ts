@@ -6,7 +6,7 @@
 import type { z } from 'zod';
 import { API_PRIVILEGE_ALL, API_PRIVILEGE_READ, API_VERSION } from '../../common/constants';
 import { formatZodError } from '../../common/schemas';
-import { errorResponse } from '../routes/errors';
+import { errorResponse, storeStatus } from '../routes/errors';
 import type { RouteContext, RouteDef } from '../routes/route_types';
 import type {
   IRouter,
@@ -26,11 +26,7 @@ export function zodValidator<T>(schema: z.ZodType<T>, where: string): RouteValid
 export function registerKibanaRoutes(
   router: IRouter,
   routes: readonly RouteDef[],
-  contextFor: (
-    context: RequestHandlerContext,
-    request: KibanaRequest,
-    route: RouteDef,
-  ) => Promise<RouteContext>,
+  contextFor: (context: RequestHandlerContext, request: KibanaRequest) => Promise<RouteContext>,
   logger: KibanaLogger,
 ): void {
   for (const route of routes) {
@@ -48,22 +44,29 @@ export function registerKibanaRoutes(
       { version: API_VERSION, validate: { request } },
       async (context, req, response) => {
         try {
-          const ctx = await contextFor(context, req, route);
+          const ctx = await contextFor(context, req);
           const res = await route.handler(ctx, {
             params: req.params,
             query: req.query,
             body: req.body,
           });
-          return res.status === 200
-            ? response.ok({ body: res.body })
-            : response.customError({
-                statusCode: res.status,
-                body: {
-                  message: (res.body as { message?: string })?.message ?? '',
-                  attributes: res.body,
-                },
-              });
+          if (res.status === 200) return response.ok({ body: res.body });
+          if (res.status < 400) return response.custom({ statusCode: res.status, body: res.body });
+          return response.customError({
+            statusCode: res.status,
+            body: {
+              message: (res.body as { message?: string })?.message ?? '',
+              attributes: res.body,
+            },
+          });
         } catch (e) {
+          // The user's credentials no longer hold: 401 so the browser logs in again, as
+          // Kibana's router does when such an error escapes a handler.
+          if (storeStatus(e) === 401)
+            return response.customError({
+              statusCode: 401,
+              body: { message: 'Elasticsearch did not accept your credentials; log in again' },
+            });
           const res = errorResponse(e);
           if (res.status >= 500)
             logger.error(`${route.method.toUpperCase()} ${route.path} failed: ${String(e)}`);

@@ -1,6 +1,13 @@
 import { ConflictError, NotFoundError } from '../ports';
 import type { RouteResponse } from './route_types';
 
+/** The HTTP status an Elasticsearch client error carries, if any. */
+export function storeStatus(e: unknown): number | undefined {
+  const err = e as { statusCode?: unknown; meta?: { statusCode?: unknown } } | null;
+  const s = err?.meta?.statusCode ?? err?.statusCode;
+  return typeof s === 'number' ? s : undefined;
+}
+
 /**
  * Maps a thrown error to the response both hosts send. Unknown errors become a generic 500 so
  * no internal detail (connection strings, keys, stack) reaches the client; the host logs them.
@@ -14,6 +21,18 @@ export function errorResponse(e: unknown): RouteResponse {
   }
   if (e instanceof NotFoundError) {
     return { status: 404, body: { statusCode: 404, error: 'Not Found', message: e.message } };
+  }
+  if (storeStatus(e) === 403) {
+    // The store's credentials (in Kibana, the user's own) lack index privileges: a refusal, not
+    // a fault. The cluster's own wording names users, roles and indices, so it stays out.
+    return {
+      status: 403,
+      body: {
+        statusCode: 403,
+        error: 'Forbidden',
+        message: 'Elasticsearch refused the request: the index privileges in use do not allow it',
+      },
+    };
   }
   return {
     status: 500,
