@@ -51,6 +51,58 @@ function splitTable(split: SplitResult): string[] {
   return lines;
 }
 
+const KIND_TITLE: Record<EvaluationReport['kind'], string> = {
+  plain_tfidf: 'Baseline: plain TF-IDF + logistic regression',
+  logreg: 'Logistic regression',
+  mlp: 'MLP',
+  widedeep: 'Wide and deep',
+  ensemble: 'Ensemble (logistic regression + MLP, logits averaged)',
+};
+
+function networkLine(meta: ModelMeta): string {
+  const n = meta.network;
+  const d = meta.featureDimension;
+  const mlp = `dense ${d} → ${n.hidden} ReLU (dropout ${n.dropout}) → 1`;
+  switch (n.kind) {
+    case 'logreg':
+      return `logistic regression over ${d} inputs`;
+    case 'mlp':
+      return `${mlp} sigmoid`;
+    case 'widedeep':
+      return `wide and deep: linear over ${d} inputs + ${mlp}, summed, sigmoid`;
+    case 'ensemble':
+      return `ensemble of a logistic regression over ${d} inputs and an MLP (${mlp}), trained separately, logits averaged, sigmoid (stored as one wide-and-deep network)`;
+  }
+}
+
+/** The held-out figures the model is judged by, beside the plain baseline. */
+function headline(evaluations: readonly EvaluationReport[], chosen: string): string[] {
+  const rows = evaluations.filter((e) => e.kind === chosen || e.kind === 'plain_tfidf');
+  if (rows.length === 0) return [];
+  const lines = [
+    '## Held-out results at a glance',
+    '',
+    'ROC AUC / recall at 5% FPR on OTRF data left out of training (never a dataset on both sides). `otrf_all` pools Sysmon and 4688 events.',
+    '',
+    '| model | split | otrf_all | otrf_sysmon | otrf_4688 |',
+    '|---|---|---|---|---|',
+  ];
+  for (const e of rows) {
+    for (const s of e.splits) {
+      if (!s.metrics.otrf_all) continue;
+      const cell = (src: string): string => {
+        const m = s.metrics[src];
+        return m ? `${fmt(m.rocAuc)} / ${fmt(m.recallAt5Fpr)}` : 'n/a';
+      };
+      lines.push(
+        `| ${e.kind === chosen ? `**${KIND_TITLE[e.kind]}** (shipped)` : KIND_TITLE[e.kind]} | ${s.split} | ${cell('otrf_all')} | ${cell('otrf_sysmon')} | ${cell('otrf_4688')} |`,
+      );
+    }
+  }
+  lines.push('');
+  return lines;
+}
+
 export interface ModelCardInput {
   meta: ModelMeta;
   evaluations: EvaluationReport[];
@@ -70,12 +122,13 @@ export function renderModelCard(input: ModelCardInput): string {
     '',
     `Edge-score model for ProblemChild: scores one parent→child process-creation event from 0 (benign) to 1 (anomalous); the score weights the edge in the per-host process graph.`,
     '',
-    `- Trained: ${meta.trainedAt}; seed ${meta.seed}; network: ${meta.network.kind === 'mlp' ? `dense ${meta.featureDimension} → ${meta.network.hidden} ReLU (dropout ${meta.network.dropout}) → 1 sigmoid` : `logistic regression over ${meta.featureDimension} inputs`}; L2 ${meta.network.l2}, Adam lr ${meta.network.learningRate}, ${meta.network.epochs} epochs, batch ${meta.network.batchSize}.`,
+    `- Trained: ${meta.trainedAt}; seed ${meta.seed}; network: ${networkLine(meta)}; L2 ${meta.network.l2}, Adam lr ${meta.network.learningRate}, ${meta.network.epochs} epochs, batch ${meta.network.batchSize}.`,
     ...(input.modelBytes
       ? [`- Size: weights.bin ${(input.modelBytes / 1024).toFixed(0)} KiB.`]
       : []),
     ...(input.command ? [`- Reproduce: \`${input.command}\``] : []),
     '',
+    ...headline(input.evaluations, meta.network.kind),
     '## Data used',
     '',
     '| source | description | events | malicious | datasets/hosts |',
@@ -96,10 +149,7 @@ export function renderModelCard(input: ModelCardInput): string {
     '',
   ];
   for (const ev of input.evaluations) {
-    lines.push(
-      `### ${ev.kind === 'mlp' ? 'MLP' : 'Logistic regression'}${ev.kind === meta.network.kind ? ' (chosen)' : ''}`,
-      '',
-    );
+    lines.push(`### ${KIND_TITLE[ev.kind]}${ev.kind === meta.network.kind ? ' (chosen)' : ''}`, '');
     for (const s of ev.splits) lines.push(...splitTable(s));
   }
   if (input.selection) {
@@ -107,7 +157,14 @@ export function renderModelCard(input: ModelCardInput): string {
     lines.push(
       '### Model choice',
       '',
-      `Rule: ${s.rule}. Mean held-out OTRF ROC AUC / PR AUC — logistic regression ${fmt(s.scores.logreg.rocAuc)} / ${fmt(s.scores.logreg.prAuc)}, MLP ${fmt(s.scores.mlp.rocAuc)} / ${fmt(s.scores.mlp.prAuc)} → **${s.chosen}**.`,
+      `Rule: ${s.rule}.`,
+      '',
+      '| candidate | mean ROC AUC | mean PR AUC | mean recall @5% FPR | score |',
+      '|---|---|---|---|---|',
+      ...Object.entries(s.scores).map(
+        ([kind, k]) =>
+          `| ${KIND_TITLE[kind as EvaluationReport['kind']]}${kind === s.chosen ? ' → **chosen**' : ''} | ${fmt(k.rocAuc)} | ${fmt(k.prAuc)} | ${fmt(k.recallAt5Fpr)} | ${fmt(k.score)} |`,
+      ),
       '',
     );
   }

@@ -15,10 +15,13 @@ import { tf } from './tf_backend';
 /**
  * logreg: one linear layer. mlp: one ReLU hidden layer. widedeep: both, summed before the
  * sigmoid (wide-and-deep): the linear part keeps strong single tokens and flags at full weight,
- * the hidden layer learns their combinations.
+ * the hidden layer learns their combinations. ensemble: a logistic regression and an MLP trained
+ * separately, their logits averaged; that average is itself a wide-and-deep network (half the
+ * regression's weights as the wide part, the MLP's output layer halved as the deep part), so it
+ * is stored and served as one.
  */
-export type NetworkKind = 'mlp' | 'logreg' | 'widedeep';
-export const NETWORK_KINDS: readonly NetworkKind[] = ['logreg', 'mlp', 'widedeep'];
+export type NetworkKind = 'mlp' | 'logreg' | 'widedeep' | 'ensemble';
+export const NETWORK_KINDS: readonly NetworkKind[] = ['logreg', 'mlp', 'widedeep', 'ensemble'];
 
 export interface NetworkConfig {
   kind: NetworkKind;
@@ -80,6 +83,7 @@ export function buildServingModel(
   dimension: number,
   hidden: number,
 ): tf.LayersModel {
+  if (kind === 'ensemble') return buildServingModel('widedeep', dimension, hidden);
   if (kind === 'logreg') {
     const model = tf.sequential();
     model.add(
@@ -146,6 +150,7 @@ export async function trainNetwork(
   config: NetworkConfig,
   onEpoch?: (r: EpochReport) => void,
 ): Promise<tf.LayersModel> {
+  if (config.kind === 'ensemble') return trainEnsemble(data, config, onEpoch);
   const n = data.rows.length;
   if (n === 0) throw new Error('trainNetwork: no training rows');
   if (data.labels.length !== n || data.weights.length !== n)
@@ -262,6 +267,34 @@ export async function trainNetwork(
   setServingWeights(model, config.kind, { W1, b1, W2, b2, Wl, bl });
   optimizer.dispose();
   for (const v of vars) v.dispose();
+  return model;
+}
+
+async function trainEnsemble(
+  data: TrainingSet,
+  config: NetworkConfig,
+  onEpoch?: (r: EpochReport) => void,
+): Promise<tf.LayersModel> {
+  const lr = await trainNetwork(
+    data,
+    { ...config, kind: 'logreg', seed: deriveSeed(config.seed, 'ensemble-logreg') },
+    onEpoch,
+  );
+  const mlp = await trainNetwork(
+    data,
+    { ...config, kind: 'mlp', seed: deriveSeed(config.seed, 'ensemble-mlp') },
+    onEpoch,
+  );
+  const model = buildServingModel('widedeep', data.dimension, config.hidden);
+  const half = (t: tf.Tensor): tf.Tensor => tf.mul(t, 0.5);
+  const [Wl, bl] = lr.getLayer('score').getWeights() as [tf.Tensor, tf.Tensor];
+  const [W1, b1] = mlp.getLayer('hidden').getWeights() as [tf.Tensor, tf.Tensor];
+  const [W2, b2] = mlp.getLayer('score').getWeights() as [tf.Tensor, tf.Tensor];
+  const parts = { W1, b1, W2: half(W2), b2: half(b2), Wl: half(Wl), bl: half(bl) };
+  setServingWeights(model, 'widedeep', parts);
+  for (const t of [parts.W2, parts.b2, parts.Wl, parts.bl]) t.dispose();
+  lr.dispose();
+  mlp.dispose();
   return model;
 }
 

@@ -18,13 +18,14 @@ const events = [
 ];
 
 describe('SparseNetwork', () => {
-  it.each(['logreg', 'mlp', 'widedeep'] as const)(
+  it.each(['logreg', 'mlp', 'widedeep', 'ensemble'] as const)(
     '%s: gives the scores of tfjs predict, and occlusion equals the logit drop of each feature',
     async (kind) => {
       const { dir, fitted } = await trainTinyModel(kind);
       dirs.push(dir);
       const net = SparseNetwork.fromModel(fitted.model);
       expect(Boolean(net.weights.wide)).toBe(kind !== 'mlp');
+      // An ensemble is stored as wide-and-deep.
       expect(Boolean(net.weights.deep)).toBe(kind !== 'logreg');
       const rows = events.map((e) => fitted.space.extractSparse(e));
       const tfjs = await predictRows(fitted.model, rows, fitted.space.dimension);

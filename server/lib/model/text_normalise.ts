@@ -369,7 +369,7 @@ function pushParts(chunk: string, out: string[], blank: Map<string, string>): vo
   for (const part of chunk.split(TOKEN_SPLIT)) {
     let t = part.replace(/\^/g, '');
     // Trim dots around method calls such as `).downloadstring(`.
-    t = t.replace(/^\.+|\.+$/g, '');
+    t = trimDots(t);
     if (t.length < 2) continue;
     if (t.length > MAX_TOKEN_LEN) t = PH.long;
     const named = blank.get(t);
@@ -381,6 +381,18 @@ function pushParts(chunk: string, out: string[], blank: Map<string, string>): vo
     if (t.includes('.') && FQDN_RE.test(t)) t = PH.fqdn;
     out.push(t);
   }
+}
+
+/**
+ * Leading and trailing dots removed. A scan, not `/^\.+|\.+$/g`: that pattern retries `\.+$`
+ * from every dot of an inner run, quadratic on a token of a million dots.
+ */
+function trimDots(t: string): string {
+  let start = 0;
+  let end = t.length;
+  while (start < end && t.charCodeAt(start) === 46) start++;
+  while (end > start && t.charCodeAt(end - 1) === 46) end--;
+  return start === 0 && end === t.length ? t : t.slice(start, end);
 }
 
 /** Shannon entropy in bits per character. */

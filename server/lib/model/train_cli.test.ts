@@ -121,7 +121,7 @@ describe('parseTrainArgs', () => {
     [['--out'], /--out needs a value/],
     [
       ['--out', 'm', '--data', 'a', '--kind', 'svm', '--eval', 'none'],
-      /--kind must be logreg or mlp/,
+      /--kind must be one of logreg, mlp, widedeep, ensemble, got "svm"/,
     ],
     [['--out', 'm', '--data', 'a', '--kind', 'mlp'], /--kind needs --eval chosen or --eval none/],
   ])('%j → clear error', (argv, msg) => {

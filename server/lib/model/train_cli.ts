@@ -12,7 +12,7 @@ import { renderModelCard } from './model_card';
 import { WEIGHTS_BIN } from './model_io';
 import { loadSharedData } from './shared_data';
 import { loadSynthetic } from './synthetic_data';
-import { DEFAULT_NETWORK, type NetworkKind } from './network';
+import { DEFAULT_NETWORK, NETWORK_KINDS, type NetworkKind } from './network';
 import { trainModel } from './training';
 
 export interface CliIo {
@@ -40,7 +40,7 @@ export class UsageError extends Error {}
 
 const USAGE = `usage: problemchild train --data <dir|file>... [--synthetic-hosts N] [--synthetic-days D]
        [--synthetic-attacks K] [--seed S] --out models/<name> [--name NAME]
-       [--eval compare|chosen|none] [--kind logreg|mlp] [--folds K] [--trained-at ISO-8601] [--quiet]`;
+       [--eval compare|chosen|none] [--kind ${NETWORK_KINDS.join('|')}] [--folds K] [--trained-at ISO-8601] [--quiet]`;
 
 function intFlag(flag: string, value: string | undefined, min: number): number {
   if (value === undefined || !/^-?\d+$/.test(value))
@@ -111,9 +111,9 @@ export function parseTrainArgs(
       }
       case '--kind': {
         const v = next();
-        if (v !== 'logreg' && v !== 'mlp')
-          throw new UsageError(`--kind must be logreg or mlp, got "${v}"`);
-        a.kind = v;
+        if (!(NETWORK_KINDS as readonly string[]).includes(v))
+          throw new UsageError(`--kind must be one of ${NETWORK_KINDS.join(', ')}, got "${v}"`);
+        a.kind = v as NetworkKind;
         break;
       }
       case '--quiet':

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { LabelledDataset } from './dataset';
 import type { SparseRow } from './features';
-import { assignFolds, defaultTrainConfig, fitModel, weightRows } from './training';
+import {
+  assignFolds,
+  chooseKind,
+  defaultTrainConfig,
+  fitModel,
+  weightRows,
+  type EvaluationReport,
+} from './training';
 import { tinyDatasets } from './testing/tiny_model';
 
 const row = (i: number): SparseRow => ({ indices: Int32Array.of(i), values: Float32Array.of(1) });
@@ -80,5 +87,53 @@ describe('fitModel', () => {
     const c = await fitModel(tinyDatasets(), { ...cfg, network: { ...cfg.network, seed: 5 } });
     const wc = await Promise.all(c.model.getWeights().map((t) => t.data()));
     expect(Array.from(wc[0]!)).not.toEqual(Array.from(wa[0]!));
+  });
+});
+
+describe('chooseKind', () => {
+  const report = (
+    kind: EvaluationReport['kind'],
+    roc: number,
+    recall: number,
+  ): EvaluationReport => ({
+    kind,
+    splits: ['dataset_kfold', 'environment_out'].map((split) => ({
+      split,
+      description: '',
+      folds: 1,
+      metrics: Object.fromEntries(
+        ['otrf_sysmon', 'otrf_4688'].map((src) => [
+          src,
+          {
+            n: 100,
+            positives: 20,
+            rocAuc: roc,
+            prAuc: 0.5,
+            recallAt1Fpr: 0.1,
+            recallAt5Fpr: recall,
+          },
+        ]),
+      ),
+    })),
+  });
+
+  it('keeps the simpler kind unless a complex one scores more than the margin higher', () => {
+    const near = chooseKind({
+      logreg: report('logreg', 0.95, 0.8),
+      mlp: report('mlp', 0.953, 0.805), // +0.004: within the margin
+    });
+    expect(near.chosen).toBe('logreg');
+    expect(near.scores.mlp?.score).toBeCloseTo(0.879, 6);
+    const far = chooseKind({
+      logreg: report('logreg', 0.95, 0.8),
+      mlp: report('mlp', 0.96, 0.82),
+      ensemble: report('ensemble', 0.962, 0.822), // beats logreg, but not mlp by the margin
+    });
+    expect(far.chosen).toBe('mlp');
+    expect(far.rule).toMatch(/simplest first/);
+  });
+
+  it('refuses to choose from nothing', () => {
+    expect(() => chooseKind({})).toThrow(/no candidate/);
   });
 });
