@@ -21,8 +21,13 @@ import { apiKeyMatches } from './register_routes';
 const API = '/internal/problem_child';
 const KEY = 'pc-test-key-6f1d0c9e2b7a4d35a8e1';
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
-const staticDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pc-access-static-'));
+// The app folder sits beside a file that must never be served, as build/ sits in the checkout.
+const staticParent = fs.mkdtempSync(path.join(os.tmpdir(), 'pc-access-static-'));
+const staticDir = path.join(staticParent, 'public');
+const OUTSIDE = 'outside-the-app-folder-3f9a';
+fs.mkdirSync(path.join(staticDir, 'assets'), { recursive: true });
 fs.writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html><title>ProblemChild</title>');
+fs.writeFileSync(path.join(staticParent, 'secret.txt'), OUTSIDE);
 
 interface Raw {
   status: number;
@@ -324,6 +329,29 @@ describe('standalone access: browsers', () => {
       socket.on('error', reject);
     });
     expect(answer).toMatch(/^HTTP\/1\.[01] 403 /);
+  });
+
+  it('serves nothing outside the app folder, however the path is spelt', async () => {
+    const probes = [
+      '/../secret.txt',
+      '/..%2fsecret.txt',
+      '/%2e%2e/secret.txt',
+      '/%2E%2E%2Fsecret.txt',
+      '/assets/../../secret.txt',
+      '/assets/..%2f..%2fsecret.txt',
+      '/assets/%2e%2e/%2e%2e/secret.txt',
+      '/assets/.%2e/.%2e/secret.txt',
+      '//../secret.txt',
+      '/assets//..//..//secret.txt',
+      '/..%5csecret.txt',
+      '/assets/..%5c..%5csecret.txt',
+      '/%c0%ae%c0%ae/secret.txt',
+    ];
+    for (const p of probes) {
+      const res = await raw(host.url, { path: p });
+      expect(res.body, p).not.toContain(OUTSIDE);
+      expect(res.status, p).toBeLessThan(500);
+    }
   });
 
   it('sends security headers on every kind of answer', async () => {
