@@ -83,10 +83,12 @@ describe('runEvalCli', () => {
 
   it('joins generator labels and runs folds through the training hook', async () => {
     const trained: string[][] = [];
+    const networks: string[] = [];
     const deps: EvalDeps = {
       loadScorer: async () => new HeuristicTestScorer(),
       trainFold: async (spec) => {
         trained.push(spec.trainFiles);
+        networks.push(`${spec.network.kind}/${spec.network.epochs}`);
       },
     };
     // Two copies of the events file so there are two datasets to hold out.
@@ -125,6 +127,11 @@ describe('runEvalCli', () => {
     expect(code).toBe(0);
     const r = JSON.parse(fs.readFileSync(out, 'utf8')) as EvalReport;
     expect(r.labelledFiles).toBe(2);
+    // Folds train the evaluated model's own recipe (models/default's meta.json).
+    const meta = JSON.parse(fs.readFileSync('models/default/meta.json', 'utf8')) as {
+      network: { kind: string; epochs: number };
+    };
+    expect(networks).toEqual([1, 2].map(() => `${meta.network.kind}/${meta.network.epochs}`));
     expect(r.inSample.unlabelled).toBe(0);
     expect(r.inSample.malicious).toBeGreaterThan(0);
     expect(r.inSample.events).toBeGreaterThan(r.inSample.malicious);

@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ProcessEvent } from '../../../common/types/process_event';
 import type { EdgeScorer } from '../../../common/types/scoring';
+import type { NetworkConfig } from '../model/network';
 import { DEFAULT_THRESHOLD } from '../detection/community_score';
 import {
   buildReport,
@@ -55,7 +56,7 @@ Options:
   --synthetic-hosts N    synthetic generator hosts added to fold training (default 4; 0 = none)
   --synthetic-days D     days per synthetic host (default 1)
   --synthetic-attacks A  attack instances in the synthetic data (default 12)
-  --epochs E             fold training epochs (default 6)
+  --epochs E             fold training epochs (default: the --model's, from its meta.json)
   --threshold T          community score 0..1 at which a community is flagged (default ${DEFAULT_THRESHOLD})
   --seed S               Louvain seed and fold/training seed, an integer (default ${DEFAULT_SEED})
   --window W             per-host time window: 15m, 1h, 1d, all (default ${DEFAULT_WINDOW})
@@ -89,7 +90,8 @@ export interface EvalArgs {
   syntheticHosts: number;
   syntheticDays: number;
   syntheticAttacks: number;
-  epochs: number;
+  /** Fold training epochs; undefined = the evaluated model's own. */
+  epochs?: number;
   threshold: number;
   seed: number;
   window: string;
@@ -120,7 +122,6 @@ export function parseEvalArgs(argv: readonly string[]): EvalArgs {
     syntheticHosts: 4,
     syntheticDays: 1,
     syntheticAttacks: 12,
-    epochs: 6,
     threshold: DEFAULT_THRESHOLD,
     seed: DEFAULT_SEED,
     window: DEFAULT_WINDOW,
@@ -241,20 +242,19 @@ export interface FoldTrainSpec {
   extra: string[];
   outDir: string;
   seed: number;
-  epochs: number;
+  /** The evaluated model's network (kind, sizes, training settings), so folds train the same recipe. */
+  network: NetworkConfig;
   synthetic: { hosts: number; days: number; attacks: number };
   log: (line: string) => void;
 }
 
 /** Fold training through the model helper's public API (whole files stay on one side). */
 async function trainFoldWithModelApi(spec: FoldTrainSpec): Promise<void> {
-  const [{ loadSharedData }, { loadSynthetic }, { trainModel }, { DEFAULT_NETWORK }] =
-    await Promise.all([
-      import('../model/shared_data'),
-      import('../model/synthetic_data'),
-      import('../model/training'),
-      import('../model/network'),
-    ]);
+  const [{ loadSharedData }, { loadSynthetic }, { trainModel }] = await Promise.all([
+    import('../model/shared_data'),
+    import('../model/synthetic_data'),
+    import('../model/training'),
+  ]);
   // Twins unmerged, as `problemchild train` does: the model must score either record kind alone.
   const { datasets } = await loadSharedData([...spec.trainFiles, ...spec.extra], {
     mergeTwins: false,
@@ -277,7 +277,7 @@ async function trainFoldWithModelApi(spec: FoldTrainSpec): Promise<void> {
     name: `eval-fold-${spec.fold}`,
     trainedAt: '1970-01-01T00:00:00Z',
     evaluate: false,
-    config: { network: { ...DEFAULT_NETWORK, seed: spec.seed, epochs: spec.epochs } },
+    config: { network: { ...spec.network, seed: spec.seed } },
   });
 }
 
@@ -425,6 +425,9 @@ export async function runEvalCli(
           `--folds ${args.folds} needs at least as many labelled files (${labelled.length})`,
         );
       const folds = assignFileFolds(labelled, args.folds, args.seed);
+      // Folds train the evaluated model's own recipe, so the figure describes that model.
+      const { loadModelMeta } = await import('../model/model_files');
+      const foldNetwork = (await loadModelMeta(args.model)).network;
       const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'pc-eval-'));
       const perDataset: EvalMetrics['perDataset'] = [];
       const foldResults: NonNullable<EvalReport['leaveDatasetsOut']>['folds'] = [];
@@ -440,7 +443,7 @@ export async function runEvalCli(
             extra: args.trainExtra,
             outDir: dir,
             seed: args.seed + k,
-            epochs: args.epochs,
+            network: { ...foldNetwork, epochs: args.epochs ?? foldNetwork.epochs },
             synthetic: {
               hosts: args.syntheticHosts,
               days: args.syntheticDays,

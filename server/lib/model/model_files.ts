@@ -70,6 +70,11 @@ async function readJson<T>(file: string): Promise<T> {
   }
 }
 
+/** meta.json alone (provenance and training recipe), without loading the network. */
+export async function loadModelMeta(dir: string): Promise<ModelMeta> {
+  return readJson<ModelMeta>(path.join(dir, META_JSON));
+}
+
 export async function loadModelBundle(dir: string): Promise<ModelBundle> {
   const space = FeatureSpace.fromJSON(
     await readJson<FeatureSpaceJson>(path.join(dir, FEATURES_JSON)),
