@@ -35,6 +35,7 @@ import type {
   KibanaResponseFactory,
   RequestHandler,
   RouteValidationFunction,
+  TaskDefinition,
   TaskManagerStart,
   VersionedRouteConfig,
 } from './contracts';
@@ -246,6 +247,7 @@ class FakeKibana {
   readonly features: KibanaFeatureConfig[] = [];
   readonly runSoon: string[] = [];
   readonly handled: string[] = [];
+  readonly tasks: Record<string, TaskDefinition> = {};
   private readonly users = new WeakMap<object, User>();
   readonly internal = esClientAs('kibana_system', 'all-indices');
 
@@ -283,7 +285,7 @@ class FakeKibana {
         getStartServices: async () => [{ elasticsearch: { client: esClients } }, {} as never, {}],
       },
       {
-        taskManager: { registerTaskDefinitions: () => undefined },
+        taskManager: { registerTaskDefinitions: (defs) => Object.assign(this.tasks, defs) },
         features: { registerKibanaFeature: (f) => this.features.push(f) },
         security: {
           authc: { getCurrentUser: (req) => ({ username: this.users.get(req as object)!.name }) },
@@ -541,6 +543,16 @@ describe('Kibana access control', () => {
     }
     expect(esCalls.length).toBeGreaterThan(0);
     expect(esCalls.filter((c) => c.identity !== READER_NO_INDICES.name)).toEqual([]);
+  });
+
+  it('runs the background detection task, and only it, as the internal user', async () => {
+    const [type] = Object.keys(kibana.tasks);
+    const runner = kibana.tasks[type!]!.createTaskRunner({
+      taskInstance: { params: { partition: 0, partitions: 1 }, state: {} },
+    });
+    expect(await runner.run()).toMatchObject({ state: { runs: 1, lastStatus: 'nothing_to_do' } });
+    expect(esCalls.length).toBeGreaterThan(0);
+    expect(new Set(esCalls.map((c) => c.identity))).toEqual(new Set(['kibana_system']));
   });
 
   it('writes as the user too: the all privilege without index privileges changes nothing', async () => {
