@@ -117,6 +117,9 @@ export async function runDetectionJob(
   };
   const t0 = performance.now();
   const { stores, logger } = deps;
+  // Named in the report when the run fails, so "connect ECONNREFUSED" says what it interrupted.
+  let stage = 'reading settings';
+  const accounting: ReadAccounting = { read: 0, normalised: 0, rejected: {}, skipped: {} };
   try {
     const settings = await stores.settings.get();
     const graphMs = parseWindow(params.graphWindow ?? DEFAULT_GRAPH_WINDOW);
@@ -129,6 +132,7 @@ export async function runDetectionJob(
       const from = params.range?.from ? Date.parse(params.range.from) : end - lookbackMs;
       span = { start: alignDown(from, graphMs), end, complete: true };
     } else {
+      stage = 'reading the checkpoint';
       const cp = await stores.state.getCheckpoint(params.partition);
       span = planSpan(
         now.getTime(),
@@ -145,6 +149,7 @@ export async function runDetectionJob(
     report.window = window;
     checkAbort(signal);
 
+    stage = 'loading prevalence';
     const prevalenceMs = parseWindow(settings.prevalence_lookback);
     const prevalence = await stores.prevalence.forWindow(
       { start: new Date(span.end - prevalenceMs).toISOString(), end: window.end },
@@ -153,7 +158,7 @@ export async function runDetectionJob(
     const scorer = await deps.scorer(settings);
     checkAbort(signal);
 
-    const accounting: ReadAccounting = { read: 0, normalised: 0, rejected: {}, skipped: {} };
+    stage = 'reading and scoring events';
     const hosts = new Set<string>();
     const scored = scoreStream(
       stores.events.readEvents({ window, partition: params.partition, signal }, accounting),
@@ -193,6 +198,7 @@ export async function runDetectionJob(
         });
       }
     }
+    stage = 'writing communities';
     const write = await stores.communities.writeCommunities(result.communities, {
       runId,
       detectedAt: startedAt,
@@ -201,9 +207,10 @@ export async function runDetectionJob(
     if (write.failed.length) {
       report.status = 'failed';
       report.errors.push(
-        `${write.failed.length} communities could not be written (first: ${write.failed[0]!.id}: ${write.failed[0]!.reason}); the checkpoint was not moved, the next run retries`,
+        `${write.failed.length} communities could not be written or removed (first: ${write.failed[0]!.id}: ${write.failed[0]!.reason}); the checkpoint was not moved, the next run retries`,
       );
     } else if (!explicit) {
+      stage = 'saving the checkpoint';
       await stores.state.saveCheckpoint(params.partition, {
         processedUntil: window.end,
         updatedAt: new Date().toISOString(),
@@ -216,8 +223,12 @@ export async function runDetectionJob(
       report.errors.push('aborted before completion; the next run resumes from the checkpoint');
     } else {
       report.status = 'failed';
-      report.errors.push(e instanceof Error ? e.message : String(e));
-      logger.error(`detection run ${runId} failed`, { error: String(e) });
+      // How far the read got: a failure, not a short window, is why the run has fewer events.
+      report.eventsRead = accounting.read;
+      // A checkpoint write that timed out may still have been applied.
+      const kept = stage === 'saving the checkpoint' ? '' : ' (the checkpoint was not moved)';
+      report.errors.push(`${stage} failed: ${e instanceof Error ? e.message : String(e)}${kept}`);
+      logger.error(`detection run ${runId} failed while ${stage}`, { error: String(e) });
     }
   }
   report.durationMs = Math.round(performance.now() - t0);

@@ -21,7 +21,12 @@ export interface RunningElasticsearch {
   version: string;
   /** Milliseconds from spawn to a yellow cluster. */
   bootMs: number;
+  /** Kills the node and deletes its data: the end of the node. */
   stop(): Promise<void>;
+  /** Stops the process (SIGTERM, as an operator would) and keeps its data folder and ports. */
+  halt(): Promise<void>;
+  /** Starts the node again on the same data folder, URL and ports, and waits for a yellow cluster. */
+  restart(): Promise<void>;
 }
 
 function run(cmd: string, args: string[], opts: { cwd?: string } = {}): string {
@@ -185,7 +190,11 @@ function tail(file: string, lines = 40): string {
   }
 }
 
-/** Starts a fresh node with its own data folder; stop() kills it and deletes the data. */
+/**
+ * Starts a fresh node with its own data folder; stop() kills it and deletes the data. halt() and
+ * restart() stop and start the same node on the same data folder and ports, for tests of a
+ * cluster that goes away and comes back with what it had acknowledged.
+ */
 export async function startElasticsearch(): Promise<RunningElasticsearch> {
   const home = ensureDistribution();
   const jdk = findJdk();
@@ -227,41 +236,65 @@ export async function startElasticsearch(): Promise<RunningElasticsearch> {
     ES_JAVA_OPTS: '-Xms1g -Xmx1g',
   };
   const logFile = path.join(work, 'console.log');
-  const out = fs.openSync(logFile, 'a');
   const bin = path.join(home, 'bin', 'elasticsearch');
-  const started = Date.now();
-  const child = owner
-    ? spawn('setpriv', [`--reuid=${owner.uid}`, `--regid=${owner.gid}`, '--clear-groups', bin], {
-        env,
-        stdio: ['ignore', out, out],
-        detached: true,
-      })
-    : spawn(bin, [], { env, stdio: ['ignore', out, out], detached: true });
-  fs.closeSync(out);
-
   const url = `http://127.0.0.1:${httpPort}`;
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    await killGroup(child);
-    fs.rmSync(work, { recursive: true, force: true });
-  };
+
+  let child: ChildProcess | undefined;
   const onExit = () => {
     try {
-      if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      if (child?.pid) process.kill(-child.pid, 'SIGKILL');
     } catch {
       // already gone
     }
   };
   process.once('exit', onExit);
-  try {
+
+  const boot = async (): Promise<number> => {
+    const out = fs.openSync(logFile, 'a');
+    const started = Date.now();
+    child = owner
+      ? spawn('setpriv', [`--reuid=${owner.uid}`, `--regid=${owner.gid}`, '--clear-groups', bin], {
+          env,
+          stdio: ['ignore', out, out],
+          detached: true,
+        })
+      : spawn(bin, [], { env, stdio: ['ignore', out, out], detached: true });
+    fs.closeSync(out);
     await waitForHealth(url, child, logFile, 180_000);
+    return Date.now() - started;
+  };
+  const halt = async () => {
+    if (child) await killGroup(child);
+    child = undefined;
+  };
+
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await halt();
+    process.removeListener('exit', onExit);
+    fs.rmSync(work, { recursive: true, force: true });
+  };
+  const restart = async () => {
+    if (stopped) throw new Error('this Elasticsearch node was stopped for good');
+    await halt();
+    try {
+      await boot();
+    } catch (e) {
+      await stop();
+      throw e;
+    }
+  };
+
+  let bootMs: number;
+  try {
+    bootMs = await boot();
   } catch (e) {
     await stop();
     throw e;
   }
-  return { url, version: ES_VERSION, bootMs: Date.now() - started, stop };
+  return { url, version: ES_VERSION, bootMs, stop, halt, restart };
 }
 
 async function killGroup(child: ChildProcess): Promise<void> {

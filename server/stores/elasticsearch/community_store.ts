@@ -35,7 +35,16 @@ import {
   type WriteReport,
 } from '../../ports';
 import { COMMAND_LINE_KEEP } from './indices';
-import { isRetryableStatus, requestOptions, sleep, statusOf, withRetry } from './retry';
+import {
+  DEFAULT_ATTEMPTS,
+  type RetryPolicy,
+  isRetryableStatus,
+  requestOptions,
+  retryDelay,
+  sleep,
+  statusOf,
+  withRetry,
+} from './retry';
 import type { Refresh } from './state_store';
 import { checkTriagePatch, validateCommunity } from '../community_validation';
 
@@ -59,8 +68,6 @@ const STATUSES: readonly TriageStatus[] = ['open', 'acknowledged', 'closed'];
 
 /** Rounds of read-then-conditional-write before a write gives up on a hot document. */
 const MAX_CONFLICT_ROUNDS = 20;
-/** Tries for items the cluster refused as overloaded (429) or unavailable (5xx). */
-const MAX_TRANSIENT_TRIES = 3;
 /** Bulk request body size at which a new request is started. */
 const BULK_BYTES = 8 * 1024 * 1024;
 
@@ -273,6 +280,7 @@ export interface EsCommunityStoreOptions {
   index: string;
   logger?: Logger;
   refresh?: Refresh;
+  retry?: RetryPolicy;
 }
 
 export class EsCommunityStore implements CommunityStore {
@@ -280,8 +288,10 @@ export class EsCommunityStore implements CommunityStore {
   private readonly index: string;
   private readonly logger?: Logger;
   private readonly refresh: Refresh;
+  private readonly retry: RetryPolicy;
 
   constructor(opts: EsCommunityStoreOptions) {
+    this.retry = opts.retry ?? {};
     this.client = opts.client;
     this.index = opts.index;
     this.logger = opts.logger;
@@ -319,14 +329,28 @@ export class EsCommunityStore implements CommunityStore {
 
     let written = 0;
     const pending = new Map(byId);
+    // Items the cluster refused as overloaded (429) or unavailable (5xx) get the same number of
+    // tries, and the same backoff, as a whole request would.
+    const transientTries = Math.max(1, this.retry.attempts ?? DEFAULT_ATTEMPTS);
     const transient = new Map<string, number>();
+    let refusedTries = 0;
     for (let round = 0; pending.size > 0; round++) {
       if (round >= MAX_CONFLICT_ROUNDS) {
         for (const id of pending.keys())
           failed.push({ id, reason: `still changing after ${round} conditional writes` });
         break;
       }
-      if (round > 0) await sleep(20 + Math.random() * Math.min(1_000, 50 * 2 ** round));
+      if (refusedTries > 0) {
+        const delay = retryDelay(refusedTries - 1, this.retry);
+        this.logger?.warn(`the cluster refused some community writes, retrying in ${delay} ms`, {
+          attempt: refusedTries,
+          of: transientTries,
+        });
+        await sleep(delay);
+      } else if (round > 0) {
+        await sleep(20 + Math.random() * Math.min(1_000, 50 * 2 ** round));
+      }
+      refusedTries = 0;
       const current = await this.currentStates([...pending.keys()]);
       const ops: { id: string; action: Record<string, unknown>; doc?: unknown }[] = [];
       for (const [id, p] of pending) {
@@ -363,9 +387,11 @@ export class EsCommunityStore implements CommunityStore {
         } else if (isRetryableStatus(r.status)) {
           const n = (transient.get(id) ?? 0) + 1;
           transient.set(id, n);
-          if (n >= MAX_TRANSIENT_TRIES) {
+          if (n >= transientTries) {
             failed.push({ id, reason: `${reasonOf(r)} (after ${n} tries)` });
             pending.delete(id);
+          } else {
+            refusedTries = Math.max(refusedTries, n);
           }
         } else {
           failed.push({ id, reason: reasonOf(r) });
@@ -379,9 +405,9 @@ export class EsCommunityStore implements CommunityStore {
       });
     }
 
-    const removed =
-      replaced.length > 0 ? await this.removeStale(replaced, new Set(byId.keys())) : 0;
-    return { written, removed, failed };
+    if (replaced.length === 0) return { written, removed: 0, failed };
+    const stale = await this.removeStale(replaced, new Set(byId.keys()));
+    return { written, removed: stale.removed, failed: [...failed, ...stale.failed] };
   }
 
   /** Version, triage and seq_no of the documents that exist, by id. */
@@ -395,7 +421,7 @@ export class EsCommunityStore implements CommunityStore {
             { index: this.index, ids: chunk, _source_includes: ['version', 'triage', 'flagged'] },
             requestOptions(),
           ),
-        { logger: this.logger, what: 'read community versions' },
+        { ...this.retry, logger: this.logger, what: 'read community versions' },
       );
       for (const d of res.docs) {
         if (
@@ -445,7 +471,7 @@ export class EsCommunityStore implements CommunityStore {
             { operations, refresh: this.refresh, require_alias: true },
             requestOptions(),
           ),
-        { logger: this.logger, what: 'write communities' },
+        { ...this.retry, logger: this.logger, what: 'write communities' },
       );
       res.items.forEach((item, i) => {
         const id = ids[i];
@@ -467,11 +493,19 @@ export class EsCommunityStore implements CommunityStore {
    * Communities stored for the replaced host windows but not found this time: deleted when no
    * analyst ever changed them, otherwise kept and unflagged. Both writes are conditional on the
    * state just read, so a triage that lands in between is never deleted.
+   *
+   * A stale community left behind stays listed as a finding of a window whose result no longer
+   * has it, and no later run need ever revisit that window: removals the cluster refuses as
+   * overloaded or unavailable are retried like writes, and reported as failures when they run
+   * out of tries, so that the checkpoint stays and the next run removes them.
    */
   private async removeStale(
     replaced: { key: string; ws: number; we: number }[],
     keep: Set<string>,
-  ): Promise<number> {
+  ): Promise<{ removed: number; failed: WriteReport['failed'] }> {
+    const failed: WriteReport['failed'] = [];
+    const tries = Math.max(1, this.retry.attempts ?? DEFAULT_ATTEMPTS);
+    const refused = new Map<string, number>();
     const byWindow = new Map<string, { ws: number; we: number; hosts: Set<string> }>();
     for (const r of replaced) {
       const k = `${r.ws}|${r.we}`;
@@ -521,12 +555,13 @@ export class EsCommunityStore implements CommunityStore {
                 },
                 requestOptions(),
               ),
-            { logger: this.logger, what: 'find stale communities' },
+            { ...this.retry, logger: this.logger, what: 'find stale communities' },
           );
           for (const h of res.hits.hits) {
             const s = h._source;
             if (!s || keep.has(s.id) || h._seq_no === undefined || h._primary_term === undefined)
               continue;
+            if ((refused.get(h._id ?? s.id) ?? 0) >= tries) continue;
             candidates.push({
               id: h._id ?? s.id,
               seqNo: h._seq_no,
@@ -556,24 +591,35 @@ export class EsCommunityStore implements CommunityStore {
             doc: { doc: { flagged: false, version: c.version + 1 } },
           });
       }
-      if (ops.length === 0) return removed;
+      if (ops.length === 0) return { removed, failed };
       const results = await this.bulk(ops);
       const deletes = new Set(candidates.filter((c) => c.changes === 0).map((c) => c.id));
       let conflicts = 0;
+      let refusedTries = 0;
       for (const [id, r] of results) {
         const isDelete = deletes.has(id);
         if (r.status >= 200 && r.status < 300) {
           if (isDelete) removed++;
         } else if (r.status === 409) {
           conflicts++;
+        } else if (isRetryableStatus(r.status)) {
+          const n = (refused.get(id) ?? 0) + 1;
+          refused.set(id, n);
+          if (n >= tries) {
+            failed.push({ id, reason: `stale, not removed: ${reasonOf(r)} (after ${n} tries)` });
+          } else {
+            refusedTries = Math.max(refusedTries, n);
+          }
         } else if (!(r.status === 404 && isDelete)) {
-          // Stale leftovers are harmless (a later run retries them); not worth failing the write.
+          // A refusal that retrying cannot fix (a mapping or privilege problem) would fail
+          // every run from here on; the leftover is logged for an operator instead.
           this.logger?.warn(`could not remove stale community ${id}`, { reason: reasonOf(r) });
         }
       }
-      if (conflicts === 0) return removed;
+      if (conflicts === 0 && refusedTries === 0) return { removed, failed };
+      if (refusedTries > 0) await sleep(retryDelay(refusedTries - 1, this.retry));
     }
-    return removed;
+    return { removed, failed };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -639,7 +685,7 @@ export class EsCommunityStore implements CommunityStore {
           },
           requestOptions(),
         ),
-      { logger: this.logger, what: 'list communities' },
+      { ...this.retry, logger: this.logger, what: 'list communities' },
     );
     const aggs = res.aggregations as
       | {
@@ -671,10 +717,7 @@ export class EsCommunityStore implements CommunityStore {
     try {
       const res = await withRetry(
         () => this.client.get<CommunityDoc>({ index: this.index, id }, requestOptions()),
-        {
-          logger: this.logger,
-          what: 'read community',
-        },
+        { ...this.retry, logger: this.logger, what: 'read community' },
       );
       if (
         !res.found ||
@@ -747,7 +790,7 @@ export class EsCommunityStore implements CommunityStore {
               },
               requestOptions(),
             ),
-          { logger: this.logger, what: 'triage community' },
+          { ...this.retry, logger: this.logger, what: 'triage community' },
         );
         return toStored({ ...cur.doc, triage: after, version: version + 1 });
       } catch (err) {

@@ -18,6 +18,7 @@ import {
   ensureIndices,
 } from './indices';
 import { EsPrevalenceProvider } from './prevalence';
+import type { RetryPolicy } from './retry';
 import {
   DEFAULT_SETTINGS,
   EsJobStateStore,
@@ -41,6 +42,8 @@ export interface EsStoreOptions {
   prevalencePageSize?: number;
   /** Distinct raw command lines the prevalence table reads at most (default 1,000,000). */
   maxCommandLineBuckets?: number;
+  /** Retries of requests the cluster refused (429/5xx) or never answered (default: retry.ts). */
+  retry?: RetryPolicy;
 }
 
 export class EsStore implements Stores {
@@ -53,26 +56,34 @@ export class EsStore implements Stores {
   readonly names: EsIndexNames;
 
   constructor(private readonly opts: EsStoreOptions) {
-    const { client, logger } = opts;
+    const { client, logger, retry } = opts;
     this.names = opts.names ?? DEFAULT_INDEX_NAMES;
     const refresh = opts.refresh ?? true;
-    const state: StateCtx = { client, index: this.names.state, logger, refresh };
+    const state: StateCtx = { client, index: this.names.state, logger, refresh, retry };
     this.settings = new EsSettingsStore(state, { ...DEFAULT_SETTINGS, ...opts.settingsDefaults });
     // Event indices come from the settings at every read, so a change applies to the next run.
     const indices = async () => (await this.settings.get()).indices;
-    this.events = new EsEventSource({ client, logger, indices, pageSize: opts.eventPageSize });
+    this.events = new EsEventSource({
+      client,
+      logger,
+      indices,
+      pageSize: opts.eventPageSize,
+      retry,
+    });
     this.prevalence = new EsPrevalenceProvider({
       client,
       logger,
       indices,
       pageSize: opts.prevalencePageSize,
       maxCommandLineBuckets: opts.maxCommandLineBuckets,
+      retry,
     });
     this.communities = new EsCommunityStore({
       client,
       index: this.names.communities,
       logger,
       refresh,
+      retry,
     });
     this.suppressions = new EsSuppressionStore(state);
     this.state = new EsJobStateStore(state);

@@ -14,7 +14,7 @@ import { hostKey } from '../../lib/detection/names';
 import { normaliseHost } from '../../lib/normalise/values';
 import { hostPartition } from '../../partition';
 import type { Logger, Partition } from '../../ports';
-import { requestOptions, throwIfAborted, withRetry } from './retry';
+import { type RetryPolicy, requestOptions, throwIfAborted, withRetry } from './retry';
 
 type Query = estypes.QueryDslQueryContainer;
 
@@ -216,7 +216,7 @@ export async function listHosts(
   client: Client,
   target: SearchTarget,
   query: Query,
-  opts: { signal?: AbortSignal; logger?: Logger; pageSize?: number } = {},
+  opts: { signal?: AbortSignal; logger?: Logger; pageSize?: number; retry?: RetryPolicy } = {},
 ): Promise<HostListing> {
   const entries: HostEntry[] = [];
   let after: Record<string, string | null> | undefined;
@@ -256,7 +256,7 @@ export async function listHosts(
           },
           requestOptions(opts.signal),
         ),
-      { signal: opts.signal, logger: opts.logger, what: 'host listing' },
+      { ...opts.retry, signal: opts.signal, logger: opts.logger, what: 'host listing' },
     );
     if (page === 0) {
       const aggs = res.aggregations as Record<string, { value?: number | null }> | undefined;

@@ -26,7 +26,7 @@ import {
   processStartQuery,
   timeRange,
 } from './event_query';
-import { abortError, requestOptions, throwIfAborted, withRetry } from './retry';
+import { type RetryPolicy, abortError, requestOptions, throwIfAborted, withRetry } from './retry';
 
 export interface EsEventSourceOptions {
   client: Client;
@@ -43,12 +43,18 @@ export interface EsEventSourceOptions {
    * (Elastic Defend), and is a loss for slim documents already in our own shape.
    */
   projectSource?: boolean;
+  retry?: RetryPolicy;
 }
 
 type Hit = estypes.SearchHit<Record<string, unknown>>;
 type SortValues = estypes.SortResults;
 
 const ID_CHUNK = 1_000;
+/**
+ * Times one read opens a new point in time after losing the previous one; a point in time that
+ * keeps disappearing means something is wrong beyond a restart, and the read fails.
+ */
+const MAX_PIT_REOPENS = 3;
 /**
  * Most events held for one @timestamp value; beyond it they are released in the order read
  * (only a source stamping thousands of events with one millisecond gets there).
@@ -68,8 +74,10 @@ export class EsEventSource implements EventSource {
   private readonly keepAlive: string;
   private readonly projectSource: boolean;
   private readonly indices: () => Promise<string> | string;
+  private readonly retry: RetryPolicy;
 
   constructor(opts: EsEventSourceOptions) {
+    this.retry = opts.retry ?? {};
     this.client = opts.client;
     this.logger = opts.logger;
     this.pageSize = opts.pageSize ?? 2_000;
@@ -95,23 +103,31 @@ export class EsEventSource implements EventSource {
     const onOuterAbort = () => ctl.abort(outer?.reason);
     outer?.addEventListener('abort', onOuterAbort, { once: true });
     const signal = ctl.signal;
-    let pitId: string;
-    try {
-      pitId = (
+    const openPit = async () =>
+      (
         await withRetry(
           () =>
             this.client.openPointInTime(
               { index, keep_alive: this.keepAlive, ignore_unavailable: true },
               requestOptions(signal),
             ),
-          { signal, logger: this.logger, what: 'open point in time' },
+          { ...this.retry, signal, logger: this.logger, what: 'open point in time' },
         )
       ).id;
+    let pitId: string;
+    try {
+      pitId = await openPit();
     } catch (err) {
       outer?.removeEventListener('abort', onOuterAbort);
       throw err;
     }
 
+    // Set when the read goes on in a new point in time: from this @timestamp (epoch ms) on.
+    let resumeFrom: number | undefined;
+    const pageFilter = () =>
+      resumeFrom === undefined
+        ? filter
+        : [...filter, { range: { '@timestamp': { gte: resumeFrom, format: 'epoch_millis' } } }];
     const fetchPage = (after: SortValues | undefined) =>
       withRetry(
         () =>
@@ -119,7 +135,7 @@ export class EsEventSource implements EventSource {
             {
               pit: { id: pitId, keep_alive: this.keepAlive },
               size: this.pageSize,
-              query: { bool: { filter } },
+              query: { bool: { filter: pageFilter() } },
               // numeric_type keeps sort values in epoch milliseconds even when an index maps
               // @timestamp as date_nanos: nanosecond longs do not survive a JS number.
               // Ties on @timestamp are put in event-id order client-side (see `ties` below):
@@ -145,7 +161,7 @@ export class EsEventSource implements EventSource {
             },
             requestOptions(signal),
           ),
-        { signal, logger: this.logger, what: 'read events' },
+        { ...this.retry, signal, logger: this.logger, what: 'read events' },
       );
 
     let pending: ReturnType<typeof fetchPage> | undefined;
@@ -153,6 +169,12 @@ export class EsEventSource implements EventSource {
     // next page), then released in event-id order: (time, id) order as the embedded store gives.
     let ties: ProcessEvent[] = [];
     let tiesAt: unknown;
+    // What the held events cost in the accounting: only added once they are released, so that
+    // events read again after a lost point in time are not counted twice.
+    const tiesAcc: ReadAccounting | undefined = accounting ? emptyAccounting() : undefined;
+    // A timestamp whose events were partly released because there were too many of them.
+    let spilledAt: unknown;
+    let reopens = 0;
     try {
       if (partition) {
         // Listed in the same point in time as the read, so no host can appear in between.
@@ -160,7 +182,7 @@ export class EsEventSource implements EventSource {
           this.client,
           { pitId, keepAlive: this.keepAlive },
           { bool: { filter } },
-          { signal, logger: this.logger },
+          { signal, logger: this.logger, retry: this.retry },
         );
         const mine = partitionEntries(listing.entries, partition);
         if (mine.length === 0) return;
@@ -168,7 +190,33 @@ export class EsEventSource implements EventSource {
       }
       pending = fetchPage(undefined);
       while (pending) {
-        const page = await pending;
+        let page: Awaited<typeof pending>;
+        try {
+          page = await pending;
+        } catch (err) {
+          // A restarted node (or a keep_alive exceeded) loses the point in time. Every event
+          // before the held timestamp has been handed out and the held ones have not, so a new
+          // point in time from that timestamp on continues the read exactly where it was.
+          if (!isPitLost(err) || reopens >= MAX_PIT_REOPENS) throw err;
+          // Events of the held timestamp already partly handed out (too many of them): starting
+          // again at that timestamp would hand them out twice.
+          if (tiesAt !== undefined && (typeof tiesAt !== 'number' || tiesAt === spilledAt))
+            throw err;
+          reopens++;
+          // Nothing read since an earlier reopen: that one's starting point still holds.
+          resumeFrom = (tiesAt as number | undefined) ?? resumeFrom;
+          this.logger?.warn('point in time lost; reading on in a new one', {
+            from: new Date(resumeFrom ?? Date.parse(query.window.start)).toISOString(),
+            reopens,
+            error: err instanceof Error ? err.message : String(err),
+          });
+          pitId = await openPit();
+          ties = [];
+          tiesAt = undefined;
+          if (tiesAcc) resetAccounting(tiesAcc);
+          pending = fetchPage(undefined);
+          continue;
+        }
         pending = undefined;
         if (page.pit_id) pitId = page.pit_id;
         // filter_path drops `hits` altogether from an empty page.
@@ -182,6 +230,8 @@ export class EsEventSource implements EventSource {
         for (const hit of hits) {
           const ts = hit.sort?.[0];
           if (ts !== tiesAt || ties.length >= MAX_TIES) {
+            if (ts === tiesAt) spilledAt = ts;
+            if (accounting && tiesAcc) mergeAccounting(accounting, tiesAcc);
             for (const e of sortTies(ties)) {
               yield e;
               // Checked per event: a consumer that aborts mid-page must not receive the rest.
@@ -190,10 +240,11 @@ export class EsEventSource implements EventSource {
             ties = [];
             tiesAt = ts;
           }
-          const e = this.normaliseHit(hit, accounting, partition);
+          const e = this.normaliseHit(hit, tiesAcc, partition);
           if (e !== undefined) ties.push(e);
         }
       }
+      if (accounting && tiesAcc) mergeAccounting(accounting, tiesAcc);
       for (const e of sortTies(ties)) {
         yield e;
         if (outer?.aborted) throw abortError(outer);
@@ -201,8 +252,14 @@ export class EsEventSource implements EventSource {
     } finally {
       outer?.removeEventListener('abort', onOuterAbort);
       ctl.abort();
-      await this.client.closePointInTime({ id: pitId }, requestOptions()).catch((err: unknown) => {
-        // An unclosed point in time expires after keep_alive; worth a line, not a failure.
+      // Retried like any request: a cluster that is busy now would otherwise hold the point in
+      // time's search contexts until keep_alive. Still unclosed after that, it expires on its
+      // own; worth a line, not a failure.
+      await withRetry(() => this.client.closePointInTime({ id: pitId }, requestOptions()), {
+        ...this.retry,
+        logger: this.logger,
+        what: 'close point in time',
+      }).catch((err: unknown) => {
         this.logger?.debug('could not close point in time', { error: String(err) });
       });
     }
@@ -265,7 +322,7 @@ export class EsEventSource implements EventSource {
             },
             requestOptions(),
           ),
-        { logger: this.logger, what: 'events by id' },
+        { ...this.retry, logger: this.logger, what: 'events by id' },
       );
       const want = new Set(chunk);
       for (const hit of res.hits.hits) {
@@ -302,4 +359,40 @@ export function asOwnEvent(src: Record<string, unknown>): ProcessEvent | undefin
 
 function bump(m: Record<string, number>, k: string): void {
   m[k] = (m[k] ?? 0) + 1;
+}
+
+function emptyAccounting(): ReadAccounting {
+  return { read: 0, normalised: 0, rejected: {}, skipped: {} };
+}
+
+function resetAccounting(a: ReadAccounting): void {
+  a.read = 0;
+  a.normalised = 0;
+  for (const k of Object.keys(a.rejected)) delete a.rejected[k];
+  for (const k of Object.keys(a.skipped)) delete a.skipped[k];
+}
+
+/** Adds `from` to `into` and empties `from`. */
+function mergeAccounting(into: ReadAccounting, from: ReadAccounting): void {
+  if (from.read === 0) return;
+  into.read += from.read;
+  into.normalised += from.normalised;
+  for (const [k, n] of Object.entries(from.rejected))
+    into.rejected[k] = (into.rejected[k] ?? 0) + n;
+  for (const [k, n] of Object.entries(from.skipped)) into.skipped[k] = (into.skipped[k] ?? 0) + n;
+  resetAccounting(from);
+}
+
+interface EsErrorBody {
+  type?: string;
+  caused_by?: EsErrorBody;
+  root_cause?: EsErrorBody[];
+}
+
+/** The point in time (or one of its shard contexts) no longer exists on the cluster. */
+export function isPitLost(err: unknown): boolean {
+  const e = (err as { body?: { error?: EsErrorBody } } | undefined)?.body?.error;
+  if (!e) return false;
+  const types = [e.type, e.caused_by?.type, ...(e.root_cause ?? []).map((r) => r.type)];
+  return types.includes('search_context_missing_exception');
 }

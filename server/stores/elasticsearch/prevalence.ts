@@ -49,7 +49,7 @@ import {
 import { basename, normaliseHost } from '../../lib/normalise/values';
 import type { Logger, PrevalenceProvider } from '../../ports';
 import { LENIENT, listHosts, parseIndices, processStartQuery, timeRange } from './event_query';
-import { requestOptions, throwIfAborted, withRetry } from './retry';
+import { type RetryPolicy, requestOptions, throwIfAborted, withRetry } from './retry';
 
 type Query = estypes.QueryDslQueryContainer;
 
@@ -74,6 +74,7 @@ export interface EsPrevalenceOptions {
   /** Recent windows kept (default 4) and for how long (default 10 minutes). */
   cacheSize?: number;
   cacheTtlMs?: number;
+  retry?: RetryPolicy;
 }
 
 export interface PrevalenceStats {
@@ -220,6 +221,7 @@ interface Ctx {
   pageSize: number;
   maxCommandLineBuckets: number;
   signal?: AbortSignal;
+  retry?: RetryPolicy;
 }
 
 export class EsPrevalence implements PrevalenceService {
@@ -341,7 +343,12 @@ export class EsPrevalence implements PrevalenceService {
             { index: this.ctx.index, fields: ['winlog.computer_name'], ...LENIENT },
             requestOptions(this.ctx.signal),
           ),
-        { signal: this.ctx.signal, logger: this.ctx.logger, what: 'prevalence field caps' },
+        {
+          ...this.ctx.retry,
+          signal: this.ctx.signal,
+          logger: this.ctx.logger,
+          what: 'prevalence field caps',
+        },
       );
       this.stats.requests++;
       return { computer: caps.fields['winlog.computer_name'] !== undefined };
@@ -385,7 +392,7 @@ export class EsPrevalence implements PrevalenceService {
       this.ctx.client,
       this.ctx.index,
       { bool: { filter: [...this.base, imagePresent] } },
-      { signal: this.ctx.signal, logger: this.ctx.logger },
+      { signal: this.ctx.signal, logger: this.ctx.logger, retry: this.ctx.retry },
     );
     const hosts = new Set<string>();
     for (const e of listing.entries) if (e.key !== undefined) hosts.add(e.key);
@@ -549,7 +556,7 @@ export class EsPrevalence implements PrevalenceService {
     fields: HostFields | undefined,
     onBucket: (key: Record<string, string | null>, b: BucketInfo) => boolean | void,
   ): Promise<boolean> {
-    const { client, index, signal, logger } = this.ctx;
+    const { client, index, signal, logger, retry } = this.ctx;
     let pageSize = this.ctx.pageSize;
     let after: Record<string, string | null> | undefined;
     for (;;) {
@@ -577,7 +584,7 @@ export class EsPrevalence implements PrevalenceService {
               },
               requestOptions(signal),
             ),
-          { signal, logger, what: 'prevalence aggregation' },
+          { ...retry, signal, logger, what: 'prevalence aggregation' },
         );
       let res: Awaited<ReturnType<typeof request>>;
       try {
@@ -659,6 +666,7 @@ export class EsPrevalenceProvider implements PrevalenceProvider {
         pageSize: this.opts.pageSize ?? 20_000,
         maxCommandLineBuckets: this.opts.maxCommandLineBuckets ?? 2_000_000,
         signal,
+        retry: this.opts.retry,
       },
       lookback,
     );

@@ -8,11 +8,20 @@
 import { errors } from '@elastic/elasticsearch';
 import type { Logger } from '../../ports';
 
-export interface RetryOptions {
+/** How persistent a store is with a cluster that answers 429/5xx or cannot be reached. */
+export interface RetryPolicy {
   /** Total tries including the first one. */
   attempts?: number;
   baseDelayMs?: number;
   maxDelayMs?: number;
+  /**
+   * Shortest wait before a retry. Full jitter alone may draw 0 ms, which re-sends at once to a
+   * cluster that has just said it is overloaded.
+   */
+  minDelayMs?: number;
+}
+
+export interface RetryOptions extends RetryPolicy {
   signal?: AbortSignal;
   logger?: Logger;
   /** Names the operation in log lines. */
@@ -25,6 +34,7 @@ export interface RetryOptions {
 export const DEFAULT_ATTEMPTS = 4;
 const DEFAULT_BASE_MS = 200;
 const DEFAULT_MAX_MS = 5_000;
+const DEFAULT_MIN_MS = 50;
 
 /** Statuses that mean "try again later" rather than "this request is wrong". */
 export function isRetryableStatus(status: number | undefined): boolean {
@@ -91,6 +101,17 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** The wait before retry number `attempt + 1` under a policy: full jitter above a floor. */
+export function retryDelay(
+  attempt: number,
+  policy: RetryPolicy & { random?: () => number } = {},
+): number {
+  const baseMs = policy.baseDelayMs ?? DEFAULT_BASE_MS;
+  const maxMs = policy.maxDelayMs ?? DEFAULT_MAX_MS;
+  const floor = Math.min(policy.minDelayMs ?? Math.min(DEFAULT_MIN_MS, baseMs), maxMs);
+  return Math.max(floor, backoffDelay(attempt, baseMs, maxMs, policy.random));
+}
+
 export async function withRetry<T>(
   fn: (attempt: number) => Promise<T>,
   opts: RetryOptions = {},
@@ -105,12 +126,7 @@ export async function withRetry<T>(
       // An abort surfaces as RequestAbortedError from the client: report the caller's reason.
       if (opts.signal?.aborted) throw abortError(opts.signal);
       if (attempt + 1 >= attempts || !retryable(err)) throw err;
-      const delay = backoffDelay(
-        attempt,
-        opts.baseDelayMs ?? DEFAULT_BASE_MS,
-        opts.maxDelayMs ?? DEFAULT_MAX_MS,
-        opts.random,
-      );
+      const delay = retryDelay(attempt, opts);
       opts.logger?.warn(`${opts.what ?? 'Elasticsearch request'} failed, retrying in ${delay} ms`, {
         attempt: attempt + 1,
         of: attempts,

@@ -17,7 +17,7 @@ import type {
   SuppressionStore,
 } from '../../ports';
 import { DEFAULT_SETTINGS } from '../../default_settings';
-import { requestOptions, statusOf, withRetry } from './retry';
+import { type RetryPolicy, requestOptions, statusOf, withRetry } from './retry';
 
 export type Refresh = boolean | 'wait_for';
 
@@ -26,9 +26,10 @@ interface Ctx {
   index: string;
   logger?: Logger;
   refresh: Refresh;
+  retry?: RetryPolicy;
 }
 
-const retryOpts = (ctx: Ctx, what: string) => ({ logger: ctx.logger, what });
+const retryOpts = (ctx: Ctx, what: string) => ({ ...ctx.retry, logger: ctx.logger, what });
 
 /** Reads every hit of a small query, paging by a unique sort key. */
 async function searchAll<T>(
