@@ -104,6 +104,7 @@ export async function benchModel(): Promise<{ name: string; value: number; unit:
   const N = 100_000;
 
   clearFeatureCaches();
+  space.clearCache();
   const forExtraction = sampleEvents(N);
   push(
     'hard mix: feature extraction',
@@ -118,6 +119,7 @@ export async function benchModel(): Promise<{ name: string; value: number; unit:
     ['hard mix: features + score', await TfjsEdgeScorer.load({ modelDir: MODEL_DIR, topK: 0 })],
   ] as const) {
     clearFeatureCaches();
+    space.clearCache();
     const events = sampleEvents(N);
     let scored = 0;
     push(label, await rate(N, async () => (scored = (await s.score(events)).length)));
@@ -128,6 +130,7 @@ export async function benchModel(): Promise<{ name: string; value: number; unit:
   const synth = await loadSynthetic({ hosts: 10, days: 1, attacks: 5, seed: 3 });
   const realistic = synth.datasets.flatMap((d) => d.events.map((e) => e.event));
   clearFeatureCaches();
+  space.clearCache();
   let realisticScored = 0;
   push(
     `generator hosts (${realistic.length} events): features + score + top-5 explanations`,

@@ -6,6 +6,7 @@ import {
   parentStartLookup,
   parseTime,
 } from './features';
+import type { ProcessEvent } from '../../../common/types/process_event';
 import { attackWinwordPowershell, benignSvchost, makeEvent } from './testing/fixtures';
 
 function corpus() {
@@ -173,5 +174,90 @@ describe('FeatureSpace', () => {
   it('parses Sysmon-style UTC times without a zone designator', () => {
     expect(parseTime('2020-09-18 17:05:52.782')).toBe(Date.parse('2020-09-18T17:05:52.782Z'));
     expect(parseTime('garbage')).toBeUndefined();
+  });
+});
+
+describe('row cache', () => {
+  // Every field the row depends on, each changed alone: a warm cache must never hand one
+  // event's row to an event that differs only in that field.
+  const baseEvent = (): ProcessEvent =>
+    makeEvent({
+      name: 'powershell.exe',
+      exe: 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe',
+      // Names the event's own host and domain, which tokenising blanks.
+      cmd: 'powershell -nop -w hidden -c iex(whoami) ws01 corp',
+      parentName: 'winword.exe',
+      parentExe: 'C:\\Program Files\\Microsoft Office\\winword.exe',
+      user: 'alice',
+      host: 'ws01',
+      signed: true,
+      integrity: 'Medium',
+      original: 'PowerShell.EXE',
+    });
+  const base = (): ProcessEvent => {
+    const e = baseEvent();
+    e.user.domain = 'corp';
+    return e;
+  };
+  const variants: Array<[string, (e: ProcessEvent) => void]> = [
+    ['process.name', (e) => (e.process.name = 'pwsh.exe')],
+    ['process.executable', (e) => (e.process.executable = 'C:\\Users\\alice\\Downloads\\ps.exe')],
+    ['process.parent.name', (e) => (e.process.parent.name = 'excel.exe')],
+    ['process.parent.executable', (e) => (e.process.parent.executable = 'C:\\Temp\\w.exe')],
+    ['code_signature.exists', (e) => (e.process.code_signature = { exists: false })],
+    [
+      'code_signature.trusted',
+      (e) => (e.process.code_signature = { exists: true, trusted: false }),
+    ],
+    ['token.elevation', (e) => (e.process.Ext = { token: { elevation: true } })],
+    ['token.elevation_type', (e) => (e.process.Ext = { token: { elevation_type: '%%1937' } })],
+    [
+      'token.integrity_level_name',
+      (e) => (e.process.Ext = { token: { integrity_level_name: 'System' } }),
+    ],
+    ['user.id', (e) => (e.user.id = 'S-1-5-18')],
+    ['user.name', (e) => (e.user.name = 'SYSTEM')],
+    ['user.domain', (e) => (e.user.domain = 'NT AUTHORITY')],
+    ['pe.original_file_name', (e) => (e.process.pe = { original_file_name: 'calc.exe' })],
+    ['command_line', (e) => (e.process.command_line = 'powershell -enc SQBFAFgA')],
+    [
+      'args',
+      (e) => {
+        e.process.command_line = undefined;
+        e.process.args = ['powershell', '-enc', 'SQBFAFgA'];
+      },
+    ],
+    ['host.name', (e) => (e.host = { name: 'alice' })],
+  ];
+  const space = (): FeatureSpace => {
+    const events = [
+      base(),
+      ...variants.map(([, change]) => {
+        const e = base();
+        change(e);
+        return e;
+      }),
+    ];
+    return FeatureSpace.fit([...events, ...events], { minDf: 1, minGroups: 1 });
+  };
+  const warm = space();
+  const fresh = space();
+  const rowOf = (s: FeatureSpace, e: ProcessEvent): string => {
+    const r = s.extractSparse(e);
+    return `${Array.from(r.indices)}|${Array.from(r.values)}`;
+  };
+
+  it.each(variants)('keys on %s', (_field, change) => {
+    const a = base();
+    // Three sightings: admitted on the second, served from the cache on the third.
+    for (let i = 0; i < 3; i++) rowOf(warm, a);
+    const b = base();
+    change(b);
+    fresh.clearCache();
+    const expected = rowOf(fresh, b);
+    expect(expected).not.toBe(rowOf(fresh, a));
+    expect(rowOf(warm, b)).toBe(expected);
+    expect(rowOf(warm, b)).toBe(expected);
+    expect(rowOf(warm, b)).toBe(expected);
   });
 });

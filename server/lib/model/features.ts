@@ -97,6 +97,8 @@ const DENSE_DEFS: Array<[string, string]> = [
 export const DENSE_FEATURES: readonly string[] = DENSE_DEFS.map(([n]) => n);
 const DENSE_INDEX = new Map(DENSE_FEATURES.map((n, i) => [n, i]));
 const DENSE_LABEL = new Map(DENSE_DEFS);
+const PARENT_AGE_SLOT = DENSE_INDEX.get('parent_age_log') as number;
+const PARENT_AGE_MISSING_SLOT = DENSE_INDEX.get('parent_age_missing') as number;
 const slotsOf = (prefix: string, names: readonly string[]): Map<string, number> =>
   new Map(names.map((c) => [c, DENSE_INDEX.get(`${prefix}${c}`) as number]));
 const PATH_CLASS_SLOT = slotsOf('path_class_', PATH_CLASSES);
@@ -372,24 +374,57 @@ function commandLineFacts(rawCmd: string, procName: string, event: ProcessEvent)
   return facts;
 }
 
-/** Computes tokens and dense features for one event. */
-function eventFacts(event: ProcessEvent, ctx?: FeatureContext, hideParentAge = false): EventFacts {
-  const facts = staticFacts(event);
-  const dense = facts.dense;
-  // Parent age depends on the caller's context, so it is never cached.
+/**
+ * The parent-age entry of a row: time from the parent's start to this launch (log-scaled), or
+ * the "unknown" flag. It varies per event even when everything else repeats, so it is the one
+ * part of a row never cached; undefined when the age is zero (a zero entry is left out).
+ */
+function parentAgeEntry(
+  event: ProcessEvent,
+  ctx: FeatureContext | undefined,
+  hideParentAge: boolean,
+): { index: number; value: number } | undefined {
   const childT = parseTime(event['@timestamp']);
   const parentT = hideParentAge
     ? undefined
     : parseTime(event.process.parent.start ?? ctx?.parentStart?.(event));
-  if (childT !== undefined && parentT !== undefined) {
-    dense[DENSE_INDEX.get('parent_age_log') as number] = logScaled(
-      (childT - parentT) / 1000,
-      MAX_PARENT_AGE_S,
-    );
-  } else {
-    dense[DENSE_INDEX.get('parent_age_missing') as number] = 1;
-  }
-  return { tokens: facts.tokens, dense };
+  if (childT === undefined || parentT === undefined)
+    return { index: PARENT_AGE_MISSING_SLOT, value: 1 };
+  const value = logScaled((childT - parentT) / 1000, MAX_PARENT_AGE_S);
+  return value === 0 ? undefined : { index: PARENT_AGE_SLOT, value };
+}
+
+/** Tokens and dense features of one event, parent age excluded (the oov rates are filled later). */
+function eventFacts(event: ProcessEvent): EventFacts {
+  return staticFacts(event);
+}
+
+/**
+ * Every field staticFacts reads, joined: two events with the same key have the same row apart
+ * from parent age. Keep in step with staticFacts and what it calls (features.test.ts checks a
+ * cached extraction equals a fresh one on every fixture).
+ */
+function staticKey(e: ProcessEvent): string {
+  const p = e.process;
+  const tok = p.Ext?.token;
+  return [
+    p.name,
+    p.executable,
+    p.parent.name,
+    p.parent.executable,
+    p.code_signature?.exists,
+    p.code_signature?.trusted,
+    tok?.elevation,
+    tok?.elevation_type,
+    tok?.integrity_level_name,
+    e.user.id,
+    e.user.name,
+    e.user.domain,
+    p.pe?.original_file_name,
+    p.command_line,
+    p.command_line === undefined ? p.args?.join(' ') : '',
+    e.host?.name,
+  ].join('\u0001');
 }
 
 function staticFacts(event: ProcessEvent): EventFacts {
@@ -452,8 +487,8 @@ function staticFacts(event: ProcessEvent): EventFacts {
 }
 
 /** Tokens of an event keyed `<group>:<token>` (exposed for tests and vocabulary inspection). */
-export function eventTokenKeys(event: ProcessEvent, ctx?: FeatureContext): string[] {
-  const { tokens } = eventFacts(event, ctx);
+export function eventTokenKeys(event: ProcessEvent): string[] {
+  const { tokens } = eventFacts(event);
   const keys: string[] = [];
   for (const g of TOKEN_GROUPS) for (const t of tokens[g]) keys.push(`${g}:${t}`);
   return keys;
@@ -577,6 +612,8 @@ export class FeatureSpace {
   /** Per token group (TOKEN_GROUPS order): token text → vector position. */
   private readonly groupIndex: Array<Map<string, number>>;
   private readonly featureNamesCache: string[];
+  private readonly rowCache = new LRUCache<string, SparseRow>({ max: 50_000 });
+  private readonly rowDoorkeeper = new Uint32Array(1 << 16);
 
   private constructor(
     readonly config: FeatureSpaceConfig,
@@ -618,7 +655,7 @@ export class FeatureSpace {
     events.forEach((e, i) => {
       collectPersonalNames(e, personal);
       const group = options.groupOf ? options.groupOf(e, i) : String(i);
-      for (const key of new Set(eventTokenKeys(e, options.ctx))) {
+      for (const key of new Set(eventTokenKeys(e))) {
         df.set(key, (df.get(key) ?? 0) + 1);
         let g = groups.get(key);
         if (!g) groups.set(key, (g = new Set()));
@@ -698,7 +735,43 @@ export class FeatureSpace {
     ctx?: FeatureContext,
     options: { hideParentAge?: boolean } = {},
   ): SparseRow {
-    const { tokens, dense } = eventFacts(event, ctx, options.hideParentAge ?? false);
+    const age = parentAgeEntry(event, ctx, options.hideParentAge ?? false);
+    const rest = this.staticRow(event);
+    if (!age) return { indices: rest.indices.slice(), values: rest.values.slice() };
+    // Parent-age slots come first in the vector, so prepending keeps indices ascending.
+    const indices = new Int32Array(rest.indices.length + 1);
+    const values = new Float32Array(rest.values.length + 1);
+    indices[0] = age.index;
+    values[0] = age.value;
+    indices.set(rest.indices, 1);
+    values.set(rest.values, 1);
+    return { indices, values };
+  }
+
+  /** Empties this space's row cache (benchmarks measure cold starts). */
+  clearCache(): void {
+    this.rowCache.clear();
+    this.rowDoorkeeper.fill(0);
+  }
+
+  /** Row of one event without its parent-age entry, from the cache when the event repeats. */
+  private staticRow(event: ProcessEvent): SparseRow {
+    const cmd = event.process.command_line ?? '';
+    if (cmd.length > MAX_CACHED_COMMAND_LINE) return this.computeStaticRow(event);
+    const key = staticKey(event);
+    let row = this.rowCache.get(key);
+    if (row) return row;
+    row = this.computeStaticRow(event);
+    // Admitted on the second sighting, as command lines are (see commandLineFacts).
+    const h = fnv1a(key);
+    const slot = h & (this.rowDoorkeeper.length - 1);
+    if (this.rowDoorkeeper[slot] === h) this.rowCache.set(key, row);
+    else this.rowDoorkeeper[slot] = h;
+    return row;
+  }
+
+  private computeStaticRow(event: ProcessEvent): SparseRow {
+    const { tokens, dense } = eventFacts(event);
     const denseCount = DENSE_FEATURES.length;
     // Token positions and TF-IDF weights per group, gathered before the dense OOV rates are known.
     const tokIdx: number[] = [];
