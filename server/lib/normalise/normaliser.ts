@@ -140,6 +140,8 @@ const PROCS_PER_PID = 4;
 /** Longest command line remembered for filling a child's parent.command_line. */
 const MAX_REMEMBERED_CMD = 8192;
 const QUARTER_HOUR_MS = 15 * 60_000;
+/** Largest |ms| a Date can hold (±275,760 years). */
+const MAX_DATE_MS = 8.64e15;
 
 export class Normaliser {
   private readonly o: Required<NormaliseOptions>;
@@ -872,7 +874,9 @@ export class Normaliser {
     let startMs = c.rawMs;
     if (clock !== undefined && e.problemchild.sources.length === 1) {
       const est = Normaliser.estimate(clock);
-      if (est !== undefined && est !== 0) {
+      // A raw time at the edge of the Date range (a broken or forged clock) may have no
+      // corrected time at all: it keeps its raw one rather than stopping the stream.
+      if (est !== undefined && est !== 0 && Math.abs(c.rawMs + est) <= MAX_DATE_MS) {
         startMs = c.rawMs + est;
         const ts = new Date(startMs).toISOString();
         e['@timestamp'] = ts;

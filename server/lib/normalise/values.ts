@@ -79,6 +79,24 @@ function digits(s: string, i: number, len: number): number {
   return x;
 }
 
+/** 400 Gregorian years, in ms: the calendar repeats exactly after them. */
+const FOUR_CENTURIES_MS = 146_097 * 86_400_000;
+
+/** Date.UTC with a 1-based month, for every four-digit year (Date.UTC reads 0–99 as 1900–1999). */
+function utcMs(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+  ms: number,
+): number {
+  return year >= 100
+    ? Date.UTC(year, month - 1, day, hour, minute, second, ms)
+    : Date.UTC(year + 400, month - 1, day, hour, minute, second, ms) - FOUR_CENTURIES_MS;
+}
+
 /**
  * `YYYY-MM-DD HH:MM:SS.fff` (Sysmon UtcTime, the hot path) without a regex; undefined when
  * the string has any other layout.
@@ -108,7 +126,7 @@ function parseSysmonUtc(v: string): number | undefined {
   if (minute < 0 || minute > 59 || second < 0 || second > 60 || ms < 0) {
     return undefined;
   }
-  return Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  return utcMs(year, month, day, hour, minute, second, ms);
 }
 
 /**
@@ -145,7 +163,7 @@ export function parseTimeMs(v: unknown): number | undefined {
     frac === undefined
       ? 0
       : Math.floor(Number(frac.length >= 3 ? frac.slice(0, 3) : frac.padEnd(3, '0')));
-  let t = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  let t = utcMs(year, month, day, hour, minute, second, ms);
   const zone = m[8];
   if (zone !== undefined && zone !== 'Z') {
     const sign = zone.charCodeAt(0) === 45 ? -1 : 1;
@@ -227,11 +245,24 @@ export function normaliseEntityId(v: unknown): string | undefined {
   }
   if (g !== undefined) {
     g = g.toLowerCase();
+    if (g === ZERO_GUID) {
+      return undefined;
+    }
   }
-  if (g !== undefined) {
-    return g === ZERO_GUID ? undefined : g;
+  const id = g ?? (s.length <= 512 ? s : undefined);
+  // Control characters are what later stages build their own keys from (separators, virtual
+  // graph nodes), so an id carrying them is replaced by a digest: the same id still links
+  // parent and child, and can no longer pose as one of those keys.
+  return id !== undefined && hasControl(id) ? `pc-${hash64(id)}` : id;
+}
+
+function hasControl(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    if (s.charCodeAt(i) < 32) {
+      return true;
+    }
   }
-  return s.length <= 512 ? s : undefined;
+  return false;
 }
 
 /** Last path component of a Windows (or POSIX) path. */
