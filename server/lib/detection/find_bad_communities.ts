@@ -42,7 +42,7 @@ import {
   describePairPrevalence,
   type PrevalenceService,
 } from './prevalence';
-import { clampScore, buildProcessGraph } from './process_graph';
+import { clampScore, buildProcessGraph, edgeKeyOf } from './process_graph';
 import { type SuppressionSource, SuppressionMatcher } from './suppression';
 import {
   DEFAULT_MAX_EVENTS_PER_GROUP,
@@ -247,7 +247,7 @@ function prepareGroup(
     const byEdge = new Map<string, number[]>();
     for (let j = from; j < to; j++) {
       const i = members[j] as number;
-      const key = `${pg.parentOf[i]}\u0000${pg.ownerOf[i]}`;
+      const key = edgeKeyOf(pg.parentOf[i] as string, pg.ownerOf[i] as string);
       const l = byEdge.get(key);
       if (l) l.push(i);
       else byEdge.set(key, [i]);

@@ -77,9 +77,13 @@ function canonicalOrder(events: ScoredEvent[], times: Float64Array): number[] {
   return idx;
 }
 
-/** Creation edge key; \u0000 cannot occur in entity ids. */
+/**
+ * Creation edge key. The parent's length comes first because ids may contain any character
+ * (documents read back as stored are not re-normalised): with a bare separator, parent `a\0b`
+ * → child `c` and parent `a` → child `b\0c` would share a key.
+ */
 export function edgeKeyOf(parent: string, child: string): string {
-  return `${parent}\u0000${child}`;
+  return `${parent.length}:${parent}\u0000${child}`;
 }
 
 /** Scores outside 0..1 (or NaN from a broken scorer) must not poison modularity. */
