@@ -546,6 +546,8 @@ export interface ReportSummary {
   twinsMerged: number;
   skipped: Record<string, number>;
   rejected: Record<string, number>;
+  /** Where rejected records are: the first ones of each file, with the reason and field. */
+  rejections: NormaliseSummary['rejections'];
   hosts: number;
   communities: number;
   flaggedCommunities: number;
@@ -613,6 +615,7 @@ export function buildReport(
 ): DetectReport {
   const skipped: Record<string, number> = {};
   const rejected: Record<string, number> = {};
+  const rejections: NormaliseSummary['rejections'] = [];
   let records = 0;
   let twinsMerged = 0;
   for (const { summary } of input.perFile) {
@@ -620,6 +623,7 @@ export function buildReport(
     twinsMerged += summary.mergedTwins;
     addCounts(skipped, summary.skipped);
     addCounts(rejected, summary.rejected);
+    rejections.push(...summary.rejections);
   }
   const { result } = run;
   const communities = [
@@ -634,6 +638,7 @@ export function buildReport(
       twinsMerged,
       skipped,
       rejected,
+      rejections,
       hosts: result.stats.hosts,
       communities: result.stats.communities,
       flaggedCommunities: result.stats.flagged,
