@@ -33,7 +33,15 @@ import { DEFAULT_SEED, DEFAULT_WINDOW } from '../detection/find_bad_communities'
 import { seededRng } from '../prng';
 import { parseWindow } from '../detection/windowing';
 import { findLabelsFile, type FileLabels, loadFileLabels } from './labels';
-import { computeMetrics, type EvalMetrics, renderMetrics, summarise } from './metrics';
+import {
+  computeMetrics,
+  type EvalMetrics,
+  renderMetrics,
+  renderSweep,
+  summarise,
+  sweep,
+  type SweepPoint,
+} from './metrics';
 
 export const EVAL_USAGE = `Usage: problemchild eval --labels DIR [options] FILE|DIR...
 
@@ -347,9 +355,10 @@ export interface EvalReport {
   options: Omit<EvalArgs, 'help'>;
   files: number;
   labelledFiles: number;
-  inSample: EvalMetrics & { model: string };
+  inSample: EvalMetrics & { model: string; sweep: SweepPoint[] };
   leaveDatasetsOut?: EvalMetrics & {
     folds: Array<{ files: string[]; metrics: Omit<EvalMetrics, 'perDataset'> }>;
+    sweep: SweepPoint[];
   };
 }
 
@@ -405,13 +414,18 @@ export async function runEvalCli(
         { cause: err },
       );
     }
-    const inSample = computeMetrics(await partition(input, scorer, opts, args.scope), labels);
+    const inSampleCommunities = await partition(input, scorer, opts, args.scope);
+    const inSample = computeMetrics(inSampleCommunities, labels);
     const { help: _help, ...options } = args;
     const report: EvalReport = {
       options,
       files: files.length,
       labelledFiles: labels.size,
-      inSample: { ...inSample, model: scorer.modelName },
+      inSample: {
+        ...inSample,
+        model: scorer.modelName,
+        sweep: sweep([{ communities: inSampleCommunities }], labels),
+      },
     };
     let text = renderMetrics(
       `in-sample (model ${scorer.modelName} on all ${labels.size} labelled files; in-sample when that model was trained on them)`,
@@ -431,6 +445,7 @@ export async function runEvalCli(
       const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'pc-eval-'));
       const perDataset: EvalMetrics['perDataset'] = [];
       const foldResults: NonNullable<EvalReport['leaveDatasetsOut']>['folds'] = [];
+      const foldRuns: Array<{ communities: ReportCommunity[]; only: Set<string> }> = [];
       let unlabelled = 0;
       try {
         for (let k = 0; k < folds.length; k++) {
@@ -451,11 +466,9 @@ export async function runEvalCli(
             },
             log: (l) => io.stderr(`${l}\n`),
           });
-          const m = computeMetrics(
-            await partition(input, await deps.loadScorer(dir), opts, args.scope),
-            labels,
-            held,
-          );
+          const communities = await partition(input, await deps.loadScorer(dir), opts, args.scope);
+          foldRuns.push({ communities, only: held });
+          const m = computeMetrics(communities, labels, held);
           perDataset.push(...m.perDataset);
           unlabelled += m.unlabelled;
           foldResults.push({ files: [...held], metrics: withoutPerDataset(m) });
@@ -464,7 +477,7 @@ export async function runEvalCli(
         await fs.rm(tmp, { recursive: true, force: true });
       }
       const lo = summarise(perDataset, unlabelled);
-      report.leaveDatasetsOut = { ...lo, folds: foldResults };
+      report.leaveDatasetsOut = { ...lo, folds: foldResults, sweep: sweep(foldRuns, labels) };
       text +=
         '\n' +
         renderMetrics(
@@ -472,6 +485,13 @@ export async function runEvalCli(
           lo,
         );
     }
+    const sweepOf = report.leaveDatasetsOut ?? report.inSample;
+    text +=
+      '\n' +
+      renderSweep(
+        `threshold sweep (${report.leaveDatasetsOut ? 'leave-datasets-out' : 'in-sample'}; the same communities flagged at each threshold)`,
+        sweepOf.sweep,
+      );
 
     if (args.format === 'json') {
       const json = `${JSON.stringify(report, null, 2)}\n`;

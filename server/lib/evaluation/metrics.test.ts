@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ReportCommunity, ReportEvent } from '../detection/detect_cli';
 import type { FileLabels } from './labels';
-import { computeMetrics } from './metrics';
+import { atThreshold, computeMetrics, sweep } from './metrics';
 
 function ev(id: string, sources: Array<[string, number]>): ReportEvent {
   return {
@@ -103,5 +103,44 @@ describe('computeMetrics', () => {
     );
     expect(m.topHits).toBe(0);
     expect(m.perDataset.every((d) => d.topRank === undefined)).toBe(true);
+  });
+});
+
+describe('threshold sweep', () => {
+  const L = new Map([labels('a', { 1: true, 2: false, 3: false, 4: true })]);
+  const withScore = (c: ReportCommunity, score: number, maxAnomaly: number): ReportCommunity => ({
+    ...c,
+    score,
+    maxAnomaly,
+  });
+  // Attack (line 1) in a high-scoring community, benign background in a middle one, a second
+  // attack (line 4) in a low-scoring one.
+  const communities = [
+    withScore(community(1, true, [ev('e1', [['a', 1]])]), 0.9, 0.9),
+    withScore(community(2, true, [ev('e2', [['a', 2]]), ev('e3', [['a', 3]])]), 0.7, 0.8),
+    withScore(community(3, false, [ev('e4', [['a', 4]])]), 0.55, 0.95),
+  ];
+
+  it('re-flags by score and re-ranks by the most anomalous edge', () => {
+    const at = atThreshold(communities, 0.5);
+    expect(at.map((c) => [c.flagged, c.rank])).toEqual([
+      [true, 2],
+      [true, 3],
+      [true, 1],
+    ]);
+    expect(atThreshold(communities, 0.8).map((c) => c.flagged)).toEqual([true, false, false]);
+    // The input is not changed.
+    expect(communities[2]!.flagged).toBe(false);
+  });
+
+  it('reports each threshold as computeMetrics would at that threshold', () => {
+    const points = sweep([{ communities }], L, [0.5, 0.6, 0.8, 0.95]);
+    expect(points.map((p) => [p.threshold, p.recall, p.precision, p.flaggedFraction])).toEqual([
+      [0.5, 1, 0.5, 1],
+      [0.6, 0.5, 1 / 3, 0.75],
+      [0.8, 0.5, 1, 0.25],
+      [0.95, 0, 0, 0],
+    ]);
+    expect(points.map((p) => p.topHitRate)).toEqual([1, 1, 1, 0]);
   });
 });

@@ -157,3 +157,72 @@ export function renderMetrics(title: string, m: EvalMetrics): string {
     `  top community has attack       ${m.topHitRate.toFixed(3)} (${m.topHits}/${m.datasetsWithAttacks} datasets with attacks)\n`
   );
 }
+
+/** Thresholds the sweep reports (the default threshold is among them). */
+export const SWEEP_THRESHOLDS = [0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95] as const;
+
+export interface SweepPoint {
+  threshold: number;
+  recall: number;
+  precision: number;
+  flaggedFraction: number;
+  topHitRate: number;
+}
+
+/**
+ * The same communities flagged at another threshold: flagged when the score reaches it, ranked
+ * by the detection ranking key (most anomalous edge, then score, then id). Community scores do
+ * not depend on the threshold, so one detection run serves every point of a sweep.
+ */
+export function atThreshold(
+  communities: readonly ReportCommunity[],
+  threshold: number,
+): ReportCommunity[] {
+  const out = communities.map((c) => ({ ...c, flagged: c.score >= threshold }));
+  const order = [...out].sort(
+    (a, b) =>
+      Number(b.flagged) - Number(a.flagged) ||
+      b.maxAnomaly - a.maxAnomaly ||
+      b.score - a.score ||
+      (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
+  order.forEach((c, i) => (c.rank = i + 1));
+  return out;
+}
+
+/** Recall, precision, flagged share and top hits at each sweep threshold. */
+export function sweep(
+  runs: ReadonlyArray<{ communities: readonly ReportCommunity[]; only?: ReadonlySet<string> }>,
+  labels: ReadonlyMap<string, FileLabels>,
+  thresholds: readonly number[] = SWEEP_THRESHOLDS,
+): SweepPoint[] {
+  return thresholds.map((threshold) => {
+    const perDataset: DatasetResult[] = [];
+    let unlabelled = 0;
+    for (const r of runs) {
+      const m = computeMetrics(atThreshold(r.communities, threshold), labels, r.only);
+      perDataset.push(...m.perDataset);
+      unlabelled += m.unlabelled;
+    }
+    const m = summarise(perDataset, unlabelled);
+    return {
+      threshold,
+      recall: m.recall,
+      precision: m.precision,
+      flaggedFraction: m.flaggedFraction,
+      topHitRate: m.topHitRate,
+    };
+  });
+}
+
+export function renderSweep(title: string, points: readonly SweepPoint[]): string {
+  return (
+    `${title}\n  threshold  recall  precision  flagged  top hit\n` +
+    points
+      .map(
+        (p) =>
+          `  ${p.threshold.toFixed(2).padStart(9)}  ${p.recall.toFixed(3)}  ${p.precision.toFixed(3).padStart(9)}  ${`${(p.flaggedFraction * 100).toFixed(1)}%`.padStart(7)}  ${p.topHitRate.toFixed(3).padStart(7)}\n`,
+      )
+      .join('')
+  );
+}
