@@ -71,7 +71,7 @@ describe('detection job on a misbehaving Elasticsearch', () => {
   let referenceEventsRead = 0;
   /** A node of this file's own, to stop and restart; it boots while the other tests run. */
   let nodeStarting: Promise<RunningElasticsearch>;
-  let stores = 0;
+  const created: EsStore[] = [];
   const scorer = async () => model;
 
   const storeOn = (client: Client, prefix: string) =>
@@ -85,15 +85,16 @@ describe('detection job on a misbehaving Elasticsearch', () => {
 
   /** Indices of a new store, set up directly; `job` reaches them through `client`. */
   async function freshStore(client: Client): Promise<{ inspect: EsStore; job: EsStore }> {
-    const prefix = `${PREFIX}-${stores++}`;
+    const prefix = `${PREFIX}-${created.length}`;
     const inspect = storeOn(direct, prefix);
+    created.push(inspect);
     await inspect.setup();
     return { inspect, job: storeOn(client, prefix) };
   }
 
-  const run = (store: EsStore, at: number, score: () => Promise<EdgeScorer> = scorer) =>
+  const run = (store: EsStore, at: number) =>
     runDetectionJob(
-      { stores: store.stores, scorer: score, logger: quiet, now: () => new Date(at) },
+      { stores: store.stores, scorer, logger: quiet, now: () => new Date(at) },
       { partition },
     );
 
@@ -134,8 +135,8 @@ describe('detection job on a misbehaving Elasticsearch', () => {
     await (await nodeStarting.catch(() => undefined))?.stop();
     await viaProxy?.close();
     await proxy?.close();
-    await direct?.indices.delete({ index: `${PREFIX}-*`, ignore_unavailable: true });
-    await direct?.indices.deleteIndexTemplate({ name: `${PREFIX}-*` }).catch(() => undefined);
+    for (const st of created) await st.destroy();
+    await direct?.indices.delete({ index: EVENTS, ignore_unavailable: true });
     await direct?.close();
   });
 
@@ -159,7 +160,6 @@ describe('detection job on a misbehaving Elasticsearch', () => {
         times: 1,
         fault: { kind: 'latency', ms: 2_500, phase: 'response' },
       });
-      const t0 = Date.now();
       const r1 = await run(job, t1);
       const r2 = await run(job, t2);
       proxy.clear();
@@ -167,7 +167,6 @@ describe('detection job on a misbehaving Elasticsearch', () => {
       expect(r2.status, r2.errors.join('; ')).toBe('succeeded');
       expect(slow.hits).toBeGreaterThan(20);
       expect(lost.hits).toBe(1);
-      expect(Date.now() - t0).toBeGreaterThanOrEqual(slow.hits * 30);
       expectRetried(proxy.log, lost, 2_000);
       expectSame(await snapshot(inspect), reference);
     } finally {
@@ -211,7 +210,8 @@ describe('detection job on a misbehaving Elasticsearch', () => {
         expect(rule.hits, rule.rule.name).toBe(rule.rule.times);
         expectRetried(proxy.log, rule, RETRY.minDelayMs);
       }
-      // Each faulted request waited at least the floor before its retry went out.
+      // The faulted requests come one after another (each blocks the stage that sent it), so
+      // their backoffs add up.
       const faults = rules.reduce((n, rule) => n + rule.hits, 0);
       expect(elapsed).toBeGreaterThanOrEqual(faults * RETRY.minDelayMs);
       expect((await inspect.state.getCheckpoint(partition))?.processedUntil).toBe(r.window!.end);
@@ -245,6 +245,7 @@ describe('detection job on a misbehaving Elasticsearch', () => {
       times: 2,
       fault: { kind: 'reject_bulk_items', select: (it) => it.action === 'delete' },
     });
+    const from = proxy.log.length;
     const r = await run(job, t2);
     proxy.clear();
     expect(r.status, r.errors.join('; ')).toBe('succeeded');
@@ -254,6 +255,14 @@ describe('detection job on a misbehaving Elasticsearch', () => {
     }
     expect(writes.itemsRefused).toBeGreaterThan(1);
     expect(deletes.itemsRefused).toBe(2 * stale.length);
+    // Writes and deletes go in separate requests; after a refusal the next request of its kind
+    // carries exactly the refused items: the accepted ones are not written a second time.
+    const bulks = proxy.log.slice(from).filter((e) => e.path === '/_bulk');
+    expect(bulks.map((e) => e.itemsRefused ?? 0).filter((n) => n > 0)).toHaveLength(4);
+    for (let i = 0; i + 1 < bulks.length; i++) {
+      const refused = bulks[i]!.itemsRefused ?? 0;
+      if (refused > 0) expect(bulks[i + 1]!.bulkItems).toBe(refused);
+    }
     expect((await inspect.state.getCheckpoint(partition))?.processedUntil).toBe(r.window!.end);
     expectSame(await snapshot(inspect), reference);
   });
@@ -305,11 +314,11 @@ describe('detection job on a misbehaving Elasticsearch', () => {
       end: new Date(t2).toISOString(),
     };
     const clean: string[] = [];
-    for await (const e of new EsEventSource({ client: direct, indices: () => EVENTS }).readEvents({
-      window,
-    }))
-      clean.push(e.event.id);
-    expect(clean.length).toBe(events.length);
+    const cleanAccounting = { read: 0, normalised: 0, rejected: {}, skipped: {} };
+    const reader = new EsEventSource({ client: direct, indices: () => EVENTS });
+    for await (const e of reader.readEvents({ window }, cleanAccounting)) clean.push(e.event.id);
+    // Enough pages that both losses below land well inside the read.
+    expect(clean.length).toBeGreaterThan(PAGE * 12);
 
     const warnings: string[] = [];
     const src = new EsEventSource({
@@ -342,8 +351,7 @@ describe('detection job on a misbehaving Elasticsearch', () => {
       warnings.filter((w) => w === 'point in time lost; reading on in a new one'),
     ).toHaveLength(2);
     expect(got).toEqual(clean);
-    expect(accounting.read).toBe(clean.length);
-    expect(accounting.normalised).toBe(clean.length);
+    expect(accounting).toEqual(cleanAccounting);
   });
 
   describe('when the node stops mid-run and comes back', () => {

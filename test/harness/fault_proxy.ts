@@ -76,6 +76,9 @@ export interface LoggedRequest {
   status: number | 'hang_up' | undefined;
   /** The answer's body when it is short (a point in time's id, an error), for tests to act on. */
   reply?: string;
+  /** Operations in a bulk request, and how many of them the proxy refused or never delivered. */
+  bulkItems?: number;
+  itemsRefused?: number;
 }
 
 export interface FaultProxy {
@@ -279,6 +282,15 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       return;
     }
     const bulkPath = /^(?:\/([^/]+))?\/_bulk$/.exec(url.pathname);
+    let items: ParsedItem[] = [];
+    if (bulkPath) {
+      try {
+        items = parseBulk(body.toString('utf8'), bulkPath[1]);
+        entry.bulkItems = items.length;
+      } catch {
+        // Not NDJSON: Elasticsearch will say so; there is nothing to refuse in it.
+      }
+    }
     if ((refusing.length > 0 || dying) && !bulkPath) {
       // A test whose rule matches the wrong requests should fail loudly, not see odd errors.
       send(500, { 'content-type': 'text/plain' }, `bulk fault on ${method} ${url.pathname}`);
@@ -288,15 +300,14 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     try {
       if (dying && dying.rule.fault.kind === 'die_mid_bulk') {
         const f = dying.rule.fault;
-        const items = parseBulk(body.toString('utf8'), bulkPath?.[1]);
         const applied = items.filter((it) => f.apply(it));
         dying.itemsRefused += items.length - applied.length;
+        entry.itemsRefused = items.length - applied.length;
         if (applied.length > 0) await forward(req, Buffer.from(bulkBody(applied)));
         await f.die();
         hangUp();
         return;
       }
-      const items = refusing.length > 0 ? parseBulk(body.toString('utf8'), bulkPath?.[1]) : [];
       const refused = new Set<number>();
       for (const r of refusing) {
         const f = r.rule.fault;
@@ -312,6 +323,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         }
       }
       if (refused.size > 0) {
+        entry.itemsRefused = refused.size;
         const through = items.filter((it) => !refused.has(it.position));
         let applied: unknown[] = [];
         let took = 0;
