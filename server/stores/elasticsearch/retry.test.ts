@@ -2,7 +2,7 @@ import { errors } from '@elastic/elasticsearch';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../../../test/harness/elasticsearch';
 import { createEsClient } from './client';
-import { backoffDelay, isRetryableError, requestOptions, withRetry } from './retry';
+import { backoffDelay, isRetryableError, requestOptions, retryDelay, withRetry } from './retry';
 
 function responseError(statusCode: number): errors.ResponseError {
   return new errors.ResponseError({
@@ -73,6 +73,31 @@ describe('withRetry', () => {
     expect(backoffDelay(0, 100, 5_000, () => 0.999)).toBe(99);
     expect(backoffDelay(10, 100, 5_000, () => 0.999)).toBe(4_995);
     expect(backoffDelay(3, 100, 5_000, () => 0)).toBe(0);
+  });
+
+  it('never retries sooner than the floor, nor later than the cap', () => {
+    const policy = { baseDelayMs: 100, maxDelayMs: 1_000, minDelayMs: 40 };
+    expect(retryDelay(0, { ...policy, random: () => 0 })).toBe(40);
+    expect(retryDelay(0, { ...policy, random: () => 0.999 })).toBe(99);
+    expect(retryDelay(8, { ...policy, random: () => 0.999 })).toBe(999);
+    // By default the floor is 50 ms, or the base when that is smaller.
+    expect(retryDelay(0, { random: () => 0 })).toBe(50);
+    expect(retryDelay(0, { baseDelayMs: 1, random: () => 0 })).toBe(1);
+    expect(retryDelay(0, { minDelayMs: 5_000, maxDelayMs: 300, random: () => 0 })).toBe(300);
+  });
+
+  it('waits at least the floor between tries', async () => {
+    const at: number[] = [];
+    await withRetry(
+      async (attempt) => {
+        at.push(performance.now());
+        if (attempt < 2) throw responseError(429);
+      },
+      { baseDelayMs: 1, minDelayMs: 30, maxDelayMs: 30 },
+    );
+    expect(at).toHaveLength(3);
+    expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(29);
+    expect(at[2]! - at[1]!).toBeGreaterThanOrEqual(29);
   });
 
   it('retries connection errors against a real socket and reports them', async () => {
