@@ -3,8 +3,9 @@
  * are process creations, which fields to fetch, and how hosts map to partitions.
  *
  * Host identity follows the normaliser, not the raw `host.name`: Winlogbeat on a Windows Event
- * Collector puts the collector in `host.name` and the endpoint in `winlog.computer_name`, so the
- * endpoint is `winlog.computer_name ?? host.name ?? host.hostname`, lower-cased
+ * Collector puts the collector in `host.name` and the endpoint in `winlog.computer_name` (Winlogbeat
+ * 6: the top-level `computer_name`), so the endpoint is
+ * `computer_name ?? winlog.computer_name ?? host.name ?? host.hostname`, lower-cased
  * (`normaliseHost`). Partition filters are built from the raw values the cluster really holds
  * (keyword terms are case-sensitive), listed first with a composite aggregation.
  */
@@ -170,6 +171,8 @@ export const SOURCE_FIELDS: readonly string[] = [
 
 /** One distinct combination of raw host fields in the data. */
 export interface HostEntry {
+  /** Winlogbeat 6's top-level `computer_name`: its only endpoint field. */
+  wlb6: string | null;
   computer: string | null;
   name: string | null;
   hostname: string | null;
@@ -178,11 +181,17 @@ export interface HostEntry {
 }
 
 export function effectiveHost(
+  wlb6: unknown,
   computer: unknown,
   name: unknown,
   hostname: unknown,
 ): string | undefined {
-  const h = normaliseHost(computer) ?? normaliseHost(name) ?? normaliseHost(hostname);
+  // A Winlogbeat 6 document names its endpoint in `computer_name` alone; its `host.name` is the
+  // collector, which the normaliser never takes for the endpoint.
+  const h =
+    wlb6 !== null && wlb6 !== undefined
+      ? normaliseHost(wlb6)
+      : (normaliseHost(computer) ?? normaliseHost(name) ?? normaliseHost(hostname));
   return h === undefined ? undefined : hostKey(h);
 }
 
@@ -192,7 +201,7 @@ export function entryPartition(e: HostEntry, count: number): number {
 }
 
 interface HostKeyBucket {
-  key: { c: string | null; n: string | null; h: string | null };
+  key: { w: string | null; c: string | null; n: string | null; h: string | null };
 }
 
 export interface HostListing {
@@ -238,6 +247,7 @@ export async function listHosts(
                 composite: {
                   size: opts.pageSize ?? 2_000,
                   sources: [
+                    { w: { terms: { field: 'computer_name', missing_bucket: true } } },
                     { c: { terms: { field: 'winlog.computer_name', missing_bucket: true } } },
                     { n: { terms: { field: 'host.name', missing_bucket: true } } },
                     { h: { terms: { field: 'host.hostname', missing_bucket: true } } },
@@ -270,10 +280,11 @@ export async function listHosts(
     const buckets = agg?.buckets ?? [];
     for (const b of buckets) {
       entries.push({
+        wlb6: b.key.w,
         computer: b.key.c,
         name: b.key.n,
         hostname: b.key.h,
-        key: effectiveHost(b.key.c, b.key.n, b.key.h),
+        key: effectiveHost(b.key.w, b.key.c, b.key.n, b.key.h),
       });
     }
     if (!agg?.after_key || buckets.length === 0) break;
@@ -304,13 +315,21 @@ function fieldIs(field: string, value: string | null): Query {
  * field that decides their host, so the common cases become a few large terms clauses.
  */
 export function hostEntriesFilter(entries: readonly HostEntry[]): Query {
+  const byWlb6: string[] = [];
   const byComputer: string[] = [];
   const byName: string[] = [];
   const other: Query[] = [];
   for (const e of entries) {
-    if (e.computer !== null && normaliseHost(e.computer) !== undefined) {
+    if (e.wlb6 !== null && normaliseHost(e.wlb6) !== undefined) {
+      byWlb6.push(e.wlb6);
+    } else if (e.wlb6 === null && e.computer !== null && normaliseHost(e.computer) !== undefined) {
       byComputer.push(e.computer);
-    } else if (e.computer === null && e.name !== null && normaliseHost(e.name) !== undefined) {
+    } else if (
+      e.wlb6 === null &&
+      e.computer === null &&
+      e.name !== null &&
+      normaliseHost(e.name) !== undefined
+    ) {
       byName.push(e.name);
     } else {
       // Rare shapes (a present-but-unusable computer name, host.hostname only, no host at all):
@@ -318,6 +337,7 @@ export function hostEntriesFilter(entries: readonly HostEntry[]): Query {
       other.push({
         bool: {
           filter: [
+            fieldIs('computer_name', e.wlb6),
             fieldIs('winlog.computer_name', e.computer),
             fieldIs('host.name', e.name),
             fieldIs('host.hostname', e.hostname),
@@ -326,12 +346,26 @@ export function hostEntriesFilter(entries: readonly HostEntry[]): Query {
       });
     }
   }
-  const should: Query[] = [...termsChunks('winlog.computer_name', [...new Set(byComputer)])];
+  const should: Query[] = [...termsChunks('computer_name', [...new Set(byWlb6)])];
+  const computers = [...new Set(byComputer)];
+  if (computers.length > 0) {
+    should.push({
+      bool: {
+        must_not: { exists: { field: 'computer_name' } },
+        filter: {
+          bool: { minimum_should_match: 1, should: termsChunks('winlog.computer_name', computers) },
+        },
+      },
+    });
+  }
   const names = [...new Set(byName)];
   if (names.length > 0) {
     should.push({
       bool: {
-        must_not: { exists: { field: 'winlog.computer_name' } },
+        must_not: [
+          { exists: { field: 'computer_name' } },
+          { exists: { field: 'winlog.computer_name' } },
+        ],
         filter: { bool: { minimum_should_match: 1, should: termsChunks('host.name', names) } },
       },
     });
