@@ -5,7 +5,14 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnomalousCommunity } from '../../../common/types/community';
 import { writeDataset } from '../generator/write';
-import { type DetectDeps, type DetectReport, parseDetectArgs, runDetectCli } from './detect_cli';
+import type { ProcessEvent } from '../../../common/types/process_event';
+import {
+  type DetectDeps,
+  type DetectReport,
+  parseDetectArgs,
+  prevalenceAsOf,
+  runDetectCli,
+} from './detect_cli';
 import { HeuristicTestScorer } from './testing/heuristic_scorer';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -244,4 +251,29 @@ describe('runDetectCli', () => {
       all.communities.filter((x) => x.flagged).reduce((n, x) => n + x.events.length, 0),
     );
   }, 120_000);
+});
+
+describe('prevalenceAsOf', () => {
+  const at = (ts: string): ProcessEvent => ({ '@timestamp': ts }) as ProcessEvent;
+  const now = Date.parse('2026-06-01T00:00:00Z');
+
+  it('ends the lookback at the newest event that is not dated in the future', () => {
+    const events = [
+      at('2026-05-01T00:00:00Z'),
+      at('9999-12-31T00:00:00Z'),
+      at('2026-05-20T10:00:00Z'),
+    ];
+    expect(prevalenceAsOf(events, now)).toBe(Date.parse('2026-05-20T10:00:00Z'));
+    // A day of clock skew is tolerated.
+    expect(prevalenceAsOf([...events, at('2026-06-01T20:00:00Z')], now)).toBe(
+      Date.parse('2026-06-01T20:00:00Z'),
+    );
+  });
+
+  it('falls back to the newest event when all are in the future, and to none without times', () => {
+    expect(prevalenceAsOf([at('2030-01-01T00:00:00Z'), at('2031-01-01T00:00:00Z')], now)).toBe(
+      Date.parse('2031-01-01T00:00:00Z'),
+    );
+    expect(prevalenceAsOf([at('not a time')], now)).toBeUndefined();
+  });
 });

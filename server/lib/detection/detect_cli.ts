@@ -457,6 +457,27 @@ export interface DetectionRun {
   timingsMs: { score: number; prevalence: number; detect: number };
 }
 
+/** Clock skew tolerated before an event counts as dated in the future. */
+const FUTURE_SKEW_MS = 86_400_000;
+
+/**
+ * End of the prevalence lookback: the newest event, ignoring events dated more than a day after
+ * `now` (a clock gone wrong or a forged year 9999 would otherwise move the lookback past every
+ * real event and make the whole run look rare). When every event is in the future, the newest.
+ */
+export function prevalenceAsOf(events: readonly ProcessEvent[], now: number): number | undefined {
+  let newest = -Infinity;
+  let newestPlausible = -Infinity;
+  for (const e of events) {
+    const ms = Date.parse(e['@timestamp']);
+    if (!Number.isFinite(ms)) continue;
+    if (ms > newest) newest = ms;
+    if (ms <= now + FUTURE_SKEW_MS && ms > newestPlausible) newestPlausible = ms;
+  }
+  if (Number.isFinite(newestPlausible)) return newestPlausible;
+  return Number.isFinite(newest) ? newest : undefined;
+}
+
 /**
  * Scores and detects over already normalised events. Prevalence is counted over all of them:
  * the inputs of one run are one environment. (Per-file prevalence would call everything in a
@@ -473,14 +494,9 @@ export async function detectEvents(
   const scoreMs = performance.now() - t;
 
   t = performance.now();
-  let newest = -Infinity;
-  for (const e of events) {
-    const ms = Date.parse(e['@timestamp']);
-    if (ms > newest) newest = ms;
-  }
   const prevalence = await InMemoryPrevalence.fromEvents(events, {
     lookbackDays: opts.lookbackDays === 'all' ? ALL_DAYS : opts.lookbackDays,
-    asOf: Number.isFinite(newest) ? newest : undefined,
+    asOf: prevalenceAsOf(events, Date.now()),
   });
   const prevalenceMs = performance.now() - t;
 
