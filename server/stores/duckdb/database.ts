@@ -120,8 +120,15 @@ const openPaths = new Set<string>();
 export class Database implements SqlRunner {
   private readonly writeLock = new Mutex();
   private closed = false;
+  private closing: Promise<void> | undefined;
   /** Streams still open, so close() can stop them instead of crashing the process under them. */
   private readonly streams = new Set<DuckDBConnection>();
+  /**
+   * Reads running or queued on the reader connection. Closing a connection under a running
+   * query crashes the process (SIGSEGV) or leaves the query's promise pending forever, and a
+   * server closes its store while requests whose clients hung up are still being worked on.
+   */
+  private readonly reads = new Set<Promise<unknown>>();
 
   private constructor(
     readonly path: string,
@@ -161,7 +168,13 @@ export class Database implements SqlRunner {
 
   all(sql: string, params?: readonly SqlParam[]): Promise<Row[]> {
     this.check();
-    return allOn(this.reader, sql, params);
+    const read = allOn(this.reader, sql, params);
+    this.reads.add(read);
+    const done = (): void => {
+      this.reads.delete(read);
+    };
+    read.then(done, done);
+    return read;
   }
 
   /** A single auto-committed statement, serialised with the transactions. */
@@ -283,8 +296,13 @@ export class Database implements SqlRunner {
   }
 
   /** Waits for running writes, checkpoints, and releases the file. */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    // Once only: a second caller waits for the first instead of closing the connections twice.
+    this.closing ??= this.closeOnce();
+    return this.closing;
+  }
+
+  private async closeOnce(): Promise<void> {
     await this.writeLock.lock(async () => {
       this.closed = true;
       for (const s of this.streams) s.interrupt();
@@ -294,6 +312,8 @@ export class Database implements SqlRunner {
         // A checkpoint is an optimisation here: the WAL is replayed on the next open anyway.
       }
     });
+    // No read can start now (check() refuses); the ones already on the reader finish first.
+    while (this.reads.size > 0) await Promise.allSettled([...this.reads]);
     this.writer.closeSync();
     this.reader.closeSync();
     this.instance.closeSync();
