@@ -33,6 +33,7 @@ export interface LoadDataOptions {
 }
 
 export interface LoadData {
+  events: number;
   hosts: string[];
   communityIds: string[];
   /** Parent → child steps present in the events, for prevalence queries. */
@@ -299,6 +300,7 @@ export async function buildLoadStore(dbPath: string, opts: LoadDataOptions): Pro
       commandLine: p.derived.commandLine ?? '',
     });
   return {
+    events: opts.events,
     hosts: layout.hosts,
     communityIds,
     pairs: [...seen.values()],

@@ -20,6 +20,7 @@ const SUITES: Record<string, () => Promise<Bench>> = {
   duckdb: async () => (await import('./duckdb_bench')).benchDuckdb,
   elasticsearch: async () => (await import('./es_bench')).benchEs,
   job: async () => (await import('./job_bench')).benchJob,
+  api: async () => (await import('./api_bench')).benchApi,
 };
 
 const only = process.argv.slice(2);
