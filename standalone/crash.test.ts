@@ -42,7 +42,7 @@ afterAll(async () => {
   for (const h of hosts) h.kill('SIGKILL');
   await Promise.all(hosts.map((h) => h.exited));
   rmSync(root, { recursive: true, force: true });
-});
+}, 30_000);
 
 function startHost(args: Omit<Parameters<typeof HostProcess.start>[0], 'staticDir'>): HostProcess {
   const h = HostProcess.start({ ...args, staticDir });

@@ -21,6 +21,7 @@ import {
   readRoutes,
   type RouteLoad,
 } from './test_support/api_load';
+import type { IntegrityReport } from '../server/stores/duckdb/embedded_store';
 import { HostProcess } from './test_support/host_process';
 import { buildLoadStore, type LoadData } from './test_support/load_data';
 
@@ -92,6 +93,8 @@ const route = (name: string): RouteLoad => readRoutes(data).find((r) => r.name.i
 
 describe('standalone API under load (1M events, 10K communities)', () => {
   it('serves the loaded store', async () => {
+    const [integrity] = host!.json<IntegrityReport>('integrity');
+    expect(integrity).toMatchObject({ ok: true, events: EVENTS, communities: COMMUNITIES });
     const list = await getJson('/communities?per_page=1');
     expect(list.status).toBe(200);
     expect(list.body.total).toBe(COMMUNITIES);
