@@ -12,6 +12,7 @@ import { z } from 'zod';
 import type { AnomalousCommunity, SuppressionRule } from '../../../common/types/community';
 import type { NormaliseSummary, ProcessEvent } from '../../../common/types/process_event';
 import type { EdgeScorer, ScoredEvent } from '../../../common/types/scoring';
+import { StringInterner } from '../normalise/intern';
 import { normaliseFile } from '../normalise/normaliser';
 import { DEFAULT_THRESHOLD } from './community_score';
 import {
@@ -320,6 +321,8 @@ export async function normaliseAll(
 ): Promise<NormalisedInput> {
   const events: ProcessEvent[] = [];
   const perFile: Array<{ file: string; summary: NormaliseSummary }> = [];
+  // A run holds every event at once; sharing repeated strings roughly halves its heap.
+  const interner = new StringInterner();
   let fileNo = 0;
   for (const file of files) {
     const gen = normaliseFile(file, {}, file);
@@ -327,7 +330,7 @@ export async function normaliseAll(
     let r;
     try {
       for (r = await gen.next(); !r.done; r = await gen.next()) {
-        events.push(r.value);
+        events.push(interner.deep(r.value));
         n++;
         if ((n & 4095) === 0)
           progress?.update(

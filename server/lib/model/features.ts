@@ -14,7 +14,7 @@
  * event.code (they only say whether the record is Sysmon or 4688), and Elastic's own score.
  */
 import type { ProcessEvent } from '../../../common/types/process_event';
-import { LRUCache } from 'lru-cache';
+import { BoundedMap } from '../normalise/bounded_map';
 import { fnv1a } from '../prng';
 import {
   NORMALISATION_VERSION,
@@ -263,13 +263,10 @@ interface CommandLineFacts {
  * computation would, so results never depend on what was cached. Long command lines are rarely
  * repeated and would crowd out the rest, so they are not cached.
  */
-const nameCache = new LRUCache<string, string>({ max: 20_000 });
-const pathCache = new LRUCache<string, string>({ max: 20_000 });
-const commandLineCache = new LRUCache<string, CommandLineFacts>({
-  max: 50_000,
-  maxSize: 64 * 1024 * 1024,
-  sizeCalculation: (v, k) => 2 * k.length + 64 * (v.tokens.length + 1),
-});
+const nameCache = new BoundedMap<string, string>(20_000);
+const pathCache = new BoundedMap<string, string>(20_000);
+// Keys are at most MAX_CACHED_COMMAND_LINE long, so 20,000 entries stay within ~100 MB.
+const commandLineCache = new BoundedMap<string, CommandLineFacts>(20_000);
 const MAX_CACHED_COMMAND_LINE = 4096;
 /** Hashes of command lines seen once (direct-mapped; a collision only delays admission). */
 const DOORKEEPER = new Uint32Array(1 << 16);
@@ -612,7 +609,7 @@ export class FeatureSpace {
   /** Per token group (TOKEN_GROUPS order): token text → vector position. */
   private readonly groupIndex: Array<Map<string, number>>;
   private readonly featureNamesCache: string[];
-  private readonly rowCache = new LRUCache<string, SparseRow>({ max: 50_000 });
+  private readonly rowCache = new BoundedMap<string, SparseRow>(50_000);
   private readonly rowDoorkeeper = new Uint32Array(1 << 16);
 
   private constructor(
