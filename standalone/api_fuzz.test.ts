@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../server/routes';
 import type { RouteDef } from '../server/routes/route_types';
 import { startStandalone, type RunningStandalone } from './main';
+import { SORT_FIELDS } from '../common/schemas';
 
 const API = '/internal/problem_child';
 const RUNS = 120;
@@ -197,16 +198,7 @@ const GOOD: Record<string, fc.Arbitrary<unknown>> = {
   min_score: fc.double({ min: 0, max: 1, noNaN: true }),
   q: fc.constantFrom('powershell', '-enc', 'whoami', 'a b c'),
   include_unflagged: fc.constantFrom('true', 'false'),
-  sort: fc.constantFrom(
-    'rank',
-    'max_score',
-    'score',
-    'host',
-    'first_seen',
-    'last_seen',
-    'event_count',
-    'status',
-  ),
+  sort: fc.constantFrom(...SORT_FIELDS),
   direction: fc.constantFrom('asc', 'desc'),
   page: fc.integer({ min: 1, max: 10_000 }),
   per_page: fc.integer({ min: 1, max: 100 }),

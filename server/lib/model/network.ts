@@ -163,41 +163,22 @@ export async function trainNetwork(
   const h = config.hidden;
 
   const vars: tf.Variable[] = [];
-  const W1 = tf.variable(
-    tf.initializers
-      .glorotUniform({ seed: deriveSeed(config.seed, 'W1') })
-      .apply(mlp ? [d, h] : [d, 1]) as tf.Tensor2D,
-    true,
-    'W1',
-  );
-  const b1 = tf.variable(tf.zeros([mlp ? h : 1]), true, 'b1');
-  vars.push(W1, b1);
-  let W2: tf.Variable | undefined;
-  let b2: tf.Variable | undefined;
-  if (mlp) {
-    W2 = tf.variable(
+  // A seeded Glorot-initialised kernel and its zero bias, registered for training.
+  const layer = (name: string, rows: number, units: number): [tf.Variable, tf.Variable] => {
+    const kernel = tf.variable(
       tf.initializers
-        .glorotUniform({ seed: deriveSeed(config.seed, 'W2') })
-        .apply([h, 1]) as tf.Tensor2D,
+        .glorotUniform({ seed: deriveSeed(config.seed, `W${name}`) })
+        .apply([rows, units]) as tf.Tensor2D,
       true,
-      'W2',
+      `W${name}`,
     );
-    b2 = tf.variable(tf.zeros([1]), true, 'b2');
-    vars.push(W2, b2);
-  }
-  let Wl: tf.Variable | undefined;
-  let bl: tf.Variable | undefined;
-  if (widedeep) {
-    Wl = tf.variable(
-      tf.initializers
-        .glorotUniform({ seed: deriveSeed(config.seed, 'Wl') })
-        .apply([d, 1]) as tf.Tensor2D,
-      true,
-      'Wl',
-    );
-    bl = tf.variable(tf.zeros([1]), true, 'bl');
-    vars.push(Wl, bl);
-  }
+    const bias = tf.variable(tf.zeros([units]), true, `b${name}`);
+    vars.push(kernel, bias);
+    return [kernel, bias];
+  };
+  const [W1, b1] = layer('1', d, mlp ? h : 1);
+  const [W2, b2] = mlp ? layer('2', h, 1) : [undefined, undefined];
+  const [Wl, bl] = widedeep ? layer('l', d, 1) : [undefined, undefined];
 
   const optimizer = tf.train.adam(config.learningRate);
   const shuffleRand = mulberry32(deriveSeed(config.seed, 'shuffle'));
