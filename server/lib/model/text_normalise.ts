@@ -166,17 +166,26 @@ function depersonaliseUserDirs(lower: string): string {
 }
 
 function applyDirClasses(text: string): string {
+  // Every rule needs a drive path, an %environment% variable or \systemroot: most command lines
+  // and names have none, and skipping nine passes is the cheapest part of extraction.
+  if (!text.includes(':\\') && !text.includes('%') && !text.includes('\\systemroot')) return text;
   let out = text;
   for (const [re, ph] of DIR_RULES) out = out.replace(re, ph);
   return out;
 }
 
+// Each gate below is a necessary condition of its patterns (a GUID has a dash, a hash or hex
+// run has eight hex digits in a row, an IP has a dot), so skipping a pass never changes output.
+const HEX8_RE = /[0-9a-f]{8}/;
+
 function applyIdentifierPlaceholders(text: string): string {
-  let out = text.replace(GUID_RE, PH.guid);
-  out = out.replace(SHA256_RE, PH.sha256).replace(SHA1_RE, PH.sha1).replace(MD5_RE, PH.md5);
-  out = out.replace(IPV4_RE, PH.ip);
-  out = out.replace(HEX_PREFIXED_RE, PH.hex);
-  out = out.replace(HEX_RUN_RE, (m) => (hasDigitAndLetter(m) ? PH.hex : m));
+  let out = text.includes('-') ? text.replace(GUID_RE, PH.guid) : text;
+  const hexRun = HEX8_RE.test(out);
+  if (hexRun)
+    out = out.replace(SHA256_RE, PH.sha256).replace(SHA1_RE, PH.sha1).replace(MD5_RE, PH.md5);
+  if (out.includes('.')) out = out.replace(IPV4_RE, PH.ip);
+  if (out.includes('0x')) out = out.replace(HEX_PREFIXED_RE, PH.hex);
+  if (hexRun) out = out.replace(HEX_RUN_RE, (m) => (hasDigitAndLetter(m) ? PH.hex : m));
   out = out.replace(LONG_NUM_RE, PH.num);
   return out;
 }
@@ -283,10 +292,10 @@ export function commandLineSignals(raw: string, powershellContext: boolean): Com
 export function normaliseCommandLine(raw: string | undefined): string {
   if (!raw) return '';
   let s = decodeEntities(raw);
-  s = s.replace(URL_RE, ` ${PH.url} `);
+  if (s.includes('://')) s = s.replace(URL_RE, ` ${PH.url} `);
   s = s.replace(B64_RUN_RE, (m) => (m.length >= 40 && isLikelyBase64(m) ? ` ${PH.b64} ` : m));
   s = s.toLowerCase();
-  s = s.replace(UNC_RE, `\\\\${PH.unc}`);
+  if (s.includes('\\\\')) s = s.replace(UNC_RE, `\\\\${PH.unc}`);
   s = depersonaliseUserDirs(s);
   s = applyDirClasses(s);
   return applyIdentifierPlaceholders(s);
