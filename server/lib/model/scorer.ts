@@ -144,9 +144,13 @@ export class TfjsEdgeScorer implements EdgeScorer {
     const names = space.featureNames;
     return events.map((event) => {
       const row = space.extractSparse(event, context);
-      const modelScore = network.score(row);
-      const topFeatures =
-        this.topK > 0 ? topContributions(names, row, network.occlusion(row), this.topK) : [];
+      let modelScore: number;
+      let topFeatures: FeatureContribution[] = [];
+      if (this.topK > 0) {
+        const r = network.scoreAndExplain(row);
+        modelScore = r.score;
+        topFeatures = topContributions(names, row, r.contributions, this.topK);
+      } else modelScore = network.score(row);
       const elastic = event.problemchild?.prediction_probability;
       const hasElastic =
         typeof elastic === 'number' && Number.isFinite(elastic) && elastic >= 0 && elastic <= 1;

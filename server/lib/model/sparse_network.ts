@@ -62,7 +62,7 @@ export class SparseNetwork {
     return new SparseNetwork(weightsFromModel(model));
   }
 
-  /** Model logit of one row. */
+  /** Model logit of one row (fills the hidden pre-activations `z` as a side effect). */
   logit(row: SparseRow): number {
     const { wide, deep } = this.weights;
     const idx = row.indices;
@@ -91,6 +91,15 @@ export class SparseNetwork {
     return s;
   }
 
+  /**
+   * Score of one row and, per active feature, its occlusion contribution (see occlusion()), in
+   * one pass: the hidden pre-activations are computed once for both.
+   */
+  scoreAndExplain(row: SparseRow): { score: number; contributions: Float32Array } {
+    const logit = this.logit(row);
+    return { score: 1 / (1 + Math.exp(-logit)), contributions: this.contributionsFromZ(row) };
+  }
+
   /** Score 0..1 of one row. */
   score(row: SparseRow): number {
     return 1 / (1 + Math.exp(-this.logit(row)));
@@ -109,6 +118,12 @@ export class SparseNetwork {
    * ReLU network changes only the hidden pre-activations it touches.
    */
   occlusion(row: SparseRow): Float32Array {
+    this.logit(row);
+    return this.contributionsFromZ(row);
+  }
+
+  /** Occlusion contributions given `z` as left by logit() for the same row. */
+  private contributionsFromZ(row: SparseRow): Float32Array {
     const { wide, deep } = this.weights;
     const idx = row.indices;
     const val = row.values;
@@ -118,22 +133,20 @@ export class SparseNetwork {
         out[k] = (val[k] as number) * (wide.w[idx[k] as number] as number);
     if (deep) {
       const h = deep.hidden;
-      const z = Float64Array.from(deep.b1);
-      for (let k = 0; k < idx.length; k++) {
-        const base = (idx[k] as number) * h;
-        const v = val[k] as number;
-        for (let j = 0; j < h; j++) z[j] = (z[j] as number) + v * (deep.w1[base + j] as number);
-      }
+      const z = this.z;
       let full = 0;
-      for (let j = 0; j < h; j++) full += Math.max(0, z[j] as number) * (deep.w2[j] as number);
+      for (let j = 0; j < h; j++) {
+        const a = z[j] as number;
+        if (a > 0) full += a * (deep.w2[j] as number);
+      }
       for (let k = 0; k < idx.length; k++) {
         const base = (idx[k] as number) * h;
         const v = val[k] as number;
         let without = 0;
-        for (let j = 0; j < h; j++)
-          without +=
-            Math.max(0, (z[j] as number) - v * (deep.w1[base + j] as number)) *
-            (deep.w2[j] as number);
+        for (let j = 0; j < h; j++) {
+          const a = (z[j] as number) - v * (deep.w1[base + j] as number);
+          if (a > 0) without += a * (deep.w2[j] as number);
+        }
         out[k] = (out[k] as number) + full - without;
       }
     }
