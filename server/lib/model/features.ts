@@ -14,8 +14,7 @@
  * event.code (they only say whether the record is Sysmon or 4688), and Elastic's own score.
  */
 import type { ProcessEvent } from '../../../common/types/process_event';
-import { BoundedMap } from '../normalise/bounded_map';
-import { fnv1a } from '../prng';
+import { BoundedMap, SecondSightingCache } from '../normalise/bounded_map';
 import {
   NORMALISATION_VERSION,
   type NormaliseContext,
@@ -265,18 +264,16 @@ interface CommandLineFacts {
  */
 const nameCache = new BoundedMap<string, string>(20_000);
 const pathCache = new BoundedMap<string, string>(20_000);
-// Keys are at most MAX_CACHED_COMMAND_LINE long, so 20,000 entries stay within ~100 MB.
-const commandLineCache = new BoundedMap<string, CommandLineFacts>(20_000);
+// Keys are at most MAX_CACHED_COMMAND_LINE long, so 20,000 entries stay within ~100 MB. One-off
+// command lines (temp names, random ids) are the norm, hence admission on a second sighting.
+const commandLineCache = new SecondSightingCache<CommandLineFacts>(20_000);
 const MAX_CACHED_COMMAND_LINE = 4096;
-/** Hashes of command lines seen once (direct-mapped; a collision only delays admission). */
-const DOORKEEPER = new Uint32Array(1 << 16);
 
 /** Empties the text caches (benchmarks measure cold starts; tests compare against fresh work). */
 export function clearFeatureCaches(): void {
   nameCache.clear();
   pathCache.clear();
   commandLineCache.clear();
-  DOORKEEPER.fill(0);
 }
 
 function cachedName(raw: string): string {
@@ -362,12 +359,7 @@ function commandLineFacts(rawCmd: string, procName: string, event: ProcessEvent)
   let facts = commandLineCache.get(key);
   if (facts) return facts;
   facts = computeCommandLineFacts(rawCmd, psContext, ctx);
-  // Admit on the second sighting only: one-off command lines (temp names, random ids) would
-  // otherwise churn the cache and push its survivors into the old generation for nothing.
-  const h = fnv1a(key);
-  const slot = h & (DOORKEEPER.length - 1);
-  if (DOORKEEPER[slot] === h) commandLineCache.set(key, facts);
-  else DOORKEEPER[slot] = h;
+  commandLineCache.offer(key, facts);
   return facts;
 }
 
@@ -389,11 +381,6 @@ function parentAgeEntry(
     return { index: PARENT_AGE_MISSING_SLOT, value: 1 };
   const value = logScaled((childT - parentT) / 1000, MAX_PARENT_AGE_S);
   return value === 0 ? undefined : { index: PARENT_AGE_SLOT, value };
-}
-
-/** Tokens and dense features of one event, parent age excluded (the oov rates are filled later). */
-function eventFacts(event: ProcessEvent): EventFacts {
-  return staticFacts(event);
 }
 
 /**
@@ -424,6 +411,7 @@ function staticKey(e: ProcessEvent): string {
   ].join('\u0001');
 }
 
+/** Tokens and dense features of one event, parent age excluded (the oov rates are filled later). */
 function staticFacts(event: ProcessEvent): EventFacts {
   const dense = new Float32Array(DENSE_FEATURES.length);
   const set = (name: string, v: number): void => {
@@ -485,7 +473,7 @@ function staticFacts(event: ProcessEvent): EventFacts {
 
 /** Tokens of an event keyed `<group>:<token>` (exposed for tests and vocabulary inspection). */
 export function eventTokenKeys(event: ProcessEvent): string[] {
-  const { tokens } = eventFacts(event);
+  const { tokens } = staticFacts(event);
   const keys: string[] = [];
   for (const g of TOKEN_GROUPS) for (const t of tokens[g]) keys.push(`${g}:${t}`);
   return keys;
@@ -609,8 +597,7 @@ export class FeatureSpace {
   /** Per token group (TOKEN_GROUPS order): token text → vector position. */
   private readonly groupIndex: Array<Map<string, number>>;
   private readonly featureNamesCache: string[];
-  private readonly rowCache = new BoundedMap<string, SparseRow>(50_000);
-  private readonly rowDoorkeeper = new Uint32Array(1 << 16);
+  private readonly rowCache = new SecondSightingCache<SparseRow>(50_000);
 
   private constructor(
     readonly config: FeatureSpaceConfig,
@@ -638,7 +625,6 @@ export class FeatureSpace {
     events: readonly ProcessEvent[],
     options: Partial<FeatureSpaceConfig> & {
       groupOf?: (e: ProcessEvent, i: number) => string;
-      ctx?: FeatureContext;
     } = {},
   ): FeatureSpace {
     const config: FeatureSpaceConfig = {
@@ -748,7 +734,6 @@ export class FeatureSpace {
   /** Empties this space's row cache (benchmarks measure cold starts). */
   clearCache(): void {
     this.rowCache.clear();
-    this.rowDoorkeeper.fill(0);
   }
 
   /** Row of one event without its parent-age entry, from the cache when the event repeats. */
@@ -759,16 +744,12 @@ export class FeatureSpace {
     let row = this.rowCache.get(key);
     if (row) return row;
     row = this.computeStaticRow(event);
-    // Admitted on the second sighting, as command lines are (see commandLineFacts).
-    const h = fnv1a(key);
-    const slot = h & (this.rowDoorkeeper.length - 1);
-    if (this.rowDoorkeeper[slot] === h) this.rowCache.set(key, row);
-    else this.rowDoorkeeper[slot] = h;
+    this.rowCache.offer(key, row);
     return row;
   }
 
   private computeStaticRow(event: ProcessEvent): SparseRow {
-    const { tokens, dense } = eventFacts(event);
+    const { tokens, dense } = staticFacts(event);
     const denseCount = DENSE_FEATURES.length;
     // Token positions and TF-IDF weights per group, gathered before the dense OOV rates are known.
     const tokIdx: number[] = [];

@@ -162,7 +162,7 @@ export async function fitModel(
       ? PlainTfidfSpace.fit(events.map((x) => x.e.event))
       : FeatureSpace.fit(
           events.map((x) => x.e.event),
-          { ...cfg.features, groupOf: (_e, i) => (events[i] as { group: string }).group, ctx },
+          { ...cfg.features, groupOf: (_e, i) => (events[i] as { group: string }).group },
         );
   const salt = deriveSeed(cfg.seed, 'parent-age-dropout');
   const items = events.map((x) => ({

@@ -1,3 +1,5 @@
+import { fnv1a } from '../prng';
+
 /**
  * A map that forgets entries not touched for a while, with a hard size bound. The normaliser
  * keeps per-host and per-PID state over arbitrarily long streams; this keeps it bounded.
@@ -68,5 +70,37 @@ export class BoundedMap<K, V> {
       this.young = new Map();
     }
     this.young.set(key, value);
+  }
+}
+
+/**
+ * A BoundedMap with string keys that admits a key only on its second sighting. For caches in
+ * front of work on streams with many one-off keys (temp names, random ids): admitting those
+ * would churn the cache and push its survivors into the old generation for nothing. Sightings
+ * are remembered as hashes in a direct-mapped table, so a collision only delays an admission.
+ */
+export class SecondSightingCache<V> {
+  private readonly map: BoundedMap<string, V>;
+  private readonly seen = new Uint32Array(1 << 16);
+
+  constructor(capacity: number) {
+    this.map = new BoundedMap<string, V>(capacity);
+  }
+
+  get(key: string): V | undefined {
+    return this.map.get(key);
+  }
+
+  /** Caches `value` if `key` was offered before; otherwise only remembers the key. */
+  offer(key: string, value: V): void {
+    const h = fnv1a(key);
+    const slot = h & (this.seen.length - 1);
+    if (this.seen[slot] === h) this.map.set(key, value);
+    else this.seen[slot] = h;
+  }
+
+  clear(): void {
+    this.map.clear();
+    this.seen.fill(0);
   }
 }
