@@ -588,7 +588,9 @@ function techniquesOf(events: ScoredEvent[]): AttackTechniqueHit[] {
 }
 
 /** Ranking key: most anomalous edge first, then community score, then id for a stable order. */
-export function rankCommunities(list: AnomalousCommunity[]): AnomalousCommunity[] {
+export function rankCommunities<
+  C extends Pick<AnomalousCommunity, 'maxAnomaly' | 'score' | 'id' | 'rank'>,
+>(list: C[]): C[] {
   list.sort(
     (a, b) =>
       b.maxAnomaly - a.maxAnomaly || b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),

@@ -7,6 +7,7 @@
  * out of every ratio and counted as `unlabelled`.
  */
 import type { ReportCommunity } from '../detection/detect_cli';
+import { rankCommunities } from '../detection/find_bad_communities';
 import type { FileLabels } from './labels';
 
 export interface DatasetResult {
@@ -179,14 +180,9 @@ export function atThreshold(
   threshold: number,
 ): ReportCommunity[] {
   const out = communities.map((c) => ({ ...c, flagged: c.score >= threshold }));
-  const order = [...out].sort(
-    (a, b) =>
-      Number(b.flagged) - Number(a.flagged) ||
-      b.maxAnomaly - a.maxAnomaly ||
-      b.score - a.score ||
-      (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
-  );
-  order.forEach((c, i) => (c.rank = i + 1));
+  // Flagged first, then the rest, each ordered as detection orders them.
+  const flagged = rankCommunities(out.filter((c) => c.flagged));
+  rankCommunities(out.filter((c) => !c.flagged)).forEach((c) => (c.rank += flagged.length));
   return out;
 }
 
