@@ -232,6 +232,20 @@ export async function ensureIndices(
     retry,
   );
 
+  // After a lost creation race, or when the index survived a deleted alias: make sure the alias
+  // exists, or writes through it would auto-create a stray index.
+  const ensureCommunitiesAlias = async (): Promise<void> => {
+    if (await client.indices.existsAlias({ name: names.communities }, requestOptions())) return;
+    await withRetry(
+      () =>
+        client.indices.putAlias(
+          { index: communitiesFirstIndex(names), name: names.communities, is_write_index: true },
+          requestOptions(),
+        ),
+      retry,
+    );
+  };
+
   const aliasExists = await withRetry(
     () => client.indices.existsAlias({ name: names.communities }, requestOptions()),
     retry,
@@ -251,22 +265,8 @@ export async function ensureIndices(
       );
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
-      // Another node won the race, or the index survived a deleted alias: make sure the alias
-      // exists, or writes through it would auto-create a stray index.
-      if (!(await client.indices.existsAlias({ name: names.communities }, requestOptions()))) {
-        await withRetry(
-          () =>
-            client.indices.putAlias(
-              {
-                index: communitiesFirstIndex(names),
-                name: names.communities,
-                is_write_index: true,
-              },
-              requestOptions(),
-            ),
-          retry,
-        );
-      }
+      // Another node won the race.
+      await ensureCommunitiesAlias();
     }
   } else {
     await withRetry(
@@ -288,22 +288,8 @@ export async function ensureIndices(
       await withRetry(() => client.indices.create({ index: names.state }, requestOptions()), retry);
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
-      // Another node won the race, or the index survived a deleted alias: make sure the alias
-      // exists, or writes through it would auto-create a stray index.
-      if (!(await client.indices.existsAlias({ name: names.communities }, requestOptions()))) {
-        await withRetry(
-          () =>
-            client.indices.putAlias(
-              {
-                index: communitiesFirstIndex(names),
-                name: names.communities,
-                is_write_index: true,
-              },
-              requestOptions(),
-            ),
-          retry,
-        );
-      }
+      // Another node won the race.
+      await ensureCommunitiesAlias();
     }
   } else {
     await withRetry(
