@@ -86,11 +86,71 @@ export interface DetectArgs {
   top: number;
 }
 
-function numberFlag(flag: string, v: string, ok: (n: number) => boolean, what: string): number {
+/** Validates a numeric flag value; `fail` is the command's own usage error. */
+export function numberFlag(
+  flag: string,
+  v: string,
+  ok: (n: number) => boolean,
+  what: string,
+  command = 'detect',
+  fail: UsageErrorClass = DetectUsageError,
+): number {
   const n = Number(v);
   if (v.trim() === '' || !Number.isFinite(n) || !ok(n))
-    throw new DetectUsageError(flag, `detect: ${flag} must be ${what}, got "${v}"`);
+    throw new fail(flag, `${command}: ${flag} must be ${what}, got "${v}"`);
   return n;
+}
+
+export type UsageErrorClass = new (flag: string, message: string) => Error;
+
+/** The detection settings every command that runs detection takes, with the same rules. */
+export interface DetectionFlags {
+  threshold: number;
+  seed: number;
+  window: string;
+  lookbackDays: number | 'all';
+}
+
+/**
+ * Parses one of the shared detection flags (--threshold, --seed, --window, --lookback-days) into
+ * `into`; false when `flag` is not one of them. `detect` and `eval` both use it, so a setting is
+ * validated the same way whichever command runs detection.
+ */
+export function parseDetectionFlag(
+  command: string,
+  flag: string,
+  value: () => string,
+  into: DetectionFlags,
+  fail: UsageErrorClass,
+): boolean {
+  const num = (v: string, ok: (n: number) => boolean, what: string): number =>
+    numberFlag(flag, v, ok, what, command, fail);
+  switch (flag) {
+    case '--threshold':
+      into.threshold = num(value(), (n) => n >= 0 && n <= 1, 'a number from 0 to 1');
+      return true;
+    case '--seed':
+      into.seed = num(value(), (n) => Number.isSafeInteger(n), 'an integer');
+      return true;
+    case '--window': {
+      const w = value();
+      try {
+        parseWindow(w);
+      } catch (err) {
+        throw new fail(flag, `${command}: ${flag}: ${(err as Error).message}`);
+      }
+      into.window = w;
+      return true;
+    }
+    case '--lookback-days': {
+      const v = value();
+      into.lookbackDays =
+        v === 'all' ? 'all' : num(v, (n) => n > 0, 'a positive number of days or "all"');
+      return true;
+    }
+    default:
+      return false;
+  }
 }
 
 /** Parses detect arguments (with or without the leading `detect`). */
@@ -120,6 +180,7 @@ export function parseDetectArgs(argv: readonly string[]): DetectArgs {
       i++;
       return v;
     };
+    if (parseDetectionFlag('detect', flag, value, a, DetectUsageError)) continue;
     switch (flag) {
       case '-h':
       case '--help':
@@ -133,9 +194,6 @@ export function parseDetectArgs(argv: readonly string[]): DetectArgs {
         break;
       case '--model':
         a.model = value();
-        break;
-      case '--threshold':
-        a.threshold = numberFlag(flag, value(), (n) => n >= 0 && n <= 1, 'a number from 0 to 1');
         break;
       case '--out':
         a.out = value();
@@ -153,27 +211,6 @@ export function parseDetectArgs(argv: readonly string[]): DetectArgs {
       case '--progress':
         a.progress = true;
         break;
-      case '--seed':
-        a.seed = numberFlag(flag, value(), (n) => Number.isSafeInteger(n), 'an integer');
-        break;
-      case '--window': {
-        const w = value();
-        try {
-          parseWindow(w);
-        } catch (err) {
-          throw new DetectUsageError(flag, `detect: ${flag}: ${(err as Error).message}`);
-        }
-        a.window = w;
-        break;
-      }
-      case '--lookback-days': {
-        const v = value();
-        a.lookbackDays =
-          v === 'all'
-            ? 'all'
-            : numberFlag(flag, v, (n) => n > 0, 'a positive number of days or "all"');
-        break;
-      }
       case '--suppressions':
         a.suppressions = value();
         break;

@@ -26,12 +26,13 @@ import {
   expandInputs,
   normaliseAll,
   type NormalisedInput,
+  numberFlag,
+  parseDetectionFlag,
   Progress,
   type ReportCommunity,
 } from '../detection/detect_cli';
 import { DEFAULT_SEED, DEFAULT_WINDOW } from '../detection/find_bad_communities';
 import { seededRng } from '../prng';
-import { parseWindow } from '../detection/windowing';
 import { findLabelsFile, type FileLabels, loadFileLabels } from './labels';
 import {
   computeMetrics,
@@ -112,10 +113,7 @@ export interface EvalArgs {
 }
 
 function num(flag: string, v: string, ok: (n: number) => boolean, what: string): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || !ok(n))
-    throw new EvalUsageError(flag, `eval: ${flag} must be ${what}, got "${v}"`);
-  return n;
+  return numberFlag(flag, v, ok, what, 'eval', EvalUsageError);
 }
 
 const int = (min: number) => (n: number) => Number.isInteger(n) && n >= min;
@@ -150,6 +148,7 @@ export function parseEvalArgs(argv: readonly string[]): EvalArgs {
       i++;
       return v;
     };
+    if (parseDetectionFlag('eval', flag, value, a, EvalUsageError)) continue;
     switch (flag) {
       case '-h':
       case '--help':
@@ -185,28 +184,6 @@ export function parseEvalArgs(argv: readonly string[]): EvalArgs {
       case '--epochs':
         a.epochs = num(flag, value(), int(1), 'a positive integer');
         break;
-      case '--threshold':
-        a.threshold = num(flag, value(), (n) => n >= 0 && n <= 1, 'a number from 0 to 1');
-        break;
-      case '--seed':
-        a.seed = num(flag, value(), (n) => Number.isSafeInteger(n), 'an integer');
-        break;
-      case '--window': {
-        const w = value();
-        try {
-          parseWindow(w);
-        } catch (err) {
-          throw new EvalUsageError(flag, `eval: ${flag}: ${(err as Error).message}`);
-        }
-        a.window = w;
-        break;
-      }
-      case '--lookback-days': {
-        const v = value();
-        a.lookbackDays =
-          v === 'all' ? 'all' : num(flag, v, (n) => n > 0, 'a positive number of days or "all"');
-        break;
-      }
       case '--scope': {
         const v = value();
         if (v !== 'all' && v !== 'file')
