@@ -7,12 +7,20 @@ import type { AnomalousCommunity } from '../../../common/types/community';
 import { writeDataset } from '../generator/write';
 import type { ProcessEvent } from '../../../common/types/process_event';
 import {
+  buildReport,
   type DetectDeps,
+  detectEvents,
+  detectFiles,
+  type DetectionOptions,
   type DetectReport,
+  expandInputs,
+  type FileDetectionRun,
+  normaliseAll,
   parseDetectArgs,
   prevalenceAsOf,
   runDetectCli,
 } from './detect_cli';
+import { HostSpill } from './host_spill';
 import { HeuristicTestScorer } from './testing/heuristic_scorer';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -275,5 +283,80 @@ describe('prevalenceAsOf', () => {
       Date.parse('2031-01-01T00:00:00Z'),
     );
     expect(prevalenceAsOf([at('not a time')], now)).toBeUndefined();
+  });
+});
+
+describe('detectFiles', () => {
+  it('gives exactly the in-memory result while its events wait on disk, then deletes them', async () => {
+    // Two inputs whose hosts overlap (the same generator environment, two seeds), so a host's
+    // events come from both files, and a spill budget small enough that most events go to disk.
+    const second = path.join(tmp, 'second');
+    await writeDataset({
+      out: second,
+      hosts: 3,
+      days: 1,
+      attacks: 2,
+      seed: 10,
+      eventsPerHostDay: 200,
+    });
+    const files = await expandInputs([data, second]);
+    expect(files.length).toBe(2);
+    const { TfjsEdgeScorer } = await import('../model/scorer');
+    const scorer = await TfjsEdgeScorer.load({ modelDir: path.join(REPO, 'models/default') });
+    const opts: DetectionOptions = {
+      threshold: 0.6,
+      seed: 5,
+      window: '1h',
+      lookbackDays: 'all',
+      includeUnflagged: true,
+    };
+    const meta = {
+      model: 'm',
+      threshold: 0.6,
+      window: '1h',
+      seed: 5,
+      lookbackDays: 'all' as const,
+    };
+    const quiet = capture().io;
+
+    const input = await normaliseAll(files, quiet);
+    const reference = buildReport(
+      { perFile: input.perFile, normalised: input.events.length },
+      await detectEvents(input.events, scorer, opts),
+      meta,
+    );
+
+    const spillDir = fs.mkdtempSync(path.join(tmp, 'spill-'));
+    const spill = new HostSpill<ProcessEvent>({ memoryChars: 20_000, tmpDir: spillDir });
+    const run = await detectFiles(files, scorer, opts, quiet, undefined, spill);
+    expect(run).toBeDefined();
+    expect(run?.spilledBytes).toBeGreaterThan(100_000);
+    expect(fs.readdirSync(spillDir)).toEqual([]);
+    const streamed = buildReport(run as FileDetectionRun, run as FileDetectionRun, meta);
+    expect(streamed.summary.normalised).toBe(input.events.length);
+    expect(streamed.summary.flaggedCommunities).toBeGreaterThan(0);
+    expect(JSON.stringify(streamed)).toBe(JSON.stringify(reference));
+  }, 180_000);
+
+  it('reports an unwritable temporary folder by name', async () => {
+    const spill = new HostSpill<ProcessEvent>({
+      memoryChars: 1,
+      tmpDir: path.join(tmp, 'no', 'such', 'folder'),
+    });
+    await expect(
+      detectFiles(
+        await expandInputs([data]),
+        new HeuristicTestScorer(),
+        {
+          threshold: 0.6,
+          seed: 1,
+          window: '1d',
+          lookbackDays: 'all',
+        },
+        capture().io,
+        undefined,
+        spill,
+      ),
+    ).rejects.toThrow(/cannot create a temporary file .*no\/such\/folder.*TMPDIR/);
   });
 });

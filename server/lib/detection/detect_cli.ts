@@ -3,8 +3,9 @@
  * process creation with the model, builds prevalence from the same input, finds anomalous
  * communities and writes them as NDJSON plus a readable summary.
  *
- * Everything is held in memory (one file run is one environment snapshot); the streaming
- * entry point findBadCommunitiesInStream exists for the store-backed runs.
+ * One file run is one environment snapshot: every input is read before any host is analysed, so
+ * prevalence covers all of them. The events wait as text, on disk past a memory budget
+ * (detectFiles), so a run's memory does not grow with its input.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -16,13 +17,15 @@ import { StringInterner } from '../normalise/intern';
 import { normaliseFile } from '../normalise/normaliser';
 import { DEFAULT_THRESHOLD } from './community_score';
 import {
+  CommunityFinder,
   DEFAULT_SEED,
   DEFAULT_WINDOW,
   findBadCommunities,
   type FindBadCommunitiesResult,
 } from './find_bad_communities';
+import { HostSpill } from './host_spill';
 import { hostKey } from './names';
-import { InMemoryPrevalence } from './prevalence';
+import { InMemoryPrevalence, PrevalenceLog } from './prevalence';
 import { parseWindow } from './windowing';
 
 export const DETECT_USAGE = `Usage: problemchild detect [options] FILE|DIR...
@@ -36,6 +39,10 @@ environment: prevalence is counted over all of them.
 and DIR/run_summary.json (DIR = --out, default out/detect). --format json writes one JSON document
 {summary, communities} to --out FILE (stdout when --out is absent or "-"); every event in it lists
 the input records it was built from as sources: [{file, line}] (line 1-based).
+
+Memory does not grow with the input: normalised events wait for their host's turn as text, in a
+temporary file under $TMPDIR once they pass 64 MiB (about 1.4 KB per event), deleted when the
+run ends.
 
 Options:
   FILE|DIR...            inputs (also accepted after --input, for compatibility)
@@ -357,24 +364,39 @@ export async function normaliseAll(
   progress?: Progress,
 ): Promise<NormalisedInput> {
   const events: ProcessEvent[] = [];
-  const perFile: Array<{ file: string; summary: NormaliseSummary }> = [];
   // A run holds every event at once; sharing repeated strings roughly halves its heap.
   const interner = new StringInterner();
+  const perFile = await normaliseFiles(files, io, (e) => events.push(interner.deep(e)), progress);
+  return { events, perFile };
+}
+
+/**
+ * Normalises every file in turn and hands each event to `sink` (which returns the running event
+ * count); reports on stderr files that gave no event or rejected records.
+ */
+async function normaliseFiles(
+  files: readonly string[],
+  io: DetectIo,
+  sink: (e: ProcessEvent) => number,
+  progress?: Progress,
+): Promise<NormalisedInput['perFile']> {
+  const perFile: NormalisedInput['perFile'] = [];
   let fileNo = 0;
+  let total = 0;
   for (const file of files) {
     const gen = normaliseFile(file, {}, file);
     let n = 0;
     let r;
     try {
       for (r = await gen.next(); !r.done; r = await gen.next()) {
-        events.push(interner.deep(r.value));
+        total = sink(r.value);
         n++;
         if ((n & 4095) === 0)
           progress?.update(
             'normalising',
             fileNo,
             files.length,
-            `${fmt(events.length)} events, ${path.basename(file)}`,
+            `${fmt(total)} events, ${path.basename(file)}`,
           );
       }
     } catch (err) {
@@ -383,7 +405,7 @@ export async function normaliseAll(
       });
     }
     fileNo++;
-    progress?.update('normalising', fileNo, files.length, `${fmt(events.length)} events`);
+    progress?.update('normalising', fileNo, files.length, `${fmt(total)} events`);
     const summary = r.value;
     perFile.push({ file, summary });
     const rejected = Object.values(summary.rejected).reduce((x, y) => x + y, 0);
@@ -401,7 +423,7 @@ export async function normaliseAll(
     }
   }
   progress?.done();
-  return { events, perFile };
+  return perFile;
 }
 
 const ruleSchema = z.object({
@@ -506,10 +528,18 @@ const FUTURE_SKEW_MS = 86_400_000;
  * real event and make the whole run look rare). When every event is in the future, the newest.
  */
 export function prevalenceAsOf(events: readonly ProcessEvent[], now: number): number | undefined {
+  return newestPlausibleTime(
+    events.map((e) => Date.parse(e['@timestamp'])),
+    now,
+  );
+}
+
+/** prevalenceAsOf over event times in epoch ms (NaN for an unusable time). */
+export function newestPlausibleTime(times: ArrayLike<number>, now: number): number | undefined {
   let newest = -Infinity;
   let newestPlausible = -Infinity;
-  for (const e of events) {
-    const ms = Date.parse(e['@timestamp']);
+  for (let i = 0; i < times.length; i++) {
+    const ms = times[i] as number;
     if (!Number.isFinite(ms)) continue;
     if (ms > newest) newest = ms;
     if (ms <= now + FUTURE_SKEW_MS && ms > newestPlausible) newestPlausible = ms;
@@ -553,6 +583,100 @@ export async function detectEvents(
     prevalence,
     timingsMs: { score: scoreMs, prevalence: prevalenceMs, detect: result.stats.timingsMs.total },
   };
+}
+
+export interface FileDetectionRun extends DetectionRun {
+  perFile: NormalisedInput['perFile'];
+  /** Normalised events (after twins were merged). */
+  normalised: number;
+  /** Bytes of events that waited in the run's temporary file (0 when they fitted in memory). */
+  spilledBytes: number;
+  timingsMs: DetectionRun['timingsMs'] & { normalise: number };
+}
+
+/**
+ * A whole file run without holding the events: every event is normalised once, logged for
+ * prevalence and filed by host (as JSON text, on disk past a memory budget); then each host is read
+ * back, scored and analysed in turn, and only the communities found stay in memory. Gives exactly
+ * what normaliseAll + detectEvents give (the same events per host in the same order, prevalence
+ * over the same events).
+ */
+export async function detectFiles(
+  files: readonly string[],
+  scorer: EdgeScorer,
+  opts: DetectionOptions,
+  io: DetectIo,
+  progress?: Progress,
+  spill: HostSpill<ProcessEvent> = new HostSpill<ProcessEvent>(),
+): Promise<FileDetectionRun | undefined> {
+  try {
+    let t = performance.now();
+    const log = new PrevalenceLog();
+    const perFile = await normaliseFiles(
+      files,
+      io,
+      (e) => {
+        spill.add(hostKey(e.host.name), e);
+        log.add(e);
+        return spill.size;
+      },
+      progress,
+    );
+    const normaliseMs = performance.now() - t;
+    if (spill.size === 0) return undefined;
+
+    t = performance.now();
+    const prevalence = log.toPrevalence({
+      lookbackDays: opts.lookbackDays === 'all' ? ALL_DAYS : opts.lookbackDays,
+      asOf: newestPlausibleTime(log.timesMs(), Date.now()),
+    });
+    const prevalenceMs = performance.now() - t;
+
+    const finder = await CommunityFinder.create({
+      prevalence,
+      suppressions: opts.suppressions ?? [],
+      threshold: opts.threshold,
+      seed: opts.seed,
+      window: opts.window,
+      includeUnflagged: opts.includeUnflagged ?? false,
+    });
+    const hosts = spill.hostKeys();
+    let scoreMs = 0;
+    let done = 0;
+    for (const [i, host] of hosts.entries()) {
+      const events = spill.read(host);
+      spill.drop(host);
+      t = performance.now();
+      // One host at a time, so the scorer finds parent start times among the host's events.
+      const scored = await scorer.score(events);
+      scoreMs += performance.now() - t;
+      await finder.add(finder.group(scored));
+      done += events.length;
+      progress?.update(
+        'analysing hosts',
+        i + 1,
+        hosts.length,
+        `${fmt(done)} of ${fmt(spill.size)} events`,
+      );
+    }
+    progress?.done();
+    const result = finder.finish();
+    return {
+      result,
+      prevalence,
+      perFile,
+      normalised: spill.size,
+      spilledBytes: spill.spilledBytes,
+      timingsMs: {
+        normalise: normaliseMs,
+        score: scoreMs,
+        prevalence: prevalenceMs,
+        detect: result.stats.timingsMs.total,
+      },
+    };
+  } finally {
+    spill.close();
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -665,7 +789,7 @@ function reportCommunity(c: AnomalousCommunity, flagged: boolean): ReportCommuni
 
 /** The `--format json` document; unflagged communities are included when the run returned them. */
 export function buildReport(
-  input: NormalisedInput,
+  input: { perFile: NormalisedInput['perFile']; normalised: number },
   run: DetectionRun,
   meta: Pick<ReportSummary, 'model' | 'threshold' | 'window' | 'seed' | 'lookbackDays'>,
 ): DetectReport {
@@ -690,7 +814,7 @@ export function buildReport(
     summary: {
       files: input.perFile.length,
       records,
-      normalised: input.events.length,
+      normalised: input.normalised,
       twinsMerged,
       skipped,
       rejected,
@@ -764,15 +888,8 @@ export async function runDetectCli(
       );
     }
 
-    const t = performance.now();
-    const input = await normaliseAll(files, io, progress);
-    const normaliseMs = performance.now() - t;
-    if (input.events.length === 0) {
-      io.stderr(`detect: no process-creation events in ${files.join(', ')}\n`);
-      return 1;
-    }
-    const run = await detectEvents(
-      input.events,
+    const run = await detectFiles(
+      files,
       scorer,
       {
         threshold: args.threshold,
@@ -782,12 +899,17 @@ export async function runDetectCli(
         suppressions: rules,
         includeUnflagged: args.all,
       },
+      io,
       progress,
     );
+    if (run === undefined) {
+      io.stderr(`detect: no process-creation events in ${files.join(', ')}\n`);
+      return 1;
+    }
     const { result, prevalence } = run;
 
     if (args.format === 'json') {
-      const report = buildReport(input, run, {
+      const report = buildReport(run, run, {
         model: scorer.modelName,
         threshold: args.threshold,
         window: args.window,
@@ -822,10 +944,14 @@ export async function runDetectCli(
         {
           options: { ...args, help: undefined, inputs: files },
           model: scorer.modelName,
-          files: input.perFile,
+          files: run.perFile,
           prevalence: { ...(await prevalence.environment()), ignored: prevalence.ignored },
           stats: result.stats,
-          timingsMs: { normalise: normaliseMs, ...run.timingsMs, total: totalMs },
+          timingsMs: { ...run.timingsMs, total: totalMs },
+          memory: {
+            peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+            spilledMB: Math.round(run.spilledBytes / 1048576),
+          },
         },
         null,
         2,
@@ -834,7 +960,7 @@ export async function runDetectCli(
 
     const s = result.stats;
     io.stdout(
-      `problemchild detect: ${files.length} file${files.length === 1 ? '' : 's'}, ${fmt(input.events.length)} events, ${fmt(s.hosts)} host${s.hosts === 1 ? '' : 's'}, ` +
+      `problemchild detect: ${files.length} file${files.length === 1 ? '' : 's'}, ${fmt(run.normalised)} events, ${fmt(s.hosts)} host${s.hosts === 1 ? '' : 's'}, ` +
         `model ${scorer.modelName}, threshold ${args.threshold}, window ${args.window}, seed ${args.seed}\n` +
         `flagged ${fmt(s.flagged)} of ${fmt(s.communities)} communities in ${(totalMs / 1000).toFixed(1)} s` +
         (s.suppressedCommunities.length

@@ -603,28 +603,100 @@ export function rankCommunities<
 // Entry points
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * Detection fed in pieces: host-window groups go in as they are ready (all at once, one window at
+ * a time from a stream, or one host at a time from a file run) and each piece's candidates are
+ * scored against prevalence when it is added, so only flagged communities (and, with
+ * includeUnflagged, the others) stay in memory. Pieces may come in any order: the result is
+ * ranked, and suppressed communities are ordered by window and host, at the end.
+ */
+export class CommunityFinder {
+  private readonly stats = emptyStats();
+  private readonly hosts = new Set<string>();
+  private readonly flagged: AnomalousCommunity[] = [];
+  private readonly unflagged: AnomalousCommunity[] = [];
+
+  private constructor(
+    private readonly opts: FindBadCommunitiesOptions,
+    private readonly o: ResolvedOptions,
+    private readonly matcher: SuppressionMatcher,
+  ) {}
+
+  static async create(opts: FindBadCommunitiesOptions): Promise<CommunityFinder> {
+    const o = resolve(opts);
+    return new CommunityFinder(opts, o, await loadRules(opts.suppressions));
+  }
+
+  /** The grouping the finder expects, with its window and per-group cap. */
+  group(scored: Iterable<ScoredEvent>): HostWindowGroup[] {
+    return groupByHostWindow(scored, {
+      windowMs: this.o.windowMs,
+      maxEventsPerGroup: this.o.maxEventsPerGroup,
+    });
+  }
+
+  get grouping(): { windowMs: number; maxEventsPerGroup: number } {
+    return { windowMs: this.o.windowMs, maxEventsPerGroup: this.o.maxEventsPerGroup };
+  }
+
+  /** Analyses groups; their candidates go to the prevalence service in one batch. */
+  async add(groups: readonly HostWindowGroup[]): Promise<void> {
+    const t0 = performance.now();
+    const candidates: Candidate[] = [];
+    for (const g of groups) {
+      this.hosts.add(g.host);
+      candidates.push(...prepareGroup(g, this.o, this.stats));
+    }
+    const res = await scoreCandidates(
+      candidates,
+      this.opts.prevalence,
+      this.matcher,
+      this.o,
+      this.stats,
+    );
+    for (const c of res.flagged) this.flagged.push(c);
+    if (this.o.includeUnflagged) for (const c of res.unflagged) this.unflagged.push(c);
+    this.stats.suppressedEdges += res.suppressedEdges;
+    for (const s of res.suppressed) this.stats.suppressedCommunities.push(s);
+    this.stats.timingsMs.total += performance.now() - t0;
+  }
+
+  /** Ranks what was found. `timingsMs.total` is the time spent inside the finder. */
+  finish(): FindBadCommunitiesResult {
+    const t0 = performance.now();
+    const stats = this.stats;
+    stats.hosts = this.hosts.size;
+    stats.flagged = this.flagged.length;
+    // Stable: groups of one window and host keep the order they were analysed in.
+    stats.suppressedCommunities.sort((a, b) =>
+      a.window.start !== b.window.start
+        ? a.window.start < b.window.start
+          ? -1
+          : 1
+        : a.host !== b.host
+          ? a.host < b.host
+            ? -1
+            : 1
+          : 0,
+    );
+    const result = { communities: rankCommunities(this.flagged), stats };
+    const out = withUnflagged(result, this.unflagged, this.o);
+    stats.timingsMs.total += performance.now() - t0;
+    return out;
+  }
+}
+
 /** Flags anomalous communities in a batch of scored events (any number of hosts and windows). */
 export async function findBadCommunities(
   scored: readonly ScoredEvent[],
   opts: FindBadCommunitiesOptions,
 ): Promise<FindBadCommunitiesResult> {
   const t0 = performance.now();
-  const o = resolve(opts);
-  const stats = emptyStats();
-  const matcher = await loadRules(opts.suppressions);
-  const groups = groupByHostWindow(scored, {
-    windowMs: o.windowMs,
-    maxEventsPerGroup: o.maxEventsPerGroup,
-  });
-  stats.hosts = new Set(groups.map((g) => g.host)).size;
-  const candidates: Candidate[] = [];
-  for (const g of groups) candidates.push(...prepareGroup(g, o, stats));
-  const res = await scoreCandidates(candidates, opts.prevalence, matcher, o, stats);
-  stats.flagged = res.flagged.length;
-  stats.suppressedEdges = res.suppressedEdges;
-  stats.suppressedCommunities = res.suppressed;
-  stats.timingsMs.total = performance.now() - t0;
-  return withUnflagged({ communities: rankCommunities(res.flagged), stats }, res.unflagged, o);
+  const finder = await CommunityFinder.create(opts);
+  await finder.add(finder.group(scored));
+  const result = finder.finish();
+  result.stats.timingsMs.total = performance.now() - t0;
+  return result;
 }
 
 export interface StreamOptions extends FindBadCommunitiesOptions {
@@ -640,34 +712,16 @@ export async function findBadCommunitiesInStream(
   opts: StreamOptions,
 ): Promise<FindBadCommunitiesResult> {
   const t0 = performance.now();
-  const o = resolve(opts);
-  const stats = emptyStats();
-  const matcher = await loadRules(opts.suppressions);
-  const hosts = new Set<string>();
-  const flagged: AnomalousCommunity[] = [];
-  const unflagged: AnomalousCommunity[] = [];
+  const finder = await CommunityFinder.create(opts);
   for await (const g of streamHostWindows(source, {
-    windowMs: o.windowMs,
-    maxEventsPerGroup: o.maxEventsPerGroup,
+    ...finder.grouping,
     allowedLatenessMs: opts.allowedLatenessMs,
   })) {
-    hosts.add(g.host);
-    const res = await scoreCandidates(
-      prepareGroup(g, o, stats),
-      opts.prevalence,
-      matcher,
-      o,
-      stats,
-    );
-    flagged.push(...res.flagged);
-    if (o.includeUnflagged) for (const c of res.unflagged) unflagged.push(c);
-    stats.suppressedEdges += res.suppressedEdges;
-    stats.suppressedCommunities.push(...res.suppressed);
+    await finder.add([g]);
   }
-  stats.hosts = hosts.size;
-  stats.flagged = flagged.length;
-  stats.timingsMs.total = performance.now() - t0;
-  return withUnflagged({ communities: rankCommunities(flagged), stats }, unflagged, o);
+  const result = finder.finish();
+  result.stats.timingsMs.total = performance.now() - t0;
+  return result;
 }
 
 /** Ranks the unflagged communities after the flagged ones, so ranks stay unique in a full report. */

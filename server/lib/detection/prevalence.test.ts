@@ -6,7 +6,9 @@ import {
   HostCounter,
   InMemoryPrevalence,
   NoPrevalence,
+  PrevalenceLog,
 } from './prevalence';
+import { commandLineTemplate } from './command_line_template';
 import { processEvent } from './testing/events';
 
 const DAY = 86_400_000;
@@ -217,5 +219,43 @@ describe('plain-words prevalence', () => {
         to: new Date(Date.parse('2024-01-01T00:00:00Z') + 40 * DAY).toISOString(),
       }),
     ).toBe('7 days');
+  });
+});
+
+describe('PrevalenceLog', () => {
+  it('counts exactly what InMemoryPrevalence counts, with the window chosen afterwards', async () => {
+    const events = [];
+    for (let i = 0; i < 3_000; i++) {
+      events.push(
+        ev(
+          `h${i % 7}`,
+          ['cmd.exe', 'explorer.exe', 'C:\\Windows\\System32\\svchost.exe'][i % 3] as string,
+          ['whoami.exe', 'ping.exe', 'powershell.exe', 'conhost.exe'][i % 4] as string,
+          `tool -n ${i % 11} C:\\Users\\u${i % 5}\\x.txt`,
+          i * 3_600_000,
+        ),
+      );
+    }
+    const log = new PrevalenceLog();
+    for (const e of events) log.add(e);
+    expect(log.size).toBe(events.length);
+    expect(log.timesMs()[10]).toBe(Date.parse(events[10]?.['@timestamp'] as string));
+    const opts = { lookbackDays: 30, asOf: 100 * DAY };
+    const direct = await InMemoryPrevalence.fromEvents(events, opts);
+    const logged = log.toPrevalence(opts);
+    const pairs = [
+      { parentName: 'cmd.exe', childName: 'whoami.exe' },
+      { parentName: 'svchost.exe', childName: 'ping.exe' },
+      { parentName: 'explorer.exe', childName: 'nothing.exe' },
+    ];
+    const cmds = events.slice(0, 40).map((e) => ({
+      processName: e.process.name,
+      template: commandLineTemplate(e.process.command_line),
+    }));
+    expect(await logged.childGivenParent(pairs)).toEqual(await direct.childGivenParent(pairs));
+    expect(await logged.cmdlineGivenProcess(cmds)).toEqual(await direct.cmdlineGivenProcess(cmds));
+    expect(await logged.environment()).toEqual(await direct.environment());
+    expect(logged.ignored).toEqual(direct.ignored);
+    expect(logged.ignored.outsideWindow).toBeGreaterThan(0);
   });
 });

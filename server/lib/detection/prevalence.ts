@@ -14,6 +14,7 @@ import type {
   PrevalenceEnvironment,
 } from '../../../common/types/community';
 import type { ProcessEvent } from '../../../common/types/process_event';
+import { SecondSightingCache } from '../normalise/bounded_map';
 import { commandLineTemplate } from './command_line_template';
 import { hostKey, processName } from './names';
 
@@ -221,19 +222,19 @@ export class InMemoryPrevalence implements PrevalenceService {
   }
 
   add(e: ProcessEvent): void {
-    const t = Date.parse(e['@timestamp']);
+    const k = prevalenceKeys(e);
+    this.addKeys(k.t, k.host, k.parent, k.child, k.template);
+  }
+
+  /** One event given by its prevalence keys (see prevalenceKeys); `t` is epoch ms or NaN. */
+  addKeys(t: number, host: string, parent: string, child: string, template: string): void {
     if (Number.isFinite(t) && (t < this.from || t > this.to)) {
       this.ignored.outsideWindow++;
       return;
     }
     const tt = Number.isFinite(t) ? t : NaN;
-    const host = hostKey(e.host.name);
     let hostId = this.hostIds.get(host);
     if (hostId === undefined) this.hostIds.set(host, (hostId = this.hostIds.size));
-
-    const parent = processName(e.process.parent.name ?? e.process.parent.executable);
-    const child = processName(e.process.name ?? e.process.executable);
-    const template = commandLineTemplate(e.process.command_line);
 
     this.events++;
     if (Number.isFinite(tt)) {
@@ -295,6 +296,97 @@ export class InMemoryPrevalence implements PrevalenceService {
       to: iso(this.maxT),
       lookbackDays: this.lookbackDays,
     };
+  }
+}
+
+/** What prevalence counts of one event: its time (epoch ms, NaN when unusable) and keys. */
+export function prevalenceKeys(e: ProcessEvent): {
+  t: number;
+  host: string;
+  parent: string;
+  child: string;
+  template: string;
+} {
+  return {
+    t: Date.parse(e['@timestamp']),
+    host: hostKey(e.host.name),
+    parent: processName(e.process.parent.name ?? e.process.parent.executable),
+    child: processName(e.process.name ?? e.process.executable),
+    template: commandLineTemplate(e.process.command_line),
+  };
+}
+
+/**
+ * Prevalence keys of a stream of events, kept compactly (a time and four dictionary ids per
+ * event) until the lookback window is known. A file run learns where its window ends (the newest
+ * plausible event) only after reading everything, and must not hold the events themselves.
+ */
+export class PrevalenceLog {
+  private times = new Float64Array(1024);
+  private ids = new Int32Array(4 * 1024);
+  private n = 0;
+  private readonly dict = new Map<string, number>();
+  private readonly words: string[] = [];
+  private readonly templates = new SecondSightingCache<string>(65_536);
+
+  get size(): number {
+    return this.n;
+  }
+
+  add(e: ProcessEvent): void {
+    const cmd = e.process.command_line ?? '';
+    // Templating is the costly part and most command lines recur (services, schedulers).
+    let template = this.templates.get(cmd);
+    if (template === undefined) {
+      template = commandLineTemplate(cmd);
+      this.templates.offer(cmd, template);
+    }
+    if (this.n === this.times.length) {
+      const times = new Float64Array(this.n * 2);
+      times.set(this.times);
+      this.times = times;
+      const ids = new Int32Array(this.n * 8);
+      ids.set(this.ids);
+      this.ids = ids;
+    }
+    const at = this.n++;
+    this.times[at] = Date.parse(e['@timestamp']);
+    this.ids[4 * at] = this.id(hostKey(e.host.name));
+    this.ids[4 * at + 1] = this.id(
+      processName(e.process.parent.name ?? e.process.parent.executable),
+    );
+    this.ids[4 * at + 2] = this.id(processName(e.process.name ?? e.process.executable));
+    this.ids[4 * at + 3] = this.id(template);
+  }
+
+  private id(word: string): number {
+    let i = this.dict.get(word);
+    if (i === undefined) {
+      this.dict.set(word, (i = this.words.length));
+      this.words.push(word);
+    }
+    return i;
+  }
+
+  /** Event times in input order (NaN where unusable). */
+  timesMs(): Float64Array {
+    return this.times.subarray(0, this.n);
+  }
+
+  /** Counts every logged event into a prevalence with the given window, in input order. */
+  toPrevalence(opts: InMemoryPrevalenceOptions = {}): InMemoryPrevalence {
+    const p = new InMemoryPrevalence(opts);
+    const w = this.words;
+    for (let i = 0; i < this.n; i++) {
+      p.addKeys(
+        this.times[i] as number,
+        w[this.ids[4 * i] as number] as string,
+        w[this.ids[4 * i + 1] as number] as string,
+        w[this.ids[4 * i + 2] as number] as string,
+        w[this.ids[4 * i + 3] as number] as string,
+      );
+    }
+    return p;
   }
 }
 

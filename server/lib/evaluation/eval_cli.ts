@@ -319,7 +319,7 @@ async function partition(
   const out: ReportCommunity[] = [];
   for (const events of groups) {
     const run = await detectEvents(events, scorer, { ...opts, includeUnflagged: true });
-    const report = buildReport({ events, perFile: [] }, run, {
+    const report = buildReport({ normalised: events.length, perFile: [] }, run, {
       model: scorer.modelName,
       threshold: opts.threshold,
       window: opts.window,
