@@ -40,7 +40,7 @@ const PARENTS = [
 ];
 
 /** A varied, reproducible event mix (no external data needed). */
-function sampleEvents(n: number, seed = 11): ProcessEvent[] {
+export function sampleEvents(n: number, seed = 11): ProcessEvent[] {
   const rand = mulberry32(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
   const out: ProcessEvent[] = [];

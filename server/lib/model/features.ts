@@ -98,6 +98,25 @@ const DENSE_INDEX = new Map(DENSE_FEATURES.map((n, i) => [n, i]));
 const DENSE_LABEL = new Map(DENSE_DEFS);
 const PARENT_AGE_SLOT = DENSE_INDEX.get('parent_age_log') as number;
 const PARENT_AGE_MISSING_SLOT = DENSE_INDEX.get('parent_age_missing') as number;
+function slot(name: string): number {
+  const i = DENSE_INDEX.get(name);
+  if (i === undefined) throw new Error(`unknown dense feature ${name}`);
+  return i;
+}
+/** Positions of the tri-state flags: yes, no, unknown. */
+const SIGNED_SLOTS = [slot('signed_yes'), slot('signed_no'), slot('signed_unknown')] as const;
+const TRUSTED_SLOTS = [slot('trusted_yes'), slot('trusted_no'), slot('trusted_unknown')] as const;
+const ELEVATED_SLOTS = [
+  slot('elevated_yes'),
+  slot('elevated_no'),
+  slot('elevated_unknown'),
+] as const;
+const SERVICE_ACCOUNT_SLOT = slot('service_account');
+const USER_UNKNOWN_SLOT = slot('user_unknown');
+const ORIGINAL_NAME_MISSING_SLOT = slot('original_name_missing');
+const NAME_MISMATCH_SLOT = slot('name_mismatch');
+const NAME_NOT_EXE_SLOT = slot('name_not_exe');
+const PARENT_MISSING_SLOT = slot('parent_missing');
 const slotsOf = (prefix: string, names: readonly string[]): Map<string, number> =>
   new Map(names.map((c) => [c, DENSE_INDEX.get(`${prefix}${c}`) as number]));
 const PATH_CLASS_SLOT = slotsOf('path_class_', PATH_CLASSES);
@@ -185,8 +204,13 @@ export function parseTime(value: string | number | undefined): number | undefine
   return Number.isNaN(t) ? undefined : t;
 }
 
-function tri(v: boolean | undefined): [number, number, number] {
-  return v === undefined ? [0, 0, 1] : v ? [1, 0, 0] : [0, 1, 0];
+/** Sets the one slot of a tri-state flag that applies (yes, no or unknown). */
+function setTri(
+  dense: Float32Array,
+  slots: readonly [number, number, number],
+  v: boolean | undefined,
+): void {
+  dense[v === undefined ? slots[2] : v ? slots[0] : slots[1]] = 1;
 }
 
 function integrityOf(raw: string | undefined): Integrity {
@@ -307,43 +331,54 @@ const CMD_DENSE = [
   'cmd_tokens_log',
 ] as const;
 
+const CMD_SLOT = new Map<string, number>(CMD_DENSE.map((n, i) => [n, i]));
+const CMD_DENSE_INDEX = Uint16Array.from(CMD_DENSE, (n) => DENSE_INDEX.get(n) as number);
+
 function computeCommandLineFacts(
   rawCmd: string,
   psContext: boolean,
   ctx: NormaliseContext,
 ): CommandLineFacts {
-  const values = new Map<string, number>();
+  // Values in CMD_DENSE order; only the non-zero ones are kept.
+  const values = new Float64Array(CMD_DENSE.length);
+  const set = (name: (typeof CMD_DENSE)[number], v: number): void => {
+    values[CMD_SLOT.get(name) as number] = v;
+  };
   let tokens: string[] = [];
   if (!rawCmd.trim()) {
-    values.set('cmd_missing', 1);
+    set('cmd_missing', 1);
   } else {
     const sig = commandLineSignals(rawCmd, psContext);
     const chars = specialCharCounts(rawCmd);
-    values.set('cmd_len_log', logScaled(rawCmd.length, 32768));
-    values.set('cmd_entropy', Math.min(1, shannonEntropy(rawCmd) / 7));
-    values.set('cmd_b64', sig.hasBase64 ? 1 : 0);
-    values.set('cmd_enc_flag', sig.hasEncodedFlag ? 1 : 0);
-    values.set('cmd_url', sig.hasUrl ? 1 : 0);
-    values.set('cmd_ip', sig.hasIp ? 1 : 0);
-    values.set('cmd_hidden', sig.hasHiddenWindow ? 1 : 0);
-    values.set('cmd_caret', logScaled(chars.caret, 100));
-    values.set('cmd_backtick', logScaled(chars.backtick, 100));
-    values.set('cmd_quote', logScaled(chars.quote, 100));
-    values.set('cmd_plus', logScaled(chars.plus, 100));
-    values.set('cmd_percent', logScaled(chars.percent, 100));
-    values.set(
+    set('cmd_len_log', logScaled(rawCmd.length, 32768));
+    set('cmd_entropy', Math.min(1, shannonEntropy(rawCmd) / 7));
+    set('cmd_b64', sig.hasBase64 ? 1 : 0);
+    set('cmd_enc_flag', sig.hasEncodedFlag ? 1 : 0);
+    set('cmd_url', sig.hasUrl ? 1 : 0);
+    set('cmd_ip', sig.hasIp ? 1 : 0);
+    set('cmd_hidden', sig.hasHiddenWindow ? 1 : 0);
+    set('cmd_caret', logScaled(chars.caret, 100));
+    set('cmd_backtick', logScaled(chars.backtick, 100));
+    set('cmd_quote', logScaled(chars.quote, 100));
+    set('cmd_plus', logScaled(chars.plus, 100));
+    set('cmd_percent', logScaled(chars.percent, 100));
+    set(
       'cmd_special_ratio',
       Math.min(1, (4 * (chars.caret + chars.backtick + chars.quote + chars.plus)) / rawCmd.length),
     );
     tokens = tokeniseCommandLine(normaliseCommandLine(rawCmd), ctx);
-    values.set('cmd_tokens_log', logScaled(tokens.length, 1000));
+    set('cmd_tokens_log', logScaled(tokens.length, 1000));
   }
-  const names = CMD_DENSE.filter((n) => (values.get(n) ?? 0) !== 0);
-  return {
-    denseIndex: Uint16Array.from(names, (n) => DENSE_INDEX.get(n) as number),
-    denseValue: Float32Array.from(names, (n) => values.get(n) as number),
-    tokens,
-  };
+  let kept = 0;
+  for (let i = 0; i < values.length; i++) if (values[i] !== 0) kept++;
+  const denseIndex = new Uint16Array(kept);
+  const denseValue = new Float32Array(kept);
+  for (let i = 0, w = 0; i < values.length; i++) {
+    if (values[i] === 0) continue;
+    denseIndex[w] = CMD_DENSE_INDEX[i] as number;
+    denseValue[w++] = values[i] as number;
+  }
+  return { denseIndex, denseValue, tokens };
 }
 
 function commandLineFacts(rawCmd: string, procName: string, event: ProcessEvent): CommandLineFacts {
@@ -377,11 +412,13 @@ function parentAgeEntry(
   const parentT = hideParentAge
     ? undefined
     : parseTime(event.process.parent.start ?? ctx?.parentStart?.(event));
-  if (childT === undefined || parentT === undefined)
-    return { index: PARENT_AGE_MISSING_SLOT, value: 1 };
+  if (childT === undefined || parentT === undefined) return MISSING_AGE;
   const value = logScaled((childT - parentT) / 1000, MAX_PARENT_AGE_S);
   return value === 0 ? undefined : { index: PARENT_AGE_SLOT, value };
 }
+
+const NO_AGE = Object.freeze({ index: -1, value: 0 });
+const MISSING_AGE = Object.freeze({ index: PARENT_AGE_MISSING_SLOT, value: 1 });
 
 /**
  * Every field staticFacts reads, joined: two events with the same key have the same row apart
@@ -414,11 +451,6 @@ function staticKey(e: ProcessEvent): string {
 /** Tokens and dense features of one event, parent age excluded (the oov rates are filled later). */
 function staticFacts(event: ProcessEvent): EventFacts {
   const dense = new Float32Array(DENSE_FEATURES.length);
-  const set = (name: string, v: number): void => {
-    const i = DENSE_INDEX.get(name);
-    if (i === undefined) throw new Error(`unknown dense feature ${name}`);
-    dense[i] = v;
-  };
 
   const procName = cachedName(processNameOf(event));
   const parentName = cachedName(parentNameOf(event));
@@ -426,28 +458,19 @@ function staticFacts(event: ProcessEvent): EventFacts {
   const pexe = cachedPath(event.process.parent.executable);
 
   const sig = event.process.code_signature;
-  const [sy, sn, su] = tri(sig?.exists);
-  set('signed_yes', sy);
-  set('signed_no', sn);
-  set('signed_unknown', su);
-  const [ty, tn, tu] = tri(sig?.exists === false ? false : sig?.trusted);
-  set('trusted_yes', ty);
-  set('trusted_no', tn);
-  set('trusted_unknown', tu);
-  const [ey, en, eu] = tri(elevationOf(event));
-  set('elevated_yes', ey);
-  set('elevated_no', en);
-  set('elevated_unknown', eu);
+  setTri(dense, SIGNED_SLOTS, sig?.exists);
+  setTri(dense, TRUSTED_SLOTS, sig?.exists === false ? false : sig?.trusted);
+  setTri(dense, ELEVATED_SLOTS, elevationOf(event));
   const service = isServiceAccount(event);
-  set('service_account', service ? 1 : 0);
-  set('user_unknown', service === undefined ? 1 : 0);
+  if (service) dense[SERVICE_ACCOUNT_SLOT] = 1;
+  if (service === undefined) dense[USER_UNKNOWN_SLOT] = 1;
 
   const original = event.process.pe?.original_file_name?.trim().toLowerCase();
-  if (!original) set('original_name_missing', 1);
+  if (!original) dense[ORIGINAL_NAME_MISSING_SLOT] = 1;
   else if (procName && stripMui(original) !== stripMui(procName.replace(/\^/g, '')))
-    set('name_mismatch', 1);
-  if (procName && !procName.endsWith('.exe')) set('name_not_exe', 1);
-  if (!parentName) set('parent_missing', 1);
+    dense[NAME_MISMATCH_SLOT] = 1;
+  if (procName && !procName.endsWith('.exe')) dense[NAME_NOT_EXE_SLOT] = 1;
+  if (!parentName) dense[PARENT_MISSING_SLOT] = 1;
 
   dense[PATH_CLASS_SLOT.get(pathClass(exe)) as number] = 1;
   dense[PARENT_PATH_CLASS_SLOT.get(pathClass(pexe)) as number] = 1;
@@ -588,6 +611,49 @@ function humanName(key: string): string {
   const group = key.slice(0, colon) as TokenGroup;
   const token = key.slice(colon + 1);
   return `${GROUP_LABEL[group] ?? group}: ${group === 'pair' ? token.replace('>', '→') : token}`;
+}
+
+// Scratch for computeStaticRow: rows are built one at a time (JS is single-threaded and the
+// build never yields), so one set of buffers serves every row instead of two arrays per event.
+let scratchIdx = new Int32Array(256);
+let scratchVal = new Float64Array(256);
+let scratchOrder = new Int32Array(256);
+
+function growScratch(need: number): void {
+  let size = scratchIdx.length;
+  while (size < need) size *= 2;
+  const idx = new Int32Array(size);
+  idx.set(scratchIdx);
+  const val = new Float64Array(size);
+  val.set(scratchVal);
+  scratchIdx = idx;
+  scratchVal = val;
+  scratchOrder = new Int32Array(size);
+}
+
+/**
+ * Positions 0..n-1 ordered by ascending idx[position] (token positions are distinct). Insertion
+ * sort for the usual few dozen tokens, the library sort for hostile thousands.
+ */
+function sortedPositions(idx: Int32Array, n: number): Int32Array {
+  const order = scratchOrder;
+  if (n > 64) {
+    const sorted = Array.from({ length: n }, (_, i) => i).sort(
+      (a, b) => (idx[a] as number) - (idx[b] as number),
+    );
+    order.set(sorted);
+    return order;
+  }
+  for (let i = 0; i < n; i++) {
+    const key = idx[i] as number;
+    let j = i - 1;
+    while (j >= 0 && (idx[order[j] as number] as number) > key) {
+      order[j + 1] = order[j] as number;
+      j--;
+    }
+    order[j + 1] = i;
+  }
+  return order;
 }
 
 /** A fitted feature space: vocabulary + IDF weights + extraction. Immutable after fitting. */
@@ -736,35 +802,59 @@ export class FeatureSpace {
     this.rowCache.clear();
   }
 
-  /** Row of one event without its parent-age entry, from the cache when the event repeats. */
-  private staticRow(event: ProcessEvent): SparseRow {
+  /** Whether the last staticRow() came from the row cache (the same row object as before). */
+  lastRowCached = false;
+
+  /**
+   * Row of one event without its parent-age entry, from the cache when the event repeats. The
+   * row may be shared: read it, never change it. The parent-age entry is parentAge()'s.
+   */
+  staticRow(event: ProcessEvent): SparseRow {
+    this.lastRowCached = false;
     const cmd = event.process.command_line ?? '';
     if (cmd.length > MAX_CACHED_COMMAND_LINE) return this.computeStaticRow(event);
     const key = staticKey(event);
     let row = this.rowCache.get(key);
-    if (row) return row;
+    if (row) {
+      this.lastRowCached = true;
+      return row;
+    }
     row = this.computeStaticRow(event);
     this.rowCache.offer(key, row);
     return row;
   }
 
+  /**
+   * The parent-age entry extractSparse() puts in front of staticRow(): its vector position (-1
+   * when there is none, a zero age) and value (as a row stores it, in float32).
+   */
+  parentAge(event: ProcessEvent, ctx?: FeatureContext): { index: number; value: number } {
+    const age = parentAgeEntry(event, ctx, false);
+    if (!age) return NO_AGE;
+    // Rows store values as float32; the entry must be the value a row would hold.
+    return age === MISSING_AGE ? age : { index: age.index, value: Math.fround(age.value) };
+  }
+
   private computeStaticRow(event: ProcessEvent): SparseRow {
     const { tokens, dense } = staticFacts(event);
     const denseCount = DENSE_FEATURES.length;
-    // Token positions and TF-IDF weights per group, gathered before the dense OOV rates are known.
-    const tokIdx: number[] = [];
-    const tokVal: number[] = [];
+    // Token positions and TF-IDF weights per group, gathered in scratch buffers (rows are built
+    // one at a time) before the dense OOV rates are known.
+    let n = 0;
     for (let g = 0; g < TOKEN_GROUPS.length; g++) {
       const list = tokens[TOKEN_GROUPS[g] as TokenGroup];
       if (list.length === 0) continue;
+      if (n + list.length > scratchIdx.length) growScratch(n + list.length);
+      const tokIdx = scratchIdx;
+      const tokVal = scratchVal;
       const index = this.groupIndex[g] as Map<string, number>;
-      const first = tokIdx.length;
+      const first = n;
       // Term counts accumulate in tokVal. Short groups are scanned (cheaper than a map); long
       // command lines get a map so a hostile one stays linear.
       const slots = list.length > 16 ? new Map<number, number>() : undefined;
       let miss = 0;
-      for (const t of list) {
-        const idx = index.get(t);
+      for (let i = 0; i < list.length; i++) {
+        const idx = index.get(list[i] as string);
         if (idx === undefined) {
           miss++;
           continue;
@@ -772,15 +862,15 @@ export class FeatureSpace {
         let at = -1;
         if (slots) at = slots.get(idx) ?? -1;
         else
-          for (let k = first; k < tokIdx.length; k++)
+          for (let k = first; k < n; k++)
             if (tokIdx[k] === idx) {
               at = k;
               break;
             }
         if (at < 0) {
-          slots?.set(idx, tokIdx.length);
-          tokIdx.push(idx);
-          tokVal.push(1);
+          slots?.set(idx, n);
+          tokIdx[n] = idx;
+          tokVal[n++] = 1;
         } else tokVal[at] = (tokVal[at] as number) + 1;
       }
       const oovSlot = OOV_SLOT[g];
@@ -788,7 +878,7 @@ export class FeatureSpace {
       // TF-IDF with sublinear TF, L2-normalised within the group so a long command line cannot
       // drown the name and pair tokens (for one-token groups this reduces to an indicator).
       let norm = 0;
-      for (let k = first; k < tokIdx.length; k++) {
+      for (let k = first; k < n; k++) {
         const w =
           (1 + Math.log(tokVal[k] as number)) *
           (this.idf[(tokIdx[k] as number) - denseCount] as number);
@@ -796,24 +886,23 @@ export class FeatureSpace {
         norm += w * w;
       }
       norm = Math.sqrt(norm);
-      for (let k = first; k < tokIdx.length; k++) tokVal[k] = (tokVal[k] as number) / norm;
+      for (let k = first; k < n; k++) tokVal[k] = (tokVal[k] as number) / norm;
     }
     let nnz = 0;
     for (let i = 0; i < denseCount; i++) if (dense[i] !== 0) nnz++;
-    const order = Array.from(tokIdx.keys()).sort(
-      (a, b) => (tokIdx[a] as number) - (tokIdx[b] as number),
-    );
-    const indices = new Int32Array(nnz + order.length);
-    const values = new Float32Array(nnz + order.length);
+    const order = sortedPositions(scratchIdx, n);
+    const indices = new Int32Array(nnz + n);
+    const values = new Float32Array(nnz + n);
     let w = 0;
     for (let i = 0; i < denseCount; i++) {
       if (dense[i] === 0) continue;
       indices[w] = i;
       values[w++] = dense[i] as number;
     }
-    for (const k of order) {
-      indices[w] = tokIdx[k] as number;
-      values[w++] = tokVal[k] as number;
+    for (let j = 0; j < n; j++) {
+      const k = order[j] as number;
+      indices[w] = scratchIdx[k] as number;
+      values[w++] = scratchVal[k] as number;
     }
     return { indices, values };
   }

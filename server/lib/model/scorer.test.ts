@@ -2,6 +2,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { clearFeatureCaches } from './features';
 import { predictRows } from './network';
 import { TfjsEdgeScorer, clearModelCache } from './scorer';
 import { SparseNetwork } from './sparse_network';
@@ -29,10 +30,19 @@ describe('save → load round trip', () => {
         makeEvent({ name: 'x.exe', cmd: 'x.exe -a' }),
       ];
       const rows = events.map((e) => fitted.space.extractSparse(e));
-      const before = events.map((_e, i) => SparseNetwork.fromModel(fitted.model).score(rows[i]!));
+      // Serving adds the parent-age entry after the rest of the row (see scorer.ts).
+      const network = SparseNetwork.fromModel(fitted.model);
+      const before = events.map((e) => {
+        const age = fitted.space.parentAge(e);
+        return (
+          1 / (1 + Math.exp(-network.logitOf(fitted.space.staticRow(e), age.index, age.value)))
+        );
+      });
       const scorer = await TfjsEdgeScorer.load({ modelDir: dir });
       const after = (await scorer.score(events)).map((s) => s.score);
       expect(after).toEqual(before);
+      for (let i = 0; i < events.length; i++)
+        expect(after[i]).toBeCloseTo(network.score(rows[i]!), 12);
       // The sparse JS forward pass that serves scores agrees with tfjs predict.
       const tfjs = await predictRows(fitted.model, rows, fitted.space.dimension);
       for (let i = 0; i < events.length; i++) {
@@ -82,6 +92,29 @@ describe('score modes and explanations', () => {
     expect(b2!.scoreSource).toBe('model');
     await expect(TfjsEdgeScorer.load({ modelDir: dir, blendWeight: 2 })).rejects.toThrow(
       /blendWeight/,
+    );
+  });
+
+  it('scores and explains a repeated event the same from the row and logit caches', async () => {
+    const { dir } = await trainTinyModel('widedeep');
+    tempDirs.push(dir);
+    const scorer = await TfjsEdgeScorer.load({ modelDir: dir });
+    const fresh = () => [
+      attackWinwordPowershell(),
+      benignSvchost(),
+      makeEvent({ name: 'x.exe', cmd: 'x.exe -a' }),
+    ];
+    clearFeatureCaches();
+    scorer.featureSpace.clearCache();
+    const first = await scorer.score(fresh());
+    // The second sighting admits the rows, later ones are served from the caches.
+    for (let i = 0; i < 3; i++) await scorer.score(fresh());
+    const probe = fresh()[0]!;
+    scorer.featureSpace.staticRow(probe);
+    expect(scorer.featureSpace.lastRowCached).toBe(true);
+    const cached = await scorer.score(fresh());
+    expect(cached.map((s) => [s.score, s.topFeatures])).toEqual(
+      first.map((s) => [s.score, s.topFeatures]),
     );
   });
 

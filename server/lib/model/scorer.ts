@@ -19,7 +19,7 @@ import {
   type SparseRow,
 } from './features';
 import { loadModelBundle, type ModelMeta } from './model_files';
-import { SparseNetwork } from './sparse_network';
+import { type RowPartial, SparseNetwork } from './sparse_network';
 import { initTf, tf } from './tf_backend';
 
 export type ScoreMode = 'model' | 'elastic' | 'blend';
@@ -43,6 +43,8 @@ interface LoadedModel {
   space: FeatureSpace;
   meta: ModelMeta;
   network: SparseNetwork;
+  /** Logit shares of cached rows, dropped with them. */
+  partials: WeakMap<SparseRow, RowPartial>;
 }
 
 const cache = new Map<string, Promise<LoadedModel>>();
@@ -50,7 +52,7 @@ const cache = new Map<string, Promise<LoadedModel>>();
 async function loadOnce(dir: string): Promise<LoadedModel> {
   await initTf();
   const bundle = await loadModelBundle(dir);
-  return { ...bundle, network: SparseNetwork.fromModel(bundle.model) };
+  return { ...bundle, network: SparseNetwork.fromModel(bundle.model), partials: new WeakMap() };
 }
 
 /** Loads (or returns the cached) model for a directory; a failed load is not cached. */
@@ -73,6 +75,18 @@ export function clearModelCache(): void {
     p.then((m) => m.model.dispose()).catch(() => undefined);
   }
   cache.clear();
+}
+
+/** `row` with one more entry in front (the parent-age slots come first in the vector). */
+function withEntry(row: SparseRow, index: number, value: number): SparseRow {
+  if (index < 0) return row;
+  const indices = new Int32Array(row.indices.length + 1);
+  const values = new Float32Array(row.values.length + 1);
+  indices[0] = index;
+  values[0] = value;
+  indices.set(row.indices, 1);
+  values.set(row.values, 1);
+  return { indices, values };
 }
 
 function topContributions(
@@ -139,18 +153,26 @@ export class TfjsEdgeScorer implements EdgeScorer {
    */
   async score(events: ProcessEvent[], ctx?: FeatureContext): Promise<ScoredEvent[]> {
     if (events.length === 0) return [];
-    const { space, network } = this.loaded;
+    const { space, network, partials } = this.loaded;
     const context = ctx ?? parentStartLookup(events);
     const names = space.featureNames;
     return events.map((event) => {
-      const row = space.extractSparse(event, context);
-      let modelScore: number;
+      // The row without its parent age (cached when the event repeats) and the age entry apart:
+      // a repeated row's share of the logit is cached too, so a repeat costs one hidden pass.
+      const rest = space.staticRow(event);
+      const age = space.parentAge(event, context);
+      let logit: number;
+      if (space.lastRowCached) {
+        let p = partials.get(rest);
+        if (!p) partials.set(rest, (p = network.partial(rest)));
+        logit = network.logitWith(p, age.index, age.value);
+      } else logit = network.logitOf(rest, age.index, age.value);
+      const modelScore = 1 / (1 + Math.exp(-logit));
       let topFeatures: FeatureContribution[] = [];
       if (this.topK > 0) {
-        const r = network.scoreAndExplain(row);
-        modelScore = r.score;
-        topFeatures = topContributions(names, row, r.contributions, this.topK);
-      } else modelScore = network.score(row);
+        const row = withEntry(rest, age.index, age.value);
+        topFeatures = topContributions(names, row, network.contributions(row), this.topK);
+      }
       const elastic = event.problemchild?.prediction_probability;
       const hasElastic =
         typeof elastic === 'number' && Number.isFinite(elastic) && elastic >= 0 && elastic <= 1;

@@ -51,6 +51,12 @@ export function weightsFromModel(model: tf.LayersModel): SparseNetworkWeights {
   return result;
 }
 
+/** A row's share of the logit: linear sum and hidden pre-activations, biases included. */
+export interface RowPartial {
+  wide: number;
+  z: Float64Array;
+}
+
 export class SparseNetwork {
   private readonly z: Float64Array;
 
@@ -89,6 +95,80 @@ export class SparseNetwork {
       }
     }
     return s;
+  }
+
+  /**
+   * The part of the logit a row contributes, with the biases: the linear sum and the hidden
+   * pre-activations. Serving caches it for rows that repeat, so a repeated event costs one pass
+   * over the hidden units instead of one per active feature.
+   */
+  partial(rest: SparseRow): RowPartial {
+    const z = new Float64Array(this.weights.deep?.hidden ?? 0);
+    return { wide: this.accumulate(rest, z), z };
+  }
+
+  /**
+   * Logit of a row given as a partial (see partial()) plus one more entry (the parent age, which
+   * varies per event; index -1 for none); leaves the hidden pre-activations for contributions().
+   */
+  logitWith(p: RowPartial, extraIndex: number, extraValue: number): number {
+    this.z.set(p.z);
+    return this.finish(p.wide, extraIndex, extraValue);
+  }
+
+  /** logitWith(partial(rest), …) without keeping the partial: the same arithmetic, same result. */
+  logitOf(rest: SparseRow, extraIndex: number, extraValue: number): number {
+    return this.finish(this.accumulate(rest, this.z), extraIndex, extraValue);
+  }
+
+  /** Fills `z` with the hidden biases plus the row's inputs; returns the linear sum with its bias. */
+  private accumulate(rest: SparseRow, z: Float64Array): number {
+    const { wide, deep } = this.weights;
+    const idx = rest.indices;
+    const val = rest.values;
+    let s = 0;
+    if (wide) {
+      s = wide.b;
+      for (let k = 0; k < idx.length; k++)
+        s += (val[k] as number) * (wide.w[idx[k] as number] as number);
+    }
+    if (deep) {
+      const h = deep.hidden;
+      z.set(deep.b1);
+      for (let k = 0; k < idx.length; k++) {
+        const base = (idx[k] as number) * h;
+        const v = val[k] as number;
+        for (let j = 0; j < h; j++) z[j] = (z[j] as number) + v * (deep.w1[base + j] as number);
+      }
+    }
+    return s;
+  }
+
+  /** Adds the extra entry to the linear sum and to `this.z`, then the hidden layer's output. */
+  private finish(wideSum: number, extraIndex: number, extraValue: number): number {
+    const { wide, deep } = this.weights;
+    let s = wideSum;
+    if (wide && extraIndex >= 0) s += extraValue * (wide.w[extraIndex] as number);
+    if (deep) {
+      const h = deep.hidden;
+      const z = this.z;
+      if (extraIndex >= 0) {
+        const base = extraIndex * h;
+        for (let j = 0; j < h; j++)
+          z[j] = (z[j] as number) + extraValue * (deep.w1[base + j] as number);
+      }
+      s += deep.b2;
+      for (let j = 0; j < h; j++) {
+        const a = z[j] as number;
+        if (a > 0) s += a * (deep.w2[j] as number);
+      }
+    }
+    return s;
+  }
+
+  /** Occlusion contributions of `row`'s features, given `z` as logitWith() left it for that row. */
+  contributions(row: SparseRow): Float32Array {
+    return this.contributionsFromZ(row);
   }
 
   /**

@@ -262,13 +262,36 @@ export function pathClass(normalised: string): PathClass {
   return 'unknown';
 }
 
+/**
+ * Whether `text` has a run of at least 32 base64 alphabet characters: a necessary condition of
+ * B64_RUN_RE, checked with one scan so the regex (which tries its lookbehind at every position)
+ * runs only on the rare command lines that can match.
+ */
+function hasBase64Run(text: string): boolean {
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (
+      (c >= 97 && c <= 122) ||
+      (c >= 65 && c <= 90) ||
+      (c >= 48 && c <= 57) ||
+      c === 43 ||
+      c === 47
+    ) {
+      if (++run >= 32) return true;
+    } else run = 0;
+  }
+  return false;
+}
+
 /** Detectors on the raw command line (case matters for base64). */
 export function commandLineSignals(raw: string, powershellContext: boolean): CommandLineSignals {
   URL_RE.lastIndex = 0;
   IPV4_RE.lastIndex = 0;
   let hasBase64 = false;
   B64_RUN_RE.lastIndex = 0;
-  for (let m = B64_RUN_RE.exec(raw); m; m = B64_RUN_RE.exec(raw)) {
+  const b64 = hasBase64Run(raw);
+  for (let m = b64 ? B64_RUN_RE.exec(raw) : null; m; m = B64_RUN_RE.exec(raw)) {
     if (m[0].length >= 40 && isLikelyBase64(m[0])) {
       hasBase64 = true;
       break;
@@ -293,7 +316,8 @@ export function normaliseCommandLine(raw: string | undefined): string {
   if (!raw) return '';
   let s = decodeEntities(raw);
   if (s.includes('://')) s = s.replace(URL_RE, ` ${PH.url} `);
-  s = s.replace(B64_RUN_RE, (m) => (m.length >= 40 && isLikelyBase64(m) ? ` ${PH.b64} ` : m));
+  if (hasBase64Run(s))
+    s = s.replace(B64_RUN_RE, (m) => (m.length >= 40 && isLikelyBase64(m) ? ` ${PH.b64} ` : m));
   s = s.toLowerCase();
   if (s.includes('\\\\')) s = s.replace(UNC_RE, `\\\\${PH.unc}`);
   s = depersonaliseUserDirs(s);
@@ -419,18 +443,20 @@ export function shannonEntropy(text: string): number {
     }
   }
   let h = 0;
-  const add = (n: number): void => {
-    const p = n / text.length;
-    h -= p * Math.log2(p);
-  };
+  const len = text.length;
   for (let c = 0; c < 256; c++) {
     const n = low[c] as number;
     if (n > 0) {
-      add(n);
+      const p = n / len;
+      h -= p * Math.log2(p);
       low[c] = 0;
     }
   }
-  if (other) for (const n of other.values()) add(n);
+  if (other)
+    for (const n of other.values()) {
+      const p = n / len;
+      h -= p * Math.log2(p);
+    }
   return h;
 }
 const LATIN1_COUNTS = new Uint32Array(256);
