@@ -196,6 +196,11 @@ const MAX_PARENT_AGE_S = 7 * 24 * 3600;
 export function parseTime(value: string | number | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  // The normalised form, 2024-01-02T03:04:05.678Z, needs none of the repairs below.
+  if (value.length === 24 && value.charCodeAt(10) === 84 && value.charCodeAt(23) === 90) {
+    const t = Date.parse(value);
+    if (!Number.isNaN(t)) return t;
+  }
   let s = value.trim();
   if (!s) return undefined;
   if (/^\d{4}-\d{2}-\d{2} \d/.test(s)) s = s.replace(' ', 'T');
@@ -428,30 +433,48 @@ const MISSING_AGE = Object.freeze({ index: PARENT_AGE_MISSING_SLOT, value: 1 });
 function staticKey(e: ProcessEvent): string {
   const p = e.process;
   const tok = p.Ext?.token;
-  return [
-    p.name,
-    p.executable,
-    p.parent.name,
-    p.parent.executable,
-    p.code_signature?.exists,
-    p.code_signature?.trusted,
-    tok?.elevation,
-    tok?.elevation_type,
-    tok?.integrity_level_name,
-    e.user.id,
-    e.user.name,
-    e.user.domain,
-    p.pe?.original_file_name,
-    p.command_line,
-    p.command_line === undefined ? p.args?.join(' ') : '',
-    e.host?.name,
-  ].join('\u0001');
+  const S = '\u0001';
+  // Concatenation, not [..].join: no array per event. Absent fields read as '' (as join did).
+  return (
+    (p.name ?? '') +
+    S +
+    (p.executable ?? '') +
+    S +
+    (p.parent.name ?? '') +
+    S +
+    (p.parent.executable ?? '') +
+    S +
+    (p.code_signature?.exists ?? '') +
+    S +
+    (p.code_signature?.trusted ?? '') +
+    S +
+    (tok?.elevation ?? '') +
+    S +
+    (tok?.elevation_type ?? '') +
+    S +
+    (tok?.integrity_level_name ?? '') +
+    S +
+    (e.user.id ?? '') +
+    S +
+    (e.user.name ?? '') +
+    S +
+    (e.user.domain ?? '') +
+    S +
+    (p.pe?.original_file_name ?? '') +
+    S +
+    (p.command_line ?? '') +
+    S +
+    (p.command_line === undefined ? (p.args?.join(' ') ?? '') : '') +
+    S +
+    (e.host?.name ?? '')
+  );
 }
 
 /** Tokens and dense features of one event, parent age excluded (the oov rates are filled later). */
-function staticFacts(event: ProcessEvent): EventFacts {
-  const dense = new Float32Array(DENSE_FEATURES.length);
-
+function staticFacts(
+  event: ProcessEvent,
+  dense = new Float32Array(DENSE_FEATURES.length),
+): EventFacts {
   const procName = cachedName(processNameOf(event));
   const parentName = cachedName(parentNameOf(event));
   const exe = cachedPath(event.process.executable);
@@ -507,16 +530,26 @@ export function eventTokenKeys(event: ProcessEvent): string[] {
  * the parent is the event on the same host whose process.entity_id equals this event's
  * process.parent.entity_id.
  */
-export function parentStartLookup(events: Iterable<ProcessEvent>): FeatureContext {
-  const starts = new Map<string, string>();
-  for (const e of events) {
-    const key = `${e.host?.name ?? ''}\u0000${e.process.entity_id}`;
-    if (!starts.has(key)) starts.set(key, e.process.start ?? e['@timestamp']);
-  }
+export function parentStartLookup(events: readonly ProcessEvent[]): FeatureContext {
+  // Built on the first question: events that carry process.parent.start never ask.
+  let starts: Map<string, Map<string, string>> | undefined;
+  const build = (): Map<string, Map<string, string>> => {
+    const byHost = new Map<string, Map<string, string>>();
+    for (const e of events) {
+      const host = e.host?.name ?? '';
+      let m = byHost.get(host);
+      if (!m) byHost.set(host, (m = new Map()));
+      if (!m.has(e.process.entity_id))
+        m.set(e.process.entity_id, e.process.start ?? e['@timestamp']);
+    }
+    return byHost;
+  };
   return {
     parentStart: (e) => {
       const id = e.process.parent.entity_id;
-      return id ? starts.get(`${e.host?.name ?? ''}\u0000${id}`) : undefined;
+      if (!id) return undefined;
+      starts ??= build();
+      return starts.get(e.host?.name ?? '')?.get(id);
     },
   };
 }
@@ -618,6 +651,7 @@ function humanName(key: string): string {
 let scratchIdx = new Int32Array(256);
 let scratchVal = new Float64Array(256);
 let scratchOrder = new Int32Array(256);
+const scratchDense = new Float32Array(DENSE_FEATURES.length);
 
 function growScratch(need: number): void {
   let size = scratchIdx.length;
@@ -836,7 +870,8 @@ export class FeatureSpace {
   }
 
   private computeStaticRow(event: ProcessEvent): SparseRow {
-    const { tokens, dense } = staticFacts(event);
+    scratchDense.fill(0);
+    const { tokens, dense } = staticFacts(event, scratchDense);
     const denseCount = DENSE_FEATURES.length;
     // Token positions and TF-IDF weights per group, gathered in scratch buffers (rows are built
     // one at a time) before the dense OOV rates are known.

@@ -433,24 +433,37 @@ export function shannonEntropy(text: string): number {
   if (text.length === 0) return 0;
   // Command lines are almost all Latin-1: count those in a reused table, the rest in a map.
   const low = LATIN1_COUNTS;
+  const seen = LATIN1_SEEN;
+  let distinct = 0;
   let other: Map<number, number> | undefined;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c < 256) low[c] = (low[c] as number) + 1;
-    else {
+    if (c < 256) {
+      if (low[c] === 0) seen[distinct++] = c;
+      low[c] = (low[c] as number) + 1;
+    } else {
       other ??= new Map();
       other.set(c, (other.get(c) ?? 0) + 1);
     }
   }
+  // Summed in character-code order (a few dozen codes: insertion sort), so the value does not
+  // depend on the order characters first appear in.
+  for (let i = 1; i < distinct; i++) {
+    const c = seen[i] as number;
+    let j = i - 1;
+    while (j >= 0 && (seen[j] as number) > c) {
+      seen[j + 1] = seen[j] as number;
+      j--;
+    }
+    seen[j + 1] = c;
+  }
   let h = 0;
   const len = text.length;
-  for (let c = 0; c < 256; c++) {
-    const n = low[c] as number;
-    if (n > 0) {
-      const p = n / len;
-      h -= p * Math.log2(p);
-      low[c] = 0;
-    }
+  for (let k = 0; k < distinct; k++) {
+    const c = seen[k] as number;
+    const p = (low[c] as number) / len;
+    h -= p * Math.log2(p);
+    low[c] = 0;
   }
   if (other)
     for (const n of other.values()) {
@@ -459,6 +472,7 @@ export function shannonEntropy(text: string): number {
     }
   return h;
 }
+const LATIN1_SEEN = new Uint8Array(256);
 const LATIN1_COUNTS = new Uint32Array(256);
 
 /** Counts characters commonly used to obfuscate cmd/PowerShell command lines. */

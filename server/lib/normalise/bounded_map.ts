@@ -74,6 +74,28 @@ export class BoundedMap<K, V> {
 }
 
 /**
+ * A hash of the length and at most 64 characters spread over the key (keys are long: joined event
+ * fields, whole command lines). A collision only admits or delays an entry, never changes a
+ * value, so sampling trades a little admission accuracy for not reading every key twice.
+ */
+function sightingHash(key: string): number {
+  const n = key.length;
+  if (n <= 64) return fnv1a(key);
+  let h = Math.imul(0x811c9dc5 ^ n, 0x01000193);
+  const step = n / 64;
+  for (let i = 0; i < 64; i++) {
+    h ^= key.charCodeAt(Math.floor(i * step));
+    h = Math.imul(h, 0x01000193);
+  }
+  // The tail is where command lines of one tool differ most (file names, arguments).
+  for (let i = Math.max(0, n - 16); i < n; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/**
  * A BoundedMap with string keys that admits a key only on its second sighting. For caches in
  * front of work on streams with many one-off keys (temp names, random ids): admitting those
  * would churn the cache and push its survivors into the old generation for nothing. Sightings
@@ -93,7 +115,7 @@ export class SecondSightingCache<V> {
 
   /** Caches `value` if `key` was offered before; otherwise only remembers the key. */
   offer(key: string, value: V): void {
-    const h = fnv1a(key);
+    const h = sightingHash(key);
     const slot = h & (this.seen.length - 1);
     if (this.seen[slot] === h) this.map.set(key, value);
     else this.seen[slot] = h;
