@@ -33,6 +33,24 @@ const LONG_SQ = /'[^']{80,}'/g;
 const HEXLIKE = /(?<![a-z0-9_])(?:0x[0-9a-f]+|[0-9a-f]{8,})(?![a-z0-9_])/g;
 const NUMBER = /(?<![a-z0-9_<])\d+(?:[.,:]\d+)*(?![a-z0-9_>])/g;
 const SPACES = /\s+/g;
+// Gates of the passes above (necessary conditions, tested without /g so they keep no state).
+const DIGIT_DOT_DIGIT = /\d\.\d/;
+const HEX8 = /[0-9a-f]{8}/;
+const GUID_START = /[0-9a-f]{8}-[0-9a-f]{4}-/;
+/** Whitespace other than single spaces: only then does folding runs of it change anything. */
+const NEEDS_SPACE_FOLD = /\s\s|[^\S ]/;
+
+/** A run of 40 characters of BLOB's alphabet, which every BLOB match is. */
+function hasBlobRun(s: string): boolean {
+  let run = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47) {
+      if (++run >= 40) return true;
+    } else run = 0;
+  }
+  return false;
+}
 
 const KEEP_USER_FOLDERS = new Set(['public', 'default', 'all users', 'default user']);
 const HASH_LENGTHS = new Set([32, 40, 56, 64, 96, 128]);
@@ -137,28 +155,37 @@ export function commandLineTemplate(
   s = s.toLowerCase().trim();
   s = normaliseArgv0(s);
   s = replaceUserName(s, opts.userName);
-  s = s.replace(GUID, '<guid>');
-  s = s.replace(URL, '<url>');
-  s = s.replace(IPV4, '<ip>');
-  s = s.replace(SID, '<sid>');
-  s = s.replace(USER_FOLDER, (m, prefix: string, name: string) =>
-    KEEP_USER_FOLDERS.has(name) ? m : `${prefix}<user>`,
-  );
-  s = s.replace(TEMP_FILE, '$1<tmp>');
-  s = s.replace(PIPE, '$1<pipe>');
-  s = s.replace(ENCODED_ARG, '$1<b64>');
-  s = s.replace(HEXLIKE, (m) => {
-    if (m.startsWith('0x')) return '<hex>';
-    if (!hasHexLetter(m)) return m; // plain digits: left to the number rule
-    if (!hasDigit(m)) return m; // a word made of a-f letters ("defaced") is not an id
-    return HASH_LENGTHS.has(m.length) ? '<hash>' : '<hex>';
-  });
-  s = s.replace(BLOB, (m) => (hasDigit(m) || m.includes('+') || m.includes('/') ? '<b64>' : m));
-  s = s.replace(NUMBER, '<num>');
+  // Each pass is skipped when the text lacks something every match of its pattern contains
+  // (a GUID has a dash, a SID "s-1-", a number a digit...), so skipping never changes the result
+  // and most command lines take a handful of the sixteen passes.
+  if (GUID_START.test(s)) s = s.replace(GUID, '<guid>');
+  if (s.includes('://')) s = s.replace(URL, '<url>');
+  if (DIGIT_DOT_DIGIT.test(s)) s = s.replace(IPV4, '<ip>');
+  if (s.includes('s-1-')) s = s.replace(SID, '<sid>');
+  if (s.includes('\\users\\') || s.includes('\\documents and settings\\'))
+    s = s.replace(USER_FOLDER, (m, prefix: string, name: string) =>
+      KEEP_USER_FOLDERS.has(name) ? m : `${prefix}<user>`,
+    );
+  if (s.includes('temp') || s.includes('tmp')) s = s.replace(TEMP_FILE, '$1<tmp>');
+  if (s.includes('pipe\\')) s = s.replace(PIPE, '$1<pipe>');
+  if (s.includes('-e') || s.includes('/e')) s = s.replace(ENCODED_ARG, '$1<b64>');
+  if (s.includes('0x') || HEX8.test(s))
+    s = s.replace(HEXLIKE, (m) => {
+      if (m.startsWith('0x')) return '<hex>';
+      if (!hasHexLetter(m)) return m; // plain digits: left to the number rule
+      if (!hasDigit(m)) return m; // a word made of a-f letters ("defaced") is not an id
+      return HASH_LENGTHS.has(m.length) ? '<hash>' : '<hex>';
+    });
+  if (hasBlobRun(s))
+    s = s.replace(BLOB, (m) => (hasDigit(m) || m.includes('+') || m.includes('/') ? '<b64>' : m));
+  if (hasDigit(s)) s = s.replace(NUMBER, '<num>');
   // Last, so the length test sees the final placeholders and re-templating decides the same.
-  s = s.replace(LONG_DQ, '"<str>"');
-  s = s.replace(LONG_SQ, "'<str>'");
-  s = s.replace(SPACES, ' ').trim();
+  if (s.length >= 82) {
+    if (s.includes('"')) s = s.replace(LONG_DQ, '"<str>"');
+    if (s.includes("'")) s = s.replace(LONG_SQ, "'<str>'");
+  }
+  if (NEEDS_SPACE_FOLD.test(s)) s = s.replace(SPACES, ' ');
+  s = s.trim();
   // Once more: a replacement can leave a quoted placeholder or path as the first token, which a
   // second templating would otherwise unwrap (templates must be stable under re-templating).
   s = normaliseArgv0(s).trim();

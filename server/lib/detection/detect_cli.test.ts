@@ -331,11 +331,27 @@ describe('detectFiles', () => {
     const run = await detectFiles(files, scorer, opts, quiet, undefined, spill);
     expect(run).toBeDefined();
     expect(run?.spilledBytes).toBeGreaterThan(100_000);
+    expect(run?.threads).toBe(1);
     expect(fs.readdirSync(spillDir)).toEqual([]);
     const streamed = buildReport(run as FileDetectionRun, run as FileDetectionRun, meta);
     expect(streamed.summary.normalised).toBe(input.events.length);
     expect(streamed.summary.flaggedCommunities).toBeGreaterThan(0);
     expect(JSON.stringify(streamed)).toBe(JSON.stringify(reference));
+
+    // The same with worker threads analysing the hosts (each loads the model itself).
+    const parallel = await detectFiles(
+      files,
+      scorer,
+      opts,
+      quiet,
+      undefined,
+      new HostSpill<ProcessEvent>({ memoryChars: 20_000, tmpDir: spillDir }),
+      { modelDir: path.join(REPO, 'models/default'), mode: 'model', threads: 3, minEvents: 0 },
+    );
+    expect(parallel?.threads).toBe(3);
+    expect(fs.readdirSync(spillDir)).toEqual([]);
+    const threaded = buildReport(parallel as FileDetectionRun, parallel as FileDetectionRun, meta);
+    expect(JSON.stringify(threaded)).toBe(JSON.stringify(reference));
   }, 180_000);
 
   it('reports an unwritable temporary folder by name', async () => {

@@ -8,6 +8,7 @@
  * (detectFiles), so a run's memory does not grow with its input.
  */
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import type { AnomalousCommunity, SuppressionRule } from '../../../common/types/community';
@@ -22,11 +23,17 @@ import {
   DEFAULT_WINDOW,
   findBadCommunities,
   type FindBadCommunitiesResult,
+  type PrepareOptions,
 } from './find_bad_communities';
+import { analyseHost, type HostAnalysis } from './host_analysis';
 import { HostSpill } from './host_spill';
+import { analyseHostsInWorkers, type ParallelSpec } from './parallel_hosts';
 import { hostKey } from './names';
 import { InMemoryPrevalence, PrevalenceLog } from './prevalence';
 import { parseWindow } from './windowing';
+
+/** Runs smaller than this are analysed in the main thread: starting workers costs more. */
+export const MIN_PARALLEL_EVENTS = 50_000;
 
 export const DETECT_USAGE = `Usage: problemchild detect [options] FILE|DIR...
 
@@ -59,10 +66,15 @@ Options:
   --score-mode M         model | elastic | blend: use Elastic's prediction_probability when present
                          (default model)
   --top N                communities printed by --format table (default 20; all are written)
+  --threads N            threads that score and analyse hosts on runs of ${MIN_PARALLEL_EVENTS.toLocaleString('en-US')}+ events
+                         (default: one per core, up to 8; 1 = no worker threads)
   --progress             show progress on stderr even when it is not a terminal (default: only on
                          a terminal)
   -h, --help             show this help
 `;
+
+/** One thread per core, up to 8: hosts are independent, and each thread holds a model copy. */
+export const DEFAULT_THREADS = Math.max(1, Math.min(8, os.availableParallelism()));
 
 export class DetectUsageError extends Error {
   constructor(
@@ -91,6 +103,8 @@ export interface DetectArgs {
   suppressions?: string;
   scoreMode: 'model' | 'elastic' | 'blend';
   top: number;
+  /** Threads that analyse hosts (1 = this thread only). */
+  threads: number;
 }
 
 /** Validates a numeric flag value; `fail` is the command's own usage error. */
@@ -176,6 +190,7 @@ export function parseDetectArgs(argv: readonly string[]): DetectArgs {
     lookbackDays: 30,
     scoreMode: 'model',
     top: 20,
+    threads: DEFAULT_THREADS,
   };
   for (let i = 0; i < args.length; i++) {
     const flag = args[i] as string;
@@ -232,6 +247,14 @@ export function parseDetectArgs(argv: readonly string[]): DetectArgs {
         a.scoreMode = m;
         break;
       }
+      case '--threads':
+        a.threads = numberFlag(
+          flag,
+          value(),
+          (n) => Number.isInteger(n) && n >= 1 && n <= 64,
+          'an integer from 1 to 64',
+        );
+        break;
       case '--top':
         a.top = numberFlag(
           flag,
@@ -263,6 +286,11 @@ export interface DetectIo {
 export interface DetectDeps {
   /** How the model is loaded; tests pass a deterministic scorer. */
   loadScorer: (modelDir: string, mode: DetectArgs['scoreMode']) => Promise<EdgeScorer>;
+  /**
+   * Whether worker threads may analyse hosts: they load the model bundle themselves, so only
+   * when loadScorer is the real model's loader.
+   */
+  workers?: boolean;
 }
 
 const defaultIo: DetectIo = {
@@ -272,6 +300,7 @@ const defaultIo: DetectIo = {
 };
 
 const defaultDeps: DetectDeps = {
+  workers: true,
   loadScorer: async (modelDir, mode) => {
     // Loaded lazily: TensorFlow.js start-up is paid only when detect really runs.
     const { TfjsEdgeScorer } = await import('../model/scorer');
@@ -591,15 +620,24 @@ export interface FileDetectionRun extends DetectionRun {
   normalised: number;
   /** Bytes of events that waited in the run's temporary file (0 when they fitted in memory). */
   spilledBytes: number;
-  timingsMs: DetectionRun['timingsMs'] & { normalise: number };
+  /**
+   * Wall time per phase; `analyse` is reading, scoring and preparing every host (score, within
+   * it, is summed over threads when workers ran), `threads` how many analysed.
+   */
+  timingsMs: DetectionRun['timingsMs'] & { normalise: number; analyse: number };
+  threads: number;
 }
 
 /**
- * A whole file run without holding the events: every event is normalised once, logged for
- * prevalence and filed by host (as JSON text, on disk past a memory budget); then each host is read
- * back, scored and analysed in turn, and only the communities found stay in memory. Gives exactly
- * what normaliseAll + detectEvents give (the same events per host in the same order, prevalence
- * over the same events).
+ * A whole file run without holding the events:
+ *  1. every event is normalised once and filed by host (as JSON text, on disk past a memory
+ *     budget);
+ *  2. each host is read back and analysed as far as it can be alone (host_analysis.ts: its
+ *     prevalence keys, scores and candidate communities), by worker threads when `parallel` is
+ *     given and the run is large enough, else in this thread;
+ *  3. prevalence is counted from every host's keys, then every host's candidates are weighed by it.
+ * Hosts are combined in the order they were first seen, so the result is the same whatever thread
+ * analysed what, and the same as normaliseAll + detectEvents give.
  */
 export async function detectFiles(
   files: readonly string[],
@@ -608,16 +646,15 @@ export async function detectFiles(
   io: DetectIo,
   progress?: Progress,
   spill: HostSpill<ProcessEvent> = new HostSpill<ProcessEvent>(),
+  parallel?: ParallelSpec & { minEvents?: number },
 ): Promise<FileDetectionRun | undefined> {
   try {
     let t = performance.now();
-    const log = new PrevalenceLog();
     const perFile = await normaliseFiles(
       files,
       io,
       (e) => {
         spill.add(hostKey(e.host.name), e);
-        log.add(e);
         return spill.size;
       },
       progress,
@@ -625,7 +662,54 @@ export async function detectFiles(
     const normaliseMs = performance.now() - t;
     if (spill.size === 0) return undefined;
 
+    const prepareOpts: PrepareOptions = {
+      threshold: opts.threshold,
+      seed: opts.seed,
+      window: opts.window,
+      includeUnflagged: opts.includeUnflagged ?? false,
+    };
+    const hosts = spill.hostKeys();
+    const onHost = (done: number, events: number): void =>
+      progress?.update(
+        'analysing hosts',
+        done,
+        hosts.length,
+        `${fmt(events)} of ${fmt(spill.size)} events`,
+      );
     t = performance.now();
+    let analyses: HostAnalysis[];
+    let threads = 1;
+    if (
+      parallel &&
+      parallel.threads > 1 &&
+      spill.size >= (parallel.minEvents ?? MIN_PARALLEL_EVENTS)
+    ) {
+      analyses = await analyseHostsInWorkers(
+        spill.persist(),
+        hosts,
+        hosts.map((h) => spill.count(h)),
+        { ...parallel, modelDir: path.resolve(parallel.modelDir) },
+        prepareOpts,
+        onHost,
+      );
+      threads = Math.min(parallel.threads, hosts.length);
+    } else {
+      analyses = [];
+      let events = 0;
+      for (const host of hosts) {
+        const hostEvents = spill.read(host);
+        spill.drop(host);
+        analyses.push(await analyseHost(host, hostEvents, scorer, prepareOpts));
+        events += hostEvents.length;
+        onHost(analyses.length, events);
+      }
+    }
+    progress?.done();
+    const analyseMs = performance.now() - t;
+
+    t = performance.now();
+    const log = new PrevalenceLog();
+    for (const a of analyses) log.addHost(a.host, a.keys);
     const prevalence = log.toPrevalence({
       lookbackDays: opts.lookbackDays === 'all' ? ALL_DAYS : opts.lookbackDays,
       asOf: newestPlausibleTime(log.timesMs(), Date.now()),
@@ -635,31 +719,9 @@ export async function detectFiles(
     const finder = await CommunityFinder.create({
       prevalence,
       suppressions: opts.suppressions ?? [],
-      threshold: opts.threshold,
-      seed: opts.seed,
-      window: opts.window,
-      includeUnflagged: opts.includeUnflagged ?? false,
+      ...prepareOpts,
     });
-    const hosts = spill.hostKeys();
-    let scoreMs = 0;
-    let done = 0;
-    for (const [i, host] of hosts.entries()) {
-      const events = spill.read(host);
-      spill.drop(host);
-      t = performance.now();
-      // One host at a time, so the scorer finds parent start times among the host's events.
-      const scored = await scorer.score(events);
-      scoreMs += performance.now() - t;
-      await finder.add(finder.group(scored));
-      done += events.length;
-      progress?.update(
-        'analysing hosts',
-        i + 1,
-        hosts.length,
-        `${fmt(done)} of ${fmt(spill.size)} events`,
-      );
-    }
-    progress?.done();
+    for (const a of analyses) await finder.addPrepared(a.prepared);
     const result = finder.finish();
     return {
       result,
@@ -667,9 +729,11 @@ export async function detectFiles(
       perFile,
       normalised: spill.size,
       spilledBytes: spill.spilledBytes,
+      threads,
       timingsMs: {
         normalise: normaliseMs,
-        score: scoreMs,
+        analyse: analyseMs,
+        score: analyses.reduce((n, a) => n + a.scoreMs, 0),
         prevalence: prevalenceMs,
         detect: result.stats.timingsMs.total,
       },
@@ -901,6 +965,10 @@ export async function runDetectCli(
       },
       io,
       progress,
+      undefined,
+      deps.workers && args.threads > 1
+        ? { modelDir: args.model, mode: args.scoreMode, threads: args.threads }
+        : undefined,
     );
     if (run === undefined) {
       io.stderr(`detect: no process-creation events in ${files.join(', ')}\n`);

@@ -87,7 +87,7 @@ export interface FindBadCommunitiesResult {
 export const DEFAULT_SEED = 42;
 export const DEFAULT_WINDOW = '1d';
 
-interface EdgeDraft {
+export interface EdgeDraft {
   parentKey: string;
   childKey: string;
   parentName: string;
@@ -98,7 +98,8 @@ interface EdgeDraft {
   template: string;
 }
 
-interface Candidate {
+/** A community that may reach the threshold, before prevalence and suppression weigh it. */
+export interface Candidate {
   host: string;
   window: TimeWindow;
   nodeKeys: string[];
@@ -115,7 +116,7 @@ interface ResolvedOptions {
   includeUnflagged: boolean;
 }
 
-function resolve(opts: FindBadCommunitiesOptions): ResolvedOptions {
+function resolve(opts: PrepareOptions): ResolvedOptions {
   const threshold = opts.threshold ?? DEFAULT_THRESHOLD;
   if (!(threshold >= 0 && threshold <= 1))
     throw new Error(`threshold must be between 0 and 1, got ${threshold}`);
@@ -603,6 +604,72 @@ export function rankCommunities<
 // Entry points
 // ---------------------------------------------------------------------------------------------
 
+/** What the prevalence-free half of detection needs (it runs wherever the events are). */
+export type PrepareOptions = Omit<FindBadCommunitiesOptions, 'prevalence' | 'suppressions'>;
+
+/** Candidates of some host-window groups with the statistics of preparing them. */
+export interface PreparedGroups {
+  hosts: string[];
+  candidates: Candidate[];
+  stats: DetectionStats;
+}
+
+/** Scored events grouped by host and window as detection analyses them. */
+export function groupForDetection(
+  scored: Iterable<ScoredEvent>,
+  opts: PrepareOptions,
+): HostWindowGroup[] {
+  const o = resolve(opts);
+  return groupByHostWindow(scored, {
+    windowMs: o.windowMs,
+    maxEventsPerGroup: o.maxEventsPerGroup,
+  });
+}
+
+/**
+ * The half of detection that needs no prevalence: per group the process graph, Louvain and the
+ * communities that could still reach the threshold. Pure, so it can run in a worker thread.
+ */
+export function prepareCandidates(
+  groups: readonly HostWindowGroup[],
+  opts: PrepareOptions,
+): PreparedGroups {
+  const t0 = performance.now();
+  const o = resolve(opts);
+  const stats = emptyStats();
+  const hosts = new Set<string>();
+  const candidates: Candidate[] = [];
+  for (const g of groups) {
+    hosts.add(g.host);
+    for (const c of prepareGroup(g, o, stats)) candidates.push(c);
+  }
+  stats.timingsMs.total = performance.now() - t0;
+  return { hosts: [...hosts], candidates, stats };
+}
+
+function mergeStats(into: DetectionStats, from: DetectionStats): void {
+  for (const k of [
+    'events',
+    'groups',
+    'nodes',
+    'edges',
+    'communities',
+    'candidates',
+    'selfParented',
+    'parentsWithoutEvent',
+    'duplicateCreations',
+    'truncatedGroups',
+    'suppressedEdges',
+  ] as const)
+    into[k] += from[k];
+  for (const s of from.suppressedCommunities) into.suppressedCommunities.push(s);
+  into.timingsMs.graph += from.timingsMs.graph;
+  into.timingsMs.louvain += from.timingsMs.louvain;
+  into.timingsMs.prevalence += from.timingsMs.prevalence;
+  into.timingsMs.score += from.timingsMs.score;
+  into.timingsMs.total += from.timingsMs.total;
+}
+
 /**
  * Detection fed in pieces: host-window groups go in as they are ready (all at once, one window at
  * a time from a stream, or one host at a time from a file run) and each piece's candidates are
@@ -641,12 +708,18 @@ export class CommunityFinder {
 
   /** Analyses groups; their candidates go to the prevalence service in one batch. */
   async add(groups: readonly HostWindowGroup[]): Promise<void> {
+    await this.addPrepared(prepareCandidates(groups, this.opts));
+  }
+
+  /**
+   * Weighs candidates prepared elsewhere (another thread, or before prevalence was known) by
+   * prevalence and analyst rules; their preparation statistics join the run's.
+   */
+  async addPrepared(prepared: PreparedGroups): Promise<void> {
     const t0 = performance.now();
-    const candidates: Candidate[] = [];
-    for (const g of groups) {
-      this.hosts.add(g.host);
-      candidates.push(...prepareGroup(g, this.o, this.stats));
-    }
+    for (const h of prepared.hosts) this.hosts.add(h);
+    mergeStats(this.stats, prepared.stats);
+    const candidates = prepared.candidates;
     const res = await scoreCandidates(
       candidates,
       this.opts.prevalence,

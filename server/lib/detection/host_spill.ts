@@ -77,24 +77,21 @@ export class HostSpill<T> {
   read(host: string): T[] {
     const h = this.hosts.get(host);
     if (!h) return [];
-    const out: T[] = [];
-    for (const [at, bytes] of h.chunks) {
-      const buf = Buffer.allocUnsafe(bytes);
-      let got = 0;
-      while (got < bytes) {
-        const n = readSync(this.fd as number, buf, got, bytes - got, at + got);
-        if (n === 0) throw new Error(`spill file ended early reading host ${host}`);
-        got += n;
-      }
-      const text = buf.toString('utf8');
-      let from = 0;
-      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', from)) {
-        out.push(JSON.parse(text.slice(from, nl)) as T);
-        from = nl + 1;
-      }
-    }
+    const out = h.chunks.length > 0 ? readSpillChunks<T>(this.fd as number, h.chunks) : [];
     for (const line of h.pending) out.push(JSON.parse(line) as T);
     return out;
+  }
+
+  /**
+   * Writes everything still in memory to the file and returns where each host's items are, so
+   * worker threads can read them (readSpillChunks with this descriptor: descriptors belong to the
+   * process and positional reads need no shared offset). Valid until close().
+   */
+  persist(): { fd: number; chunks: Map<string, Array<[number, number]>> } {
+    this.flush();
+    const chunks = new Map<string, Array<[number, number]>>();
+    for (const [host, h] of this.hosts) chunks.set(host, h.chunks);
+    return { fd: this.fd as number, chunks };
   }
 
   /** Frees a host's memory once it has been read for the last time. */
@@ -149,4 +146,28 @@ export class HostSpill<T> {
     }
     this.buffered = 0;
   }
+}
+
+/** Reads and parses the items of some chunks of a spill file, in order. */
+export function readSpillChunks<T>(
+  fd: number,
+  chunks: ReadonlyArray<readonly [number, number]>,
+): T[] {
+  const out: T[] = [];
+  for (const [at, bytes] of chunks) {
+    const buf = Buffer.allocUnsafe(bytes);
+    let got = 0;
+    while (got < bytes) {
+      const n = readSync(fd, buf, got, bytes - got, at + got);
+      if (n === 0) throw new Error(`the run's temporary file ended early (offset ${at + got})`);
+      got += n;
+    }
+    const text = buf.toString('utf8');
+    let from = 0;
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', from)) {
+      out.push(JSON.parse(text.slice(from, nl)) as T);
+      from = nl + 1;
+    }
+  }
+  return out;
 }

@@ -341,14 +341,7 @@ export class PrevalenceLog {
       template = commandLineTemplate(cmd);
       this.templates.offer(cmd, template);
     }
-    if (this.n === this.times.length) {
-      const times = new Float64Array(this.n * 2);
-      times.set(this.times);
-      this.times = times;
-      const ids = new Int32Array(this.n * 8);
-      ids.set(this.ids);
-      this.ids = ids;
-    }
+    this.reserve();
     const at = this.n++;
     this.times[at] = Date.parse(e['@timestamp']);
     this.ids[4 * at] = this.id(hostKey(e.host.name));
@@ -366,6 +359,31 @@ export class PrevalenceLog {
       this.words.push(word);
     }
     return i;
+  }
+
+  /** A host's events given by their keys (see host_analysis.ts hostKeys). */
+  addHost(host: string, keys: { times: Float64Array; ids: Int32Array; words: string[] }): void {
+    const hostId = this.id(host);
+    const local = keys.words.map((w) => this.id(w));
+    for (let i = 0; i < keys.times.length; i++) {
+      this.reserve();
+      const at = this.n++;
+      this.times[at] = keys.times[i] as number;
+      this.ids[4 * at] = hostId;
+      this.ids[4 * at + 1] = local[keys.ids[3 * i] as number] as number;
+      this.ids[4 * at + 2] = local[keys.ids[3 * i + 1] as number] as number;
+      this.ids[4 * at + 3] = local[keys.ids[3 * i + 2] as number] as number;
+    }
+  }
+
+  private reserve(): void {
+    if (this.n < this.times.length) return;
+    const times = new Float64Array(this.n * 2);
+    times.set(this.times);
+    this.times = times;
+    const ids = new Int32Array(this.n * 8);
+    ids.set(this.ids);
+    this.ids = ids;
   }
 
   /** Event times in input order (NaN where unusable). */
