@@ -338,7 +338,8 @@ describe('detectFiles', () => {
     expect(streamed.summary.flaggedCommunities).toBeGreaterThan(0);
     expect(JSON.stringify(streamed)).toBe(JSON.stringify(reference));
 
-    // The same with worker threads analysing the hosts (each loads the model itself).
+    // The same with a normaliser thread and worker threads analysing the hosts (each loads the
+    // model itself).
     const parallel = await detectFiles(
       files,
       scorer,
@@ -346,7 +347,13 @@ describe('detectFiles', () => {
       quiet,
       undefined,
       new HostSpill<ProcessEvent>({ memoryChars: 20_000, tmpDir: spillDir }),
-      { modelDir: path.join(REPO, 'models/default'), mode: 'model', threads: 3, minEvents: 0 },
+      {
+        modelDir: path.join(REPO, 'models/default'),
+        mode: 'model',
+        threads: 3,
+        minEvents: 0,
+        minBytes: 0,
+      },
     );
     expect(parallel?.threads).toBe(3);
     expect(fs.readdirSync(spillDir)).toEqual([]);

@@ -27,6 +27,7 @@ import {
 } from './find_bad_communities';
 import { analyseHost, type HostAnalysis } from './host_analysis';
 import { HostSpill } from './host_spill';
+import { normaliseInThread } from './normalise_thread';
 import { analyseHostsInWorkers, type ParallelSpec } from './parallel_hosts';
 import { hostKey } from './names';
 import { InMemoryPrevalence, PrevalenceLog } from './prevalence';
@@ -399,6 +400,23 @@ export async function normaliseAll(
   return { events, perFile };
 }
 
+/** Tells the user about a file that gave no event or rejected records. */
+function reportFile(io: DetectIo, file: string, summary: NormaliseSummary, events: number): void {
+  const rejected = Object.values(summary.rejected).reduce((x, y) => x + y, 0);
+  if (summary.records > 0 && events === 0) {
+    const first = summary.rejections[0];
+    io.stderr(
+      `detect: ${file}: none of its ${summary.records} records is a process-creation event` +
+        (first ? ` (first rejection, line ${first.line}: ${first.reason})` : '') +
+        '\n',
+    );
+  } else if (rejected > 0) {
+    io.stderr(
+      `detect: ${file}: ${rejected} of ${summary.records} records rejected (see the run summary)\n`,
+    );
+  }
+}
+
 /**
  * Normalises every file in turn and hands each event to `sink` (which returns the running event
  * count); reports on stderr files that gave no event or rejected records.
@@ -435,21 +453,8 @@ async function normaliseFiles(
     }
     fileNo++;
     progress?.update('normalising', fileNo, files.length, `${fmt(total)} events`);
-    const summary = r.value;
-    perFile.push({ file, summary });
-    const rejected = Object.values(summary.rejected).reduce((x, y) => x + y, 0);
-    if (summary.records > 0 && n === 0) {
-      const first = summary.rejections[0];
-      io.stderr(
-        `detect: ${file}: none of its ${summary.records} records is a process-creation event` +
-          (first ? ` (first rejection, line ${first.line}: ${first.reason})` : '') +
-          '\n',
-      );
-    } else if (rejected > 0) {
-      io.stderr(
-        `detect: ${file}: ${rejected} of ${summary.records} records rejected (see the run summary)\n`,
-      );
-    }
+    perFile.push({ file, summary: r.value });
+    reportFile(io, file, r.value, n);
   }
   progress?.done();
   return perFile;
@@ -628,6 +633,15 @@ export interface FileDetectionRun extends DetectionRun {
   threads: number;
 }
 
+/** Inputs smaller than this (bytes on disk) are normalised in the main thread. */
+export const MIN_PARALLEL_BYTES = 32 * 1024 * 1024;
+
+async function totalBytes(files: readonly string[]): Promise<number> {
+  let n = 0;
+  for (const f of files) n += (await fs.stat(f)).size;
+  return n;
+}
+
 /**
  * A whole file run without holding the events:
  *  1. every event is normalised once and filed by host (as JSON text, on disk past a memory
@@ -646,19 +660,40 @@ export async function detectFiles(
   io: DetectIo,
   progress?: Progress,
   spill: HostSpill<ProcessEvent> = new HostSpill<ProcessEvent>(),
-  parallel?: ParallelSpec & { minEvents?: number },
+  parallel?: ParallelSpec & { minEvents?: number; minBytes?: number },
 ): Promise<FileDetectionRun | undefined> {
   try {
     let t = performance.now();
-    const perFile = await normaliseFiles(
-      files,
-      io,
-      (e) => {
-        spill.add(hostKey(e.host.name), e);
-        return spill.size;
-      },
-      progress,
-    );
+    let perFile: NormalisedInput['perFile'];
+    if (
+      parallel &&
+      parallel.threads > 1 &&
+      (await totalBytes(files)) >= (parallel.minBytes ?? MIN_PARALLEL_BYTES)
+    ) {
+      perFile = [];
+      let done = 0;
+      await normaliseInThread(
+        files,
+        spill,
+        (file, summary, events) => {
+          perFile.push({ file, summary });
+          reportFile(io, file, summary, events);
+          progress?.update('normalising', ++done, files.length, `${fmt(spill.size)} events`);
+        },
+        (events) => progress?.update('normalising', done, files.length, `${fmt(events)} events`),
+      );
+      progress?.done();
+    } else {
+      perFile = await normaliseFiles(
+        files,
+        io,
+        (e) => {
+          spill.add(hostKey(e.host.name), e);
+          return spill.size;
+        },
+        progress,
+      );
+    }
     const normaliseMs = performance.now() - t;
     if (spill.size === 0) return undefined;
 

@@ -13,14 +13,15 @@ import os from 'node:os';
 import path from 'node:path';
 
 export interface HostSpillOptions {
-  /** Characters of JSON held in memory before they are written out (default 64 Mi). */
+  /** Characters (or bytes) of JSON held in memory before they are written out (default 64 Mi). */
   memoryChars?: number;
   /** Where the temporary folder is made (default the system's temporary folder, $TMPDIR). */
   tmpDir?: string;
 }
 
 interface HostLines {
-  pending: string[];
+  /** JSON lines: strings without their newline, or UTF-8 buffers ending with it. */
+  pending: Array<string | Buffer>;
   pendingChars: number;
   /** [offset, bytes] of each chunk written for this host, in order. */
   chunks: Array<[number, number]>;
@@ -64,6 +65,21 @@ export class HostSpill<T> {
     if (this.buffered > this.memoryChars) this.flush();
   }
 
+  /**
+   * Adds an item already encoded as one UTF-8 JSON line ending in a newline (from a normaliser
+   * thread, so this thread does not serialise it).
+   */
+  addEncoded(host: string, line: Buffer): void {
+    let h = this.hosts.get(host);
+    if (!h) this.hosts.set(host, (h = { pending: [], pendingChars: 0, chunks: [], count: 0 }));
+    h.pending.push(line);
+    h.pendingChars += line.length;
+    h.count++;
+    this.total++;
+    this.buffered += line.length;
+    if (this.buffered > this.memoryChars) this.flush();
+  }
+
   /** Hosts in the order they were first seen. */
   hostKeys(): string[] {
     return [...this.hosts.keys()];
@@ -78,7 +94,12 @@ export class HostSpill<T> {
     const h = this.hosts.get(host);
     if (!h) return [];
     const out = h.chunks.length > 0 ? readSpillChunks<T>(this.fd as number, h.chunks) : [];
-    for (const line of h.pending) out.push(JSON.parse(line) as T);
+    for (const line of h.pending)
+      out.push(
+        JSON.parse(
+          typeof line === 'string' ? line : line.toString('utf8', 0, line.length - 1),
+        ) as T,
+      );
     return out;
   }
 
@@ -128,7 +149,7 @@ export class HostSpill<T> {
     }
     for (const h of this.hosts.values()) {
       if (h.pending.length === 0) continue;
-      const buf = Buffer.from(`${h.pending.join('\n')}\n`, 'utf8');
+      const buf = encodeLines(h.pending);
       let put = 0;
       try {
         while (put < buf.length)
@@ -146,6 +167,22 @@ export class HostSpill<T> {
     }
     this.buffered = 0;
   }
+}
+
+/** Pending lines as one buffer, each ending in a newline. */
+function encodeLines(pending: ReadonlyArray<string | Buffer>): Buffer {
+  const parts: Buffer[] = [];
+  let text: string[] = [];
+  for (const p of pending) {
+    if (typeof p === 'string') text.push(p);
+    else {
+      if (text.length > 0) parts.push(Buffer.from(`${text.join('\n')}\n`, 'utf8'));
+      text = [];
+      parts.push(p);
+    }
+  }
+  if (text.length > 0) parts.push(Buffer.from(`${text.join('\n')}\n`, 'utf8'));
+  return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
 }
 
 /** Reads and parses the items of some chunks of a spill file, in order. */

@@ -66,7 +66,9 @@ export async function analyseHostsInWorkers(
         w.postMessage(req);
       };
       for (let t = 0; t < threads; t++) {
-        const w = new Worker(new URL('./host_worker_entry.mjs', import.meta.url));
+        const w = new Worker(new URL('./worker_entry.mjs', import.meta.url), {
+          workerData: { script: 'host_worker.ts' },
+        });
         workers.push(w);
         w.on('error', (err) => fail(new Error(`a detection worker failed: ${err.message}`)));
         w.on('exit', (code) => {
