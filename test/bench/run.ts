@@ -17,6 +17,7 @@ const SUITES: Record<string, () => Promise<Bench>> = {
   generator: async () => (await import('./generator_bench')).benchGenerator,
   model: async () => (await import('./model_bench')).benchModel,
   detection: async () => (await import('./detection_bench')).benchDetection,
+  cli: async () => (await import('./detect_cli_bench')).benchDetectCli,
   duckdb: async () => (await import('./duckdb_bench')).benchDuckdb,
   elasticsearch: async () => (await import('./es_bench')).benchEs,
   job: async () => (await import('./job_bench')).benchJob,
