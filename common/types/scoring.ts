@@ -22,4 +22,15 @@ export interface EdgeScorer {
   /** Scores a batch; implementations batch internally with a large batch size. */
   score(events: ProcessEvent[]): Promise<ScoredEvent[]>;
   readonly modelName: string;
+  /**
+   * Optional: scores without explanations (topFeatures left empty) and returns `explain`, which
+   * fills in the topFeatures `score` would have given, for the events a run ends up reporting.
+   * Explaining costs about a third of scoring, and most events are never reported.
+   */
+  scoreLazily?(events: ProcessEvent[]): Promise<LazilyScored>;
+}
+
+export interface LazilyScored {
+  scored: ScoredEvent[];
+  explain(which: readonly ScoredEvent[]): void;
 }

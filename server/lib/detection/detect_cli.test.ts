@@ -12,6 +12,7 @@ import {
   detectEvents,
   detectFiles,
   type DetectionOptions,
+  type DetectionRun,
   type DetectReport,
   expandInputs,
   type FileDetectionRun,
@@ -320,11 +321,15 @@ describe('detectFiles', () => {
     const quiet = capture().io;
 
     const input = await normaliseAll(files, quiet);
+    const referenceRun = await detectEvents(input.events, scorer, opts);
     const reference = buildReport(
       { perFile: input.perFile, normalised: input.events.length },
-      await detectEvents(input.events, scorer, opts),
+      referenceRun,
       meta,
     );
+    // Whole communities too (edges, explanations, prevalence), not just the report's fields.
+    const found = (r: { result: DetectionRun['result'] }): string =>
+      JSON.stringify([r.result.communities, r.result.unflagged]);
 
     const spillDir = fs.mkdtempSync(path.join(tmp, 'spill-'));
     const spill = new HostSpill<ProcessEvent>({ memoryChars: 20_000, tmpDir: spillDir });
@@ -337,6 +342,10 @@ describe('detectFiles', () => {
     expect(streamed.summary.normalised).toBe(input.events.length);
     expect(streamed.summary.flaggedCommunities).toBeGreaterThan(0);
     expect(JSON.stringify(streamed)).toBe(JSON.stringify(reference));
+    expect(found(run as FileDetectionRun)).toBe(found(referenceRun));
+    expect(run?.result.communities.some((c) => c.edges.some((e) => e.topFeatures.length > 0))).toBe(
+      true,
+    );
 
     // The same with a normaliser thread and worker threads analysing the hosts (each loads the
     // model itself).
@@ -359,6 +368,7 @@ describe('detectFiles', () => {
     expect(fs.readdirSync(spillDir)).toEqual([]);
     const threaded = buildReport(parallel as FileDetectionRun, parallel as FileDetectionRun, meta);
     expect(JSON.stringify(threaded)).toBe(JSON.stringify(reference));
+    expect(found(parallel as FileDetectionRun)).toBe(found(referenceRun));
   }, 180_000);
 
   it('reports an unwritable temporary folder by name', async () => {

@@ -73,10 +73,17 @@ export async function analyseHost(
   opts: PrepareOptions,
 ): Promise<HostAnalysis> {
   const keys = hostKeys(events);
-  const t = performance.now();
-  // All of a host's events together, so the scorer finds parent start times among them.
-  const scored = await scorer.score(events);
-  const scoreMs = performance.now() - t;
+  let t = performance.now();
+  // All of a host's events together, so the scorer finds parent start times among them. Only
+  // candidates can be reported, so only their events are explained (when the scorer can wait).
+  const lazy = scorer.scoreLazily ? await scorer.scoreLazily(events) : undefined;
+  const scored = lazy ? lazy.scored : await scorer.score(events);
+  let scoreMs = performance.now() - t;
   const prepared = prepareCandidates(groupForDetection(scored, opts), opts);
+  if (lazy) {
+    t = performance.now();
+    for (const c of prepared.candidates) for (const e of c.edges) lazy.explain(e.events);
+    scoreMs += performance.now() - t;
+  }
   return { host, events: events.length, keys, prepared, scoreMs };
 }

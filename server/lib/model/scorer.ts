@@ -11,7 +11,12 @@
  */
 import path from 'node:path';
 import type { ProcessEvent } from '../../../common/types/process_event';
-import type { EdgeScorer, FeatureContribution, ScoredEvent } from '../../../common/types/scoring';
+import type {
+  EdgeScorer,
+  FeatureContribution,
+  LazilyScored,
+  ScoredEvent,
+} from '../../../common/types/scoring';
 import {
   parentStartLookup,
   type FeatureContext,
@@ -153,8 +158,24 @@ export class TfjsEdgeScorer implements EdgeScorer {
    */
   async score(events: ProcessEvent[], ctx?: FeatureContext): Promise<ScoredEvent[]> {
     if (events.length === 0) return [];
-    const { space, network, partials } = this.loaded;
+    return this.scoreWith(events, ctx ?? parentStartLookup(events), this.topK);
+  }
+
+  /** score() without explanations, and a way to add them later to the events that need them. */
+  async scoreLazily(events: ProcessEvent[], ctx?: FeatureContext): Promise<LazilyScored> {
     const context = ctx ?? parentStartLookup(events);
+    const scored = events.length === 0 ? [] : this.scoreWith(events, context, 0);
+    return {
+      scored,
+      explain: (which) => {
+        if (this.topK <= 0) return;
+        for (const s of which) s.topFeatures = this.explainOne(s.event, context);
+      },
+    };
+  }
+
+  private scoreWith(events: ProcessEvent[], context: FeatureContext, topK: number): ScoredEvent[] {
+    const { space, network, partials } = this.loaded;
     const names = space.featureNames;
     return events.map((event) => {
       // The row without its parent age (cached when the event repeats) and the age entry apart:
@@ -169,9 +190,9 @@ export class TfjsEdgeScorer implements EdgeScorer {
       } else logit = network.logitOf(rest, age.index, age.value);
       const modelScore = 1 / (1 + Math.exp(-logit));
       let topFeatures: FeatureContribution[] = [];
-      if (this.topK > 0) {
+      if (topK > 0) {
         const row = withEntry(rest, age.index, age.value);
-        topFeatures = topContributions(names, row, network.contributions(row), this.topK);
+        topFeatures = topContributions(names, row, network.contributions(row), topK);
       }
       const elastic = event.problemchild?.prediction_probability;
       const hasElastic =
@@ -185,6 +206,16 @@ export class TfjsEdgeScorer implements EdgeScorer {
       }
       return { event, score: modelScore, scoreSource: 'model', topFeatures };
     });
+  }
+
+  /** The explanation scoreWith gives `event` (same arithmetic: logitOf fills what it reads). */
+  private explainOne(event: ProcessEvent, context: FeatureContext): FeatureContribution[] {
+    const { space, network } = this.loaded;
+    const rest = space.staticRow(event);
+    const age = space.parentAge(event, context);
+    network.logitOf(rest, age.index, age.value);
+    const row = withEntry(rest, age.index, age.value);
+    return topContributions(space.featureNames, row, network.contributions(row), this.topK);
   }
 
   /** Model logit for one event (the value the score is the sigmoid of). */
