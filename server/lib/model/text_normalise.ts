@@ -86,25 +86,46 @@ const LONG_NUM_RE = /(?<![0-9a-z])\d{3,}(?![0-9a-z])/g;
 
 // Directory classes. syswow64 and system32 before the bare Windows directory; temp/appdata before
 // the user profile (they live inside it).
-const DIR_RULES: Array<[RegExp, string]> = [
-  [/(?:[a-z]:\\windows|%systemroot%|%windir%|\\systemroot)\\syswow64(?![\w.-])/g, PH.wowdir],
+// Each rule carries substrings one of which every match contains: a rule whose substrings are
+// all absent cannot match, and its pass is skipped (most command lines name one or two folders).
+const DIR_RULES: Array<[RegExp, string, readonly string[]]> = [
+  [
+    /(?:[a-z]:\\windows|%systemroot%|%windir%|\\systemroot)\\syswow64(?![\w.-])/g,
+    PH.wowdir,
+    ['syswow64'],
+  ],
   [
     /(?:[a-z]:\\windows|%systemroot%|%windir%|\\systemroot)\\(?:system32|sysnative)(?![\w.-])/g,
     PH.sysdir,
+    ['system32', 'sysnative'],
   ],
-  [/(?:[a-z]:\\windows|%systemroot%|%windir%|\\systemroot)\\temp(?![\w.-])/g, PH.temp],
-  [/(?:[a-z]:\\windows|%systemroot%|%windir%|\\systemroot)(?![\w.-])/g, PH.windir],
-  [/[a-z]:\\users\\<user>\\appdata\\local\\temp(?![\w.-])|%temp%|%tmp%/g, PH.temp],
+  [/(?:[a-z]:\\windows|%systemroot%|%windir%|\\systemroot)\\temp(?![\w.-])/g, PH.temp, ['\\temp']],
+  [
+    /(?:[a-z]:\\windows|%systemroot%|%windir%|\\systemroot)(?![\w.-])/g,
+    PH.windir,
+    [':\\windows', '%systemroot%', '%windir%', '\\systemroot'],
+  ],
+  [
+    /[a-z]:\\users\\<user>\\appdata\\local\\temp(?![\w.-])|%temp%|%tmp%/g,
+    PH.temp,
+    ['\\temp', '%temp%', '%tmp%'],
+  ],
   [
     /[a-z]:\\users\\<user>\\appdata\\(?:roaming|local|locallow)(?![\w.-])|%appdata%|%localappdata%/g,
     PH.appdata,
+    ['appdata'],
   ],
-  [/%userprofile%|%homepath%/g, 'c:\\users\\<user>'],
+  [/%userprofile%|%homepath%/g, 'c:\\users\\<user>', ['%userprofile%', '%homepath%']],
   [
     /[a-z]:\\program files(?: \(x86\))?(?![\w.-])|%programfiles(?:\(x86\))?%|%programw6432%/g,
     PH.progfiles,
+    [':\\program files', '%programfiles', '%programw6432%'],
   ],
-  [/[a-z]:\\programdata(?![\w.-])|%programdata%|%allusersprofile%/g, PH.progdata],
+  [
+    /[a-z]:\\programdata(?![\w.-])|%programdata%|%allusersprofile%/g,
+    PH.progdata,
+    [':\\programdata', '%programdata%', '%allusersprofile%'],
+  ],
 ];
 
 /** Output of the raw-text detectors, computed once and reused for statistics. */
@@ -170,24 +191,42 @@ function applyDirClasses(text: string): string {
   // and names have none, and skipping nine passes is the cheapest part of extraction.
   if (!text.includes(':\\') && !text.includes('%') && !text.includes('\\systemroot')) return text;
   let out = text;
-  for (const [re, ph] of DIR_RULES) out = out.replace(re, ph);
+  for (const [re, ph, needles] of DIR_RULES)
+    if (needles.some((n) => out.includes(n))) out = out.replace(re, ph);
   return out;
 }
 
 // Each gate below is a necessary condition of its patterns (a GUID has a dash, a hash or hex
 // run has eight hex digits in a row, an IP has a dot), so skipping a pass never changes output.
-const HEX8_RE = /[0-9a-f]{8}/;
+const GUID_START_RE = /[0-9a-f]{8}-[0-9a-f]{4}-/;
+const DIGIT_DOT_DIGIT_RE = /\d\.\d/;
+const THREE_DIGITS_RE = /\d\d\d/;
 
 function applyIdentifierPlaceholders(text: string): string {
-  let out = text.includes('-') ? text.replace(GUID_RE, PH.guid) : text;
-  const hexRun = HEX8_RE.test(out);
-  if (hexRun)
-    out = out.replace(SHA256_RE, PH.sha256).replace(SHA1_RE, PH.sha1).replace(MD5_RE, PH.md5);
-  if (out.includes('.')) out = out.replace(IPV4_RE, PH.ip);
+  let out = GUID_START_RE.test(text) ? text.replace(GUID_RE, PH.guid) : text;
+  // Placeholders add no hex run longer than four, so the longest run only shrinks as passes run.
+  const hexRun = longestHexRun(out);
+  if (hexRun >= 64) out = out.replace(SHA256_RE, PH.sha256);
+  if (hexRun >= 40) out = out.replace(SHA1_RE, PH.sha1);
+  if (hexRun >= 32) out = out.replace(MD5_RE, PH.md5);
+  if (DIGIT_DOT_DIGIT_RE.test(out)) out = out.replace(IPV4_RE, PH.ip);
   if (out.includes('0x')) out = out.replace(HEX_PREFIXED_RE, PH.hex);
-  if (hexRun) out = out.replace(HEX_RUN_RE, (m) => (hasDigitAndLetter(m) ? PH.hex : m));
-  out = out.replace(LONG_NUM_RE, PH.num);
+  if (hexRun >= 8) out = out.replace(HEX_RUN_RE, (m) => (hasDigitAndLetter(m) ? PH.hex : m));
+  if (THREE_DIGITS_RE.test(out)) out = out.replace(LONG_NUM_RE, PH.num);
   return out;
+}
+
+/** Length of the longest run of [0-9a-f]. */
+function longestHexRun(text: string): number {
+  let best = 0;
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c >= 48 && c <= 57) || (c >= 97 && c <= 102)) {
+      if (++run > best) best = run;
+    } else run = 0;
+  }
+  return best;
 }
 
 /**
@@ -381,7 +420,8 @@ export function tokeniseCommandLine(normalised: string, ctx: NormaliseContext = 
       const slash2 = chunk.indexOf('/', 1);
       if (slash2 < 0) {
         const sep = chunk.search(/[:=]/);
-        const sw = (sep > 1 ? chunk.slice(0, sep) : chunk).replace(/\^/g, '');
+        const rawSw = sep > 1 ? chunk.slice(0, sep) : chunk;
+        const sw = rawSw.includes('^') ? rawSw.replace(/\^/g, '') : rawSw;
         const norm = sw.charCodeAt(0) === 0x2013 ? `-${sw.slice(1)}` : sw;
         if (sw.length >= 2) out.push(norm);
         if (sep > 1) {
@@ -400,7 +440,7 @@ export function tokeniseCommandLine(normalised: string, ctx: NormaliseContext = 
 
 function pushParts(chunk: string, out: string[], blank: Map<string, string>): void {
   for (const part of chunk.split(TOKEN_SPLIT)) {
-    let t = part.replace(/\^/g, '');
+    let t = part.includes('^') ? part.replace(/\^/g, '') : part;
     // Trim dots around method calls such as `).downloadstring(`.
     t = trimDots(t);
     if (t.length < 2) continue;
