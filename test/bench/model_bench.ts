@@ -142,6 +142,15 @@ export async function benchModel(): Promise<{ name: string; value: number; unit:
     await rate(dayTwo.length, async () => (dayTwoScored = (await scorer2.score(dayTwo)).length)),
   );
   if (dayTwoScored !== dayTwo.length) throw new Error('generator events were not all scored');
+  // The same without explanations: file runs explain only the events they may report.
+  const plain = await TfjsEdgeScorer.load({ modelDir: MODEL_DIR, topK: 0 });
+  clearFeatureCaches();
+  space.clearCache();
+  await plain.score(dayOne);
+  push(
+    `generator, 20 hosts, day 2 after day 1 (${dayTwo.length} events): features + score`,
+    await rate(dayTwo.length, async () => (dayTwoScored = (await plain.score(dayTwo)).length)),
+  );
 
   // Hostile inputs: every pattern family on 1 MB; the budget is generous (linear code takes ~0.1 s).
   const MB = 1 << 20;
