@@ -70,31 +70,7 @@ export class SparseNetwork {
 
   /** Model logit of one row (fills the hidden pre-activations `z` as a side effect). */
   logit(row: SparseRow): number {
-    const { wide, deep } = this.weights;
-    const idx = row.indices;
-    const val = row.values;
-    let s = 0;
-    if (wide) {
-      s += wide.b;
-      for (let k = 0; k < idx.length; k++)
-        s += (val[k] as number) * (wide.w[idx[k] as number] as number);
-    }
-    if (deep) {
-      const h = deep.hidden;
-      const z = this.z;
-      z.set(deep.b1);
-      for (let k = 0; k < idx.length; k++) {
-        const base = (idx[k] as number) * h;
-        const v = val[k] as number;
-        for (let j = 0; j < h; j++) z[j] = (z[j] as number) + v * (deep.w1[base + j] as number);
-      }
-      s += deep.b2;
-      for (let j = 0; j < h; j++) {
-        const a = z[j] as number;
-        if (a > 0) s += a * (deep.w2[j] as number);
-      }
-    }
-    return s;
+    return this.finish(this.accumulate(row, this.z), -1, 0);
   }
 
   /**
