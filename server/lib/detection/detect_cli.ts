@@ -662,6 +662,14 @@ export async function detectFiles(
   spill: HostSpill<ProcessEvent> = new HostSpill<ProcessEvent>(),
   parallel?: ParallelSpec & { minEvents?: number; minBytes?: number },
 ): Promise<FileDetectionRun | undefined> {
+  // An interrupted run must not leave a gigabyte of event text behind: delete it, then let the
+  // signal do what it would have done.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    spill.close();
+    process.kill(process.pid, signal);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     let t = performance.now();
     let perFile: NormalisedInput['perFile'];
@@ -774,6 +782,8 @@ export async function detectFiles(
       },
     };
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     spill.close();
   }
 }
