@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  clearFeatureCaches,
   DENSE_FEATURES,
   FeatureSpace,
   eventTokenKeys,
@@ -259,5 +260,42 @@ describe('row cache', () => {
     expect(rowOf(warm, b)).toBe(expected);
     expect(rowOf(warm, b)).toBe(expected);
     expect(rowOf(warm, b)).toBe(expected);
+  });
+});
+
+describe('command-line cache', () => {
+  // One cache entry serves a command line on every host; each event's own names are still blanked.
+  const cmd =
+    'cmd /c net use \\\\fs01\\share /user:corp\\bob & ping ws01 & echo b^ob ws01.corp.local';
+  const bob = (): ProcessEvent => {
+    const e = makeEvent({ name: 'cmd.exe', cmd, user: 'bob', host: 'ws01.corp.local' });
+    e.user.domain = 'corp';
+    return e;
+  };
+  const alice = (): ProcessEvent => {
+    const e = makeEvent({ name: 'cmd.exe', cmd, user: 'alice', host: 'ws02' });
+    e.user.domain = 'other';
+    return e;
+  };
+
+  it.each([
+    ['bob after alice', bob, alice],
+    ['alice after bob', alice, bob],
+  ])('gives %s the tokens of a cold cache', (_label, subject, other) => {
+    clearFeatureCaches();
+    const cold = eventTokenKeys(subject());
+    for (let i = 0; i < 3; i++) eventTokenKeys(other());
+    expect(eventTokenKeys(subject())).toEqual(cold);
+  });
+
+  it("blanks the event's own names, and only those", () => {
+    clearFeatureCaches();
+    const own = eventTokenKeys(bob()).filter((k) => k.startsWith('cmd:'));
+    const others = eventTokenKeys(alice()).filter((k) => k.startsWith('cmd:'));
+    expect(own).not.toContain('cmd:ws01');
+    expect(own).not.toContain('cmd:bob');
+    expect(others).toContain('cmd:ws01');
+    expect(others).toContain('cmd:bob');
+    expect(own.length).toBe(others.length);
   });
 });

@@ -29,6 +29,7 @@ import {
   shannonEntropy,
   specialCharCounts,
   tokeniseCommandLine,
+  blankedNames,
 } from './text_normalise';
 
 export const FEATURES_FORMAT_VERSION = 1;
@@ -295,7 +296,9 @@ const nameCache = new BoundedMap<string, string>(20_000);
 const pathCache = new BoundedMap<string, string>(20_000);
 // Keys are at most MAX_CACHED_COMMAND_LINE long, so 20,000 entries stay within ~100 MB. One-off
 // command lines (temp names, random ids) are the norm, hence admission on a second sighting.
-const commandLineCache = new SecondSightingCache<CommandLineFacts>(20_000);
+// Keyed by the command line alone (not its user or host), so the same command line on every
+// host of a fleet is one entry; the event's own names are applied afterwards (commandLineFacts).
+const commandLineCache = new SecondSightingCache<CommandLineBase>(20_000);
 const MAX_CACHED_COMMAND_LINE = 4096;
 
 /** Empties the text caches (benchmarks measure cold starts; tests compare against fresh work). */
@@ -339,17 +342,19 @@ const CMD_DENSE = [
 const CMD_SLOT = new Map<string, number>(CMD_DENSE.map((n, i) => [n, i]));
 const CMD_DENSE_INDEX = Uint16Array.from(CMD_DENSE, (n) => DENSE_INDEX.get(n) as number);
 
-function computeCommandLineFacts(
-  rawCmd: string,
-  psContext: boolean,
-  ctx: NormaliseContext,
-): CommandLineFacts {
+/** What a command line gives whoever ran it: dense facts, its normalised text, its tokens. */
+interface CommandLineBase extends CommandLineFacts {
+  normalised: string;
+}
+
+function computeCommandLineFacts(rawCmd: string, psContext: boolean): CommandLineBase {
   // Values in CMD_DENSE order; only the non-zero ones are kept.
   const values = new Float64Array(CMD_DENSE.length);
   const set = (name: (typeof CMD_DENSE)[number], v: number): void => {
     values[CMD_SLOT.get(name) as number] = v;
   };
   let tokens: string[] = [];
+  let normalised = '';
   if (!rawCmd.trim()) {
     set('cmd_missing', 1);
   } else {
@@ -371,7 +376,9 @@ function computeCommandLineFacts(
       'cmd_special_ratio',
       Math.min(1, (4 * (chars.caret + chars.backtick + chars.quote + chars.plus)) / rawCmd.length),
     );
-    tokens = tokeniseCommandLine(normaliseCommandLine(rawCmd), ctx);
+    normalised = normaliseCommandLine(rawCmd);
+    tokens = tokeniseCommandLine(normalised);
+    // Names are replaced one token for one token, so the count does not depend on whose they are.
     set('cmd_tokens_log', logScaled(tokens.length, 1000));
   }
   let kept = 0;
@@ -383,24 +390,34 @@ function computeCommandLineFacts(
     denseIndex[w] = CMD_DENSE_INDEX[i] as number;
     denseValue[w++] = values[i] as number;
   }
-  return { denseIndex, denseValue, tokens };
+  return { denseIndex, denseValue, tokens, normalised };
 }
 
 function commandLineFacts(rawCmd: string, procName: string, event: ProcessEvent): CommandLineFacts {
   const psContext = POWERSHELL_NAME.test(procName) || /powershell|pwsh/i.test(rawCmd);
+  let base: CommandLineBase | undefined;
+  if (rawCmd.length > MAX_CACHED_COMMAND_LINE) base = computeCommandLineFacts(rawCmd, psContext);
+  else {
+    const key = `${psContext ? 1 : 0}\u0000${rawCmd}`;
+    base = commandLineCache.get(key);
+    if (!base) {
+      base = computeCommandLineFacts(rawCmd, psContext);
+      commandLineCache.offer(key, base);
+    }
+  }
+  // The event's user, host and domain names become placeholders, token by token. A name that does
+  // not occur in the normalised text (carets aside: tokens lose them) cannot be a token, so the
+  // shared tokens stand; otherwise this event's command line is tokenised with its names.
   const ctx: NormaliseContext = {
     userName: event.user.name,
     hostName: event.host?.name,
     domain: event.user.domain,
   };
-  if (rawCmd.length > MAX_CACHED_COMMAND_LINE)
-    return computeCommandLineFacts(rawCmd, psContext, ctx);
-  const key = `${psContext ? 1 : 0}\u0000${ctx.userName ?? ''}\u0000${ctx.hostName ?? ''}\u0000${ctx.domain ?? ''}\u0000${rawCmd}`;
-  let facts = commandLineCache.get(key);
-  if (facts) return facts;
-  facts = computeCommandLineFacts(rawCmd, psContext, ctx);
-  commandLineCache.offer(key, facts);
-  return facts;
+  const text = base.normalised;
+  if (!text) return base;
+  let named = text.includes('^');
+  if (!named) for (const name of blankedNames(ctx).keys()) if ((named = text.includes(name))) break;
+  return named ? { ...base, tokens: tokeniseCommandLine(text, ctx) } : base;
 }
 
 /**

@@ -392,12 +392,12 @@ const KEEP_NAMES = new Set([
 ]);
 
 /**
- * Tokenises a normalised command line: switches (/c, -nop, -ep) stay whole, everything else
- * splits on separators; carets (cmd escape obfuscation) are removed from tokens, the event's own
- * user, host and domain names become placeholders so personal identifiers never enter the vocabulary.
+ * The names tokeniseCommandLine replaces with placeholders for this context (lower-cased), and
+ * their placeholders. Only a token equal to one of them is replaced, so a normalised command line
+ * (without carets, which tokens lose) that contains none of them tokenises the same with and
+ * without the context.
  */
-export function tokeniseCommandLine(normalised: string, ctx: NormaliseContext = {}): string[] {
-  const out: string[] = [];
+export function blankedNames(ctx: NormaliseContext): Map<string, string> {
   const blank = new Map<string, string>();
   const addBlank = (name: string | undefined, ph: string): void => {
     if (!name) return;
@@ -411,6 +411,17 @@ export function tokeniseCommandLine(normalised: string, ctx: NormaliseContext = 
   addBlank(ctx.userName, PH.user);
   addBlank(ctx.hostName, PH.host);
   addBlank(ctx.domain, PH.domain);
+  return blank;
+}
+
+/**
+ * Tokenises a normalised command line: switches (/c, -nop, -ep) stay whole, everything else
+ * splits on separators; carets (cmd escape obfuscation) are removed from tokens, the event's own
+ * user, host and domain names become placeholders so personal identifiers never enter the vocabulary.
+ */
+export function tokeniseCommandLine(normalised: string, ctx: NormaliseContext = {}): string[] {
+  const out: string[] = [];
+  const blank = blankedNames(ctx);
   const chunks = normalised.split(/[\s"']+/);
   for (const chunk of chunks) {
     if (!chunk) continue;
