@@ -299,3 +299,29 @@ describe('command-line cache', () => {
     expect(own.length).toBe(others.length);
   });
 });
+
+describe('parentStartLookup', () => {
+  const proc = (host: string, id: string, start: string, parent?: string): ProcessEvent => {
+    const e = makeEvent({ name: 'x.exe', host, time: start });
+    e.process.entity_id = id;
+    e.process.parent.entity_id = parent;
+    return e;
+  };
+
+  it("finds a parent's start on the child's own host, the first time the parent was seen", () => {
+    const events = [
+      proc('a', 'p1', '2024-01-01T00:00:00.000Z'),
+      proc('b', 'p1', '2024-01-02T00:00:00.000Z'), // the same id on another host
+      proc('a', 'p1', '2024-01-03T00:00:00.000Z'), // a later duplicate on host a
+      proc('b', 'p1', '2024-01-04T00:00:00.000Z'),
+    ];
+    const lookup = parentStartLookup(events);
+    const childOn = (host: string, parent?: string) =>
+      lookup.parentStart?.(proc(host, 'c', '2024-01-05T00:00:00.000Z', parent));
+    expect(childOn('a', 'p1')).toBe('2024-01-01T00:00:00.000Z');
+    expect(childOn('b', 'p1')).toBe('2024-01-02T00:00:00.000Z');
+    expect(childOn('c', 'p1')).toBeUndefined();
+    expect(childOn('a', 'nope')).toBeUndefined();
+    expect(childOn('a', undefined)).toBeUndefined();
+  });
+});

@@ -548,25 +548,35 @@ export function eventTokenKeys(event: ProcessEvent): string[] {
  * process.parent.entity_id.
  */
 export function parentStartLookup(events: readonly ProcessEvent[]): FeatureContext {
-  // Built on the first question: events that carry process.parent.start never ask.
-  let starts: Map<string, Map<string, string>> | undefined;
-  const build = (): Map<string, Map<string, string>> => {
-    const byHost = new Map<string, Map<string, string>>();
+  // Built on the first question: events that carry process.parent.start never ask. Entity ids are
+  // unique in practice, so one map by id holds the first host seen with it; an id that shows up
+  // on another host too (a collision, or forged data) goes to a second map by host and id.
+  let byId: Map<string, { host: string; start: string }> | undefined;
+  let byHostAndId: Map<string, string> | undefined;
+  const build = (): void => {
+    byId = new Map();
+    byHostAndId = new Map();
     for (const e of events) {
       const host = e.host?.name ?? '';
-      let m = byHost.get(host);
-      if (!m) byHost.set(host, (m = new Map()));
-      if (!m.has(e.process.entity_id))
-        m.set(e.process.entity_id, e.process.start ?? e['@timestamp']);
+      const id = e.process.entity_id;
+      const start = e.process.start ?? e['@timestamp'];
+      const first = byId.get(id);
+      if (!first) byId.set(id, { host, start });
+      else if (first.host !== host) {
+        const key = `${host}\u0000${id}`;
+        if (!byHostAndId.has(key)) byHostAndId.set(key, start);
+      }
     }
-    return byHost;
   };
   return {
     parentStart: (e) => {
       const id = e.process.parent.entity_id;
       if (!id) return undefined;
-      starts ??= build();
-      return starts.get(e.host?.name ?? '')?.get(id);
+      if (!byId) build();
+      const host = e.host?.name ?? '';
+      const first = byId?.get(id);
+      if (!first) return undefined;
+      return first.host === host ? first.start : byHostAndId?.get(`${host}\u0000${id}`);
     },
   };
 }
