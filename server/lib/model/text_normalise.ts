@@ -510,10 +510,26 @@ export function shannonEntropy(text: string): number {
   }
   let h = 0;
   const len = text.length;
+  // Characters share a handful of counts (most appear once or twice): each count's term is
+  // computed once per text and reused, the same value in the same order as computing it again.
+  if (++termStamp === 0xffffffff) {
+    TERM_STAMP.fill(0);
+    termStamp = 1;
+  }
   for (let k = 0; k < distinct; k++) {
     const c = seen[k] as number;
-    const p = (low[c] as number) / len;
-    h -= p * Math.log2(p);
+    const n = low[c] as number;
+    let term: number;
+    if (n < TERM_CACHE && TERM_STAMP[n] === termStamp) term = TERM[n] as number;
+    else {
+      const p = n / len;
+      term = p * Math.log2(p);
+      if (n < TERM_CACHE) {
+        TERM[n] = term;
+        TERM_STAMP[n] = termStamp;
+      }
+    }
+    h -= term;
     low[c] = 0;
   }
   if (other)
@@ -524,6 +540,10 @@ export function shannonEntropy(text: string): number {
   return h;
 }
 const LATIN1_SEEN = new Uint8Array(256);
+const TERM_CACHE = 4096;
+const TERM = new Float64Array(TERM_CACHE);
+const TERM_STAMP = new Uint32Array(TERM_CACHE);
+let termStamp = 0;
 const LATIN1_COUNTS = new Uint32Array(256);
 
 /** Counts characters commonly used to obfuscate cmd/PowerShell command lines. */
