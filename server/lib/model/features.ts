@@ -396,14 +396,12 @@ function computeCommandLineFacts(rawCmd: string, psContext: boolean): CommandLin
 function commandLineFacts(rawCmd: string, procName: string, event: ProcessEvent): CommandLineFacts {
   const psContext = POWERSHELL_NAME.test(procName) || /powershell|pwsh/i.test(rawCmd);
   let base: CommandLineBase | undefined;
-  if (rawCmd.length > MAX_CACHED_COMMAND_LINE) base = computeCommandLineFacts(rawCmd, psContext);
+  const key = `${psContext ? 1 : 0}\u0000${rawCmd}`;
+  if (rawCmd.length > MAX_CACHED_COMMAND_LINE || !commandLineCache.sighted(key))
+    base = computeCommandLineFacts(rawCmd, psContext);
   else {
-    const key = `${psContext ? 1 : 0}\u0000${rawCmd}`;
     base = commandLineCache.get(key);
-    if (!base) {
-      base = computeCommandLineFacts(rawCmd, psContext);
-      commandLineCache.offer(key, base);
-    }
+    if (!base) commandLineCache.admit(key, (base = computeCommandLineFacts(rawCmd, psContext)));
   }
   // The event's user, host and domain names become placeholders, token by token. A name that does
   // not occur in the normalised text (carets aside: tokens lose them) cannot be a token, so the
@@ -725,6 +723,8 @@ export class FeatureSpace {
   private readonly groupIndex: Array<Map<string, number>>;
   private readonly featureNamesCache: string[];
   private readonly rowCache = new SecondSightingCache<SparseRow>(50_000);
+  /** Command lines this space has seen (sightings only; it stores nothing). */
+  private readonly commandLines = new SecondSightingCache<never>(2);
 
   private constructor(
     readonly config: FeatureSpaceConfig,
@@ -861,6 +861,7 @@ export class FeatureSpace {
   /** Empties this space's row cache (benchmarks measure cold starts). */
   clearCache(): void {
     this.rowCache.clear();
+    this.commandLines.clear();
   }
 
   /** Whether the last staticRow() came from the row cache (the same row object as before). */
@@ -873,7 +874,10 @@ export class FeatureSpace {
   staticRow(event: ProcessEvent): SparseRow {
     this.lastRowCached = false;
     const cmd = event.process.command_line ?? '';
-    if (cmd.length > MAX_CACHED_COMMAND_LINE) return this.computeStaticRow(event);
+    // A row repeats only if its command line does: the first time a command line is seen, the
+    // row key is neither built nor looked up (most one-off events stop here).
+    if (cmd.length > MAX_CACHED_COMMAND_LINE || !this.commandLines.sighted(cmd))
+      return this.computeStaticRow(event);
     const key = staticKey(event);
     let row = this.rowCache.get(key);
     if (row) {

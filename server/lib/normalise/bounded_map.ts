@@ -113,6 +113,24 @@ export class SecondSightingCache<V> {
     return this.map.get(key);
   }
 
+  /**
+   * Records a sighting of `key` and says whether it was sighted before (by offer or here). A key
+   * seen for the first time cannot be cached yet, so callers skip the lookup, which must hash the
+   * whole key; then they store what they compute with admit().
+   */
+  sighted(key: string): boolean {
+    const h = sightingHash(key);
+    const slot = h & (this.seen.length - 1);
+    if (this.seen[slot] === h) return true;
+    this.seen[slot] = h;
+    return false;
+  }
+
+  /** Caches a value whose key was sighted before. */
+  admit(key: string, value: V): void {
+    this.map.set(key, value);
+  }
+
   /** Caches `value` if `key` was offered before; otherwise only remembers the key. */
   offer(key: string, value: V): void {
     const h = sightingHash(key);
