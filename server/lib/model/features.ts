@@ -29,7 +29,7 @@ import {
   shannonEntropy,
   specialCharCounts,
   tokeniseCommandLine,
-  blankedNames,
+  mentionsBlankedName,
 } from './text_normalise';
 
 export const FEATURES_FORMAT_VERSION = 1;
@@ -339,7 +339,25 @@ const CMD_DENSE = [
   'cmd_tokens_log',
 ] as const;
 
-const CMD_SLOT = new Map<string, number>(CMD_DENSE.map((n, i) => [n, i]));
+const cmdSlot = (name: (typeof CMD_DENSE)[number]): number => CMD_DENSE.indexOf(name);
+/** Position of each command-line fact in CMD_DENSE. */
+const C = {
+  missing: cmdSlot('cmd_missing'),
+  len: cmdSlot('cmd_len_log'),
+  entropy: cmdSlot('cmd_entropy'),
+  b64: cmdSlot('cmd_b64'),
+  enc: cmdSlot('cmd_enc_flag'),
+  url: cmdSlot('cmd_url'),
+  ip: cmdSlot('cmd_ip'),
+  hidden: cmdSlot('cmd_hidden'),
+  caret: cmdSlot('cmd_caret'),
+  backtick: cmdSlot('cmd_backtick'),
+  quote: cmdSlot('cmd_quote'),
+  plus: cmdSlot('cmd_plus'),
+  percent: cmdSlot('cmd_percent'),
+  special: cmdSlot('cmd_special_ratio'),
+  tokens: cmdSlot('cmd_tokens_log'),
+} as const;
 const CMD_DENSE_INDEX = Uint16Array.from(CMD_DENSE, (n) => DENSE_INDEX.get(n) as number);
 
 /** What a command line gives whoever ran it: dense facts, its normalised text, its tokens. */
@@ -350,36 +368,33 @@ interface CommandLineBase extends CommandLineFacts {
 function computeCommandLineFacts(rawCmd: string, psContext: boolean): CommandLineBase {
   // Values in CMD_DENSE order; only the non-zero ones are kept.
   const values = new Float64Array(CMD_DENSE.length);
-  const set = (name: (typeof CMD_DENSE)[number], v: number): void => {
-    values[CMD_SLOT.get(name) as number] = v;
-  };
   let tokens: string[] = [];
   let normalised = '';
   if (!rawCmd.trim()) {
-    set('cmd_missing', 1);
+    values[C.missing] = 1;
   } else {
     const sig = commandLineSignals(rawCmd, psContext);
     const chars = specialCharCounts(rawCmd);
-    set('cmd_len_log', logScaled(rawCmd.length, 32768));
-    set('cmd_entropy', Math.min(1, shannonEntropy(rawCmd) / 7));
-    set('cmd_b64', sig.hasBase64 ? 1 : 0);
-    set('cmd_enc_flag', sig.hasEncodedFlag ? 1 : 0);
-    set('cmd_url', sig.hasUrl ? 1 : 0);
-    set('cmd_ip', sig.hasIp ? 1 : 0);
-    set('cmd_hidden', sig.hasHiddenWindow ? 1 : 0);
-    set('cmd_caret', logScaled(chars.caret, 100));
-    set('cmd_backtick', logScaled(chars.backtick, 100));
-    set('cmd_quote', logScaled(chars.quote, 100));
-    set('cmd_plus', logScaled(chars.plus, 100));
-    set('cmd_percent', logScaled(chars.percent, 100));
-    set(
-      'cmd_special_ratio',
-      Math.min(1, (4 * (chars.caret + chars.backtick + chars.quote + chars.plus)) / rawCmd.length),
+    values[C.len] = logScaled(rawCmd.length, 32768);
+    values[C.entropy] = Math.min(1, shannonEntropy(rawCmd) / 7);
+    values[C.b64] = sig.hasBase64 ? 1 : 0;
+    values[C.enc] = sig.hasEncodedFlag ? 1 : 0;
+    values[C.url] = sig.hasUrl ? 1 : 0;
+    values[C.ip] = sig.hasIp ? 1 : 0;
+    values[C.hidden] = sig.hasHiddenWindow ? 1 : 0;
+    values[C.caret] = logScaled(chars.caret, 100);
+    values[C.backtick] = logScaled(chars.backtick, 100);
+    values[C.quote] = logScaled(chars.quote, 100);
+    values[C.plus] = logScaled(chars.plus, 100);
+    values[C.percent] = logScaled(chars.percent, 100);
+    values[C.special] = Math.min(
+      1,
+      (4 * (chars.caret + chars.backtick + chars.quote + chars.plus)) / rawCmd.length,
     );
     normalised = normaliseCommandLine(rawCmd);
     tokens = tokeniseCommandLine(normalised);
     // Names are replaced one token for one token, so the count does not depend on whose they are.
-    set('cmd_tokens_log', logScaled(tokens.length, 1000));
+    values[C.tokens] = logScaled(tokens.length, 1000);
   }
   let kept = 0;
   for (let i = 0; i < values.length; i++) if (values[i] !== 0) kept++;
@@ -412,10 +427,8 @@ function commandLineFacts(rawCmd: string, procName: string, event: ProcessEvent)
     domain: event.user.domain,
   };
   const text = base.normalised;
-  if (!text) return base;
-  let named = text.includes('^');
-  if (!named) for (const name of blankedNames(ctx).keys()) if ((named = text.includes(name))) break;
-  return named ? { ...base, tokens: tokeniseCommandLine(text, ctx) } : base;
+  if (!text || !mentionsBlankedName(text, ctx)) return base;
+  return { ...base, tokens: tokeniseCommandLine(text, ctx) };
 }
 
 /**

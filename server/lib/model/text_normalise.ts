@@ -397,21 +397,46 @@ const KEEP_NAMES = new Set([
  * (without carets, which tokens lose) that contains none of them tokenises the same with and
  * without the context.
  */
-export function blankedNames(ctx: NormaliseContext): Map<string, string> {
+function blankedNames(ctx: NormaliseContext): Map<string, string> {
   const blank = new Map<string, string>();
-  const addBlank = (name: string | undefined, ph: string): void => {
-    if (!name) return;
-    const n = name.toLowerCase();
-    if (n.length < 2 || KEEP_NAMES.has(n)) return;
-    blank.set(n, ph);
-    // Host names also appear as their first DNS label.
-    const dot = n.indexOf('.');
-    if (dot > 1 && ph === PH.host) blank.set(n.slice(0, dot), ph);
-  };
-  addBlank(ctx.userName, PH.user);
-  addBlank(ctx.hostName, PH.host);
-  addBlank(ctx.domain, PH.domain);
+  addBlank(blank, ctx.userName, PH.user);
+  addBlank(blank, ctx.hostName, PH.host);
+  addBlank(blank, ctx.domain, PH.domain);
   return blank;
+}
+
+function addBlank(blank: Map<string, string>, name: string | undefined, ph: string): void {
+  const n = blankable(name);
+  if (!n) return;
+  blank.set(n, ph);
+  // Host names also appear as their first DNS label.
+  const dot = n.indexOf('.');
+  if (dot > 1 && ph === PH.host) blank.set(n.slice(0, dot), ph);
+}
+
+/** The lower-cased name when tokenising blanks it, else undefined. */
+function blankable(name: string | undefined): string | undefined {
+  if (!name) return undefined;
+  const n = name.toLowerCase();
+  return n.length < 2 || KEEP_NAMES.has(n) ? undefined : n;
+}
+
+/**
+ * Whether tokenising `normalised` with `ctx` could differ from tokenising it without: one of the
+ * names blankedNames(ctx) lists occurs in it, or it has carets (which tokens lose, so a name could
+ * hide behind them). The same test as looking each name up, without building the map.
+ */
+export function mentionsBlankedName(normalised: string, ctx: NormaliseContext): boolean {
+  if (normalised.includes('^')) return true;
+  const user = blankable(ctx.userName);
+  if (user !== undefined && normalised.includes(user)) return true;
+  const domain = blankable(ctx.domain);
+  if (domain !== undefined && normalised.includes(domain)) return true;
+  const host = blankable(ctx.hostName);
+  if (host === undefined) return false;
+  // The host's first DNS label is a substring of the host name: finding it covers both.
+  const dot = host.indexOf('.');
+  return normalised.includes(dot > 1 ? host.slice(0, dot) : host);
 }
 
 /**
