@@ -560,22 +560,27 @@ export function eventTokenKeys(event: ProcessEvent): string[] {
  */
 export function parentStartLookup(events: readonly ProcessEvent[]): FeatureContext {
   // Built on the first question: events that carry process.parent.start never ask. Entity ids are
-  // unique in practice, so one map by id holds the first host seen with it; an id that shows up
-  // on another host too (a collision, or forged data) goes to a second map by host and id.
-  let byId: Map<string, { host: string; start: string }> | undefined;
-  let byHostAndId: Map<string, string> | undefined;
+  // unique in practice, so one map from id to the first event with it (an index: no object per
+  // event); an id that shows up on another host too (a collision, or forged data) goes to a
+  // second map by host and id.
+  let byId: Map<string, number> | undefined;
+  let byHostAndId: Map<string, number> | undefined;
+  const hostOf = (e: ProcessEvent): string => e.host?.name ?? '';
+  const startOf = (i: number): string => {
+    const e = events[i] as ProcessEvent;
+    return e.process.start ?? e['@timestamp'];
+  };
   const build = (): void => {
     byId = new Map();
     byHostAndId = new Map();
-    for (const e of events) {
-      const host = e.host?.name ?? '';
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i] as ProcessEvent;
       const id = e.process.entity_id;
-      const start = e.process.start ?? e['@timestamp'];
       const first = byId.get(id);
-      if (!first) byId.set(id, { host, start });
-      else if (first.host !== host) {
-        const key = `${host}\u0000${id}`;
-        if (!byHostAndId.has(key)) byHostAndId.set(key, start);
+      if (first === undefined) byId.set(id, i);
+      else if (hostOf(events[first] as ProcessEvent) !== hostOf(e)) {
+        const key = `${hostOf(e)}\u0000${id}`;
+        if (!byHostAndId.has(key)) byHostAndId.set(key, i);
       }
     }
   };
@@ -584,10 +589,12 @@ export function parentStartLookup(events: readonly ProcessEvent[]): FeatureConte
       const id = e.process.parent.entity_id;
       if (!id) return undefined;
       if (!byId) build();
-      const host = e.host?.name ?? '';
       const first = byId?.get(id);
-      if (!first) return undefined;
-      return first.host === host ? first.start : byHostAndId?.get(`${host}\u0000${id}`);
+      if (first === undefined) return undefined;
+      const host = hostOf(e);
+      if (hostOf(events[first] as ProcessEvent) === host) return startOf(first);
+      const other = byHostAndId?.get(`${host}\u0000${id}`);
+      return other === undefined ? undefined : startOf(other);
     },
   };
 }
