@@ -340,6 +340,7 @@ const CMD_DENSE = [
 ] as const;
 
 const cmdSlot = (name: (typeof CMD_DENSE)[number]): number => CMD_DENSE.indexOf(name);
+const cmdScratch = new Float64Array(CMD_DENSE.length);
 /** Position of each command-line fact in CMD_DENSE. */
 const C = {
   missing: cmdSlot('cmd_missing'),
@@ -366,8 +367,8 @@ interface CommandLineBase extends CommandLineFacts {
 }
 
 function computeCommandLineFacts(rawCmd: string, psContext: boolean): CommandLineBase {
-  // Values in CMD_DENSE order; only the non-zero ones are kept.
-  const values = new Float64Array(CMD_DENSE.length);
+  // Values in CMD_DENSE order (a reused buffer); only the non-zero ones are kept.
+  const values = cmdScratch.fill(0);
   let tokens: string[] = [];
   let normalised = '';
   if (!rawCmd.trim()) {
@@ -408,15 +409,28 @@ function computeCommandLineFacts(rawCmd: string, psContext: boolean): CommandLin
   return { denseIndex, denseValue, tokens, normalised };
 }
 
-function commandLineFacts(rawCmd: string, procName: string, event: ProcessEvent): CommandLineFacts {
+/**
+ * `seenBefore`: whether the caller has seen this command line before (a feature space knows);
+ * a first sighting skips the cache lookup, like the cache's own sighting check would.
+ */
+function commandLineFacts(
+  rawCmd: string,
+  procName: string,
+  event: ProcessEvent,
+  seenBefore?: boolean,
+): CommandLineFacts {
   const psContext = POWERSHELL_NAME.test(procName) || /powershell|pwsh/i.test(rawCmd);
   let base: CommandLineBase | undefined;
-  const key = `${psContext ? 1 : 0}\u0000${rawCmd}`;
-  if (rawCmd.length > MAX_CACHED_COMMAND_LINE || !commandLineCache.sighted(key))
+  if (rawCmd.length > MAX_CACHED_COMMAND_LINE || seenBefore === false)
     base = computeCommandLineFacts(rawCmd, psContext);
   else {
-    base = commandLineCache.get(key);
-    if (!base) commandLineCache.admit(key, (base = computeCommandLineFacts(rawCmd, psContext)));
+    const key = `${psContext ? 1 : 0}\u0000${rawCmd}`;
+    if (seenBefore === undefined && !commandLineCache.sighted(key))
+      base = computeCommandLineFacts(rawCmd, psContext);
+    else {
+      base = commandLineCache.get(key);
+      if (!base) commandLineCache.admit(key, (base = computeCommandLineFacts(rawCmd, psContext)));
+    }
   }
   // The event's user, host and domain names become placeholders, token by token. A name that does
   // not occur in the normalised text (carets aside: tokens lose them) cannot be a token, so the
@@ -502,6 +516,7 @@ function staticKey(e: ProcessEvent): string {
 function staticFacts(
   event: ProcessEvent,
   dense = new Float32Array(DENSE_FEATURES.length),
+  cmdSeenBefore?: boolean,
 ): EventFacts {
   const procName = cachedName(processNameOf(event));
   const parentName = cachedName(parentNameOf(event));
@@ -530,7 +545,7 @@ function staticFacts(
 
   const rawCmd =
     event.process.command_line ?? (event.process.args ? event.process.args.join(' ') : '');
-  const cmd = commandLineFacts(rawCmd, procName, event);
+  const cmd = commandLineFacts(rawCmd, procName, event, cmdSeenBefore);
   for (let k = 0; k < cmd.denseIndex.length; k++)
     dense[cmd.denseIndex[k] as number] = cmd.denseValue[k] as number;
   const cmdTokens = cmd.tokens;
@@ -896,15 +911,15 @@ export class FeatureSpace {
     const cmd = event.process.command_line ?? '';
     // A row repeats only if its command line does: the first time a command line is seen, the
     // row key is neither built nor looked up (most one-off events stop here).
-    if (cmd.length > MAX_CACHED_COMMAND_LINE || !this.commandLines.sighted(cmd))
-      return this.computeStaticRow(event);
+    if (cmd.length > MAX_CACHED_COMMAND_LINE) return this.computeStaticRow(event);
+    if (!this.commandLines.sighted(cmd)) return this.computeStaticRow(event, false);
     const key = staticKey(event);
     let row = this.rowCache.get(key);
     if (row) {
       this.lastRowCached = true;
       return row;
     }
-    row = this.computeStaticRow(event);
+    row = this.computeStaticRow(event, true);
     this.rowCache.offer(key, row);
     return row;
   }
@@ -920,9 +935,9 @@ export class FeatureSpace {
     return age === MISSING_AGE ? age : { index: age.index, value: Math.fround(age.value) };
   }
 
-  private computeStaticRow(event: ProcessEvent): SparseRow {
+  private computeStaticRow(event: ProcessEvent, cmdSeenBefore?: boolean): SparseRow {
     scratchDense.fill(0);
-    const { tokens, dense } = staticFacts(event, scratchDense);
+    const { tokens, dense } = staticFacts(event, scratchDense, cmdSeenBefore);
     const denseCount = DENSE_FEATURES.length;
     // Token positions and TF-IDF weights per group, gathered in scratch buffers (rows are built
     // one at a time) before the dense OOV rates are known.
