@@ -364,7 +364,33 @@ export function normaliseCommandLine(raw: string | undefined): string {
   return applyIdentifierPlaceholders(s);
 }
 
-const TOKEN_SPLIT = /[\s"'`,;=()[\]{}|&\\/+:*?!@#$%~]+/;
+// Token separators: whitespace (JS \s), quotes and `,;=()[]{}|&\/+:*?!@#$%~.
+const TOKEN_SEPARATORS = new Uint8Array(128);
+for (const ch of ' \t\n\v\f\r"\'`,;=()[]{}|&\\/+:*?!@#$%~') TOKEN_SEPARATORS[ch.charCodeAt(0)] = 1;
+
+/** JS `\s`: ASCII whitespace and the Unicode spaces and line terminators. */
+function isSpace(c: number): boolean {
+  if (c < 128) return c === 32 || (c >= 9 && c <= 13);
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
+function isChunkSeparator(c: number): boolean {
+  return c === 34 || c === 39 || isSpace(c);
+}
+
+function isTokenSeparator(c: number): boolean {
+  return c < 128 ? TOKEN_SEPARATORS[c] === 1 : isSpace(c);
+}
 const MAX_TOKEN_LEN = 64;
 const ACCOUNT_SWITCHES = new Map<string, string>([
   ['user', PH.user],
@@ -447,9 +473,15 @@ export function mentionsBlankedName(normalised: string, ctx: NormaliseContext): 
 export function tokeniseCommandLine(normalised: string, ctx: NormaliseContext = {}): string[] {
   const out: string[] = [];
   const blank = blankedNames(ctx);
-  const chunks = normalised.split(/[\s"']+/);
-  for (const chunk of chunks) {
-    if (!chunk) continue;
+  // Chunks are the runs between whitespace and quotes (a scan: split() would build an array of
+  // them first, and tokenising is the most allocating step of extraction).
+  const n = normalised.length;
+  for (let i = 0; i < n;) {
+    while (i < n && isChunkSeparator(normalised.charCodeAt(i))) i++;
+    const start = i;
+    while (i < n && !isChunkSeparator(normalised.charCodeAt(i))) i++;
+    if (i === start) continue;
+    const chunk = normalised.slice(start, i);
     const c0 = chunk.charCodeAt(0);
     // A switch: -x / /x / –x up to its ':' or '=' value separator, unless it looks like a path.
     if ((c0 === 45 || c0 === 47 || c0 === 0x2013) && chunk.length <= 40 && !chunk.includes('\\')) {
@@ -474,22 +506,31 @@ export function tokeniseCommandLine(normalised: string, ctx: NormaliseContext = 
   return out;
 }
 
+/** Pushes the tokens of a chunk: the runs between TOKEN_SPLIT characters. */
 function pushParts(chunk: string, out: string[], blank: Map<string, string>): void {
-  for (const part of chunk.split(TOKEN_SPLIT)) {
-    let t = part.includes('^') ? part.replace(/\^/g, '') : part;
-    // Trim dots around method calls such as `).downloadstring(`.
-    t = trimDots(t);
-    if (t.length < 2) continue;
-    if (t.length > MAX_TOKEN_LEN) t = PH.long;
-    const named = blank.get(t);
-    if (named) {
-      out.push(named);
-      continue;
-    }
-    if (t.length >= 16) t = t.replace(RANDOM_ID_RE, (m) => (hasDigitAndLetter(m) ? PH.id : m));
-    if (t.includes('.') && FQDN_RE.test(t)) t = PH.fqdn;
-    out.push(t);
+  const n = chunk.length;
+  for (let i = 0; i < n;) {
+    while (i < n && isTokenSeparator(chunk.charCodeAt(i))) i++;
+    const start = i;
+    while (i < n && !isTokenSeparator(chunk.charCodeAt(i))) i++;
+    if (i > start) pushPart(chunk.slice(start, i), out, blank);
   }
+}
+
+function pushPart(part: string, out: string[], blank: Map<string, string>): void {
+  let t = part.includes('^') ? part.replace(/\^/g, '') : part;
+  // Trim dots around method calls such as `).downloadstring(`.
+  t = trimDots(t);
+  if (t.length < 2) return;
+  if (t.length > MAX_TOKEN_LEN) t = PH.long;
+  const named = blank.get(t);
+  if (named) {
+    out.push(named);
+    return;
+  }
+  if (t.length >= 16) t = t.replace(RANDOM_ID_RE, (m) => (hasDigitAndLetter(m) ? PH.id : m));
+  if (t.includes('.') && FQDN_RE.test(t)) t = PH.fqdn;
+  out.push(t);
 }
 
 /**
