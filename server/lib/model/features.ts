@@ -468,49 +468,67 @@ const NO_AGE = Object.freeze({ index: -1, value: 0 });
 const MISSING_AGE = Object.freeze({ index: PARENT_AGE_MISSING_SLOT, value: 1 });
 
 /**
- * Every field staticFacts reads, joined: two events with the same key have the same row apart
- * from parent age. Keep in step with staticFacts and what it calls (features.test.ts checks a
- * cached extraction equals a fresh one on every fixture).
+ * Every field staticFacts reads, into `out`: two events whose fields are equal (===) have the
+ * same row apart from parent age. Keep in step with staticFacts and what it calls
+ * (features.test.ts changes each field alone and checks a warm cache never serves the old row).
  */
-function staticKey(e: ProcessEvent): string {
+function readStaticFields(e: ProcessEvent, out: StaticFields): void {
   const p = e.process;
   const tok = p.Ext?.token;
-  const S = '\u0001';
-  // Concatenation, not [..].join: no array per event. Absent fields read as '' (as join did).
-  return (
-    (p.name ?? '') +
-    S +
-    (p.executable ?? '') +
-    S +
-    (p.parent.name ?? '') +
-    S +
-    (p.parent.executable ?? '') +
-    S +
-    (p.code_signature?.exists ?? '') +
-    S +
-    (p.code_signature?.trusted ?? '') +
-    S +
-    (tok?.elevation ?? '') +
-    S +
-    (tok?.elevation_type ?? '') +
-    S +
-    (tok?.integrity_level_name ?? '') +
-    S +
-    (e.user.id ?? '') +
-    S +
-    (e.user.name ?? '') +
-    S +
-    (e.user.domain ?? '') +
-    S +
-    (p.pe?.original_file_name ?? '') +
-    S +
-    (p.command_line ?? '') +
-    S +
-    (p.command_line === undefined ? (p.args?.join(' ') ?? '') : '') +
-    S +
-    (e.host?.name ?? '')
-  );
+  out[0] = p.name;
+  out[1] = p.executable;
+  out[2] = p.parent.name;
+  out[3] = p.parent.executable;
+  out[4] = p.code_signature?.exists;
+  out[5] = p.code_signature?.trusted;
+  out[6] = tok?.elevation;
+  out[7] = tok?.elevation_type;
+  out[8] = tok?.integrity_level_name;
+  out[9] = e.user.id;
+  out[10] = e.user.name;
+  out[11] = e.user.domain;
+  out[12] = p.pe?.original_file_name;
+  out[13] = p.command_line;
+  out[14] = p.command_line === undefined ? p.args?.join(' ') : undefined;
+  out[15] = e.host?.name;
 }
+
+type StaticFields = Array<string | boolean | undefined>;
+const STATIC_FIELD_COUNT = 16;
+
+/**
+ * A hash of the fields from their lengths and a few characters each: no key string is built (it
+ * would be a few hundred characters per event); equal hashes are confirmed field by field.
+ */
+function hashStaticFields(f: StaticFields): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < STATIC_FIELD_COUNT; i++) {
+    const v = f[i];
+    if (typeof v === 'string') {
+      const n = v.length;
+      h = Math.imul(h ^ (n + 3), 0x01000193);
+      const step = n > 8 ? n / 8 : 1;
+      for (let k = 0; k < n && k < 8 * step; k += step) {
+        h = Math.imul(h ^ v.charCodeAt(Math.floor(k)), 0x01000193);
+      }
+      if (n > 0) h = Math.imul(h ^ v.charCodeAt(n - 1), 0x01000193);
+    } else h = Math.imul(h ^ (v === undefined ? 0 : v ? 1 : 2), 0x01000193);
+  }
+  return h >>> 0;
+}
+
+function sameStaticFields(a: StaticFields, b: StaticFields): boolean {
+  for (let i = 0; i < STATIC_FIELD_COUNT; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+interface CachedRow {
+  fields: StaticFields;
+  row: SparseRow;
+}
+
+/** Colliding rows kept per hash; more than this and the oldest goes. */
+const ROWS_PER_HASH = 4;
 
 /** Tokens and dense features of one event, parent age excluded (the oov rates are filled later). */
 function staticFacts(
@@ -757,7 +775,10 @@ export class FeatureSpace {
   /** Per token group (TOKEN_GROUPS order): token text → vector position. */
   private readonly groupIndex: Array<Map<string, number>>;
   private readonly featureNamesCache: string[];
-  private readonly rowCache = new SecondSightingCache<SparseRow>(50_000);
+  /** Rows by hash of their fields (see hashStaticFields), admitted on a second sighting. */
+  private readonly rowCache = new BoundedMap<number, CachedRow[]>(50_000);
+  private readonly rowSightings = new Uint32Array(1 << 16);
+  private readonly fieldScratch: StaticFields = new Array(STATIC_FIELD_COUNT);
   /** Command lines this space has seen (sightings only; it stores nothing). */
   private readonly commandLines = new SecondSightingCache<never>(2);
 
@@ -896,6 +917,7 @@ export class FeatureSpace {
   /** Empties this space's row cache (benchmarks measure cold starts). */
   clearCache(): void {
     this.rowCache.clear();
+    this.rowSightings.fill(0);
     this.commandLines.clear();
   }
 
@@ -913,14 +935,27 @@ export class FeatureSpace {
     // row key is neither built nor looked up (most one-off events stop here).
     if (cmd.length > MAX_CACHED_COMMAND_LINE) return this.computeStaticRow(event);
     if (!this.commandLines.sighted(cmd)) return this.computeStaticRow(event, false);
-    const key = staticKey(event);
-    let row = this.rowCache.get(key);
-    if (row) {
-      this.lastRowCached = true;
-      return row;
+    const fields = this.fieldScratch;
+    readStaticFields(event, fields);
+    const h = hashStaticFields(fields);
+    const cached = this.rowCache.get(h);
+    if (cached)
+      for (const c of cached)
+        if (sameStaticFields(c.fields, fields)) {
+          this.lastRowCached = true;
+          return c.row;
+        }
+    const row = this.computeStaticRow(event, true);
+    const slot = h & (this.rowSightings.length - 1);
+    if (this.rowSightings[slot] !== h) this.rowSightings[slot] = h;
+    else {
+      const entry = { fields: fields.slice(), row };
+      if (!cached) this.rowCache.set(h, [entry]);
+      else {
+        cached.push(entry);
+        if (cached.length > ROWS_PER_HASH) cached.shift();
+      }
     }
-    row = this.computeStaticRow(event, true);
-    this.rowCache.offer(key, row);
     return row;
   }
 
