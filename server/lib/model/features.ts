@@ -19,6 +19,7 @@ import {
   NORMALISATION_VERSION,
   type NormaliseContext,
   PATH_CLASSES,
+  type PathClass,
   baseName,
   commandLineSignals,
   dirOf,
@@ -280,8 +281,9 @@ function parentNameOf(event: ProcessEvent): string {
 
 /** Dense features and tokens derived from one command line in the context of one event. */
 interface CommandLineFacts {
-  denseIndex: Uint16Array;
-  denseValue: Float32Array;
+  /** Dense positions and values of the non-zero command-line facts (plain arrays: they are tiny). */
+  denseIndex: number[];
+  denseValue: number[];
   tokens: string[];
 }
 
@@ -305,12 +307,22 @@ const MAX_CACHED_COMMAND_LINE = 4096;
 export function clearFeatureCaches(): void {
   nameCache.clear();
   pathCache.clear();
+  pathClassCache.clear();
   commandLineCache.clear();
 }
 
 function cachedName(raw: string): string {
   let v = nameCache.get(raw);
   if (v === undefined) nameCache.set(raw, (v = normaliseName(raw)));
+  return v;
+}
+
+// Keyed by the normalised paths cachedPath hands out (the same string objects, hashed once).
+const pathClassCache = new BoundedMap<string, PathClass>(20_000);
+
+function cachedPathClass(normalised: string): PathClass {
+  let v = pathClassCache.get(normalised);
+  if (v === undefined) pathClassCache.set(normalised, (v = pathClass(normalised)));
   return v;
 }
 
@@ -399,8 +411,8 @@ function computeCommandLineFacts(rawCmd: string, psContext: boolean): CommandLin
   }
   let kept = 0;
   for (let i = 0; i < values.length; i++) if (values[i] !== 0) kept++;
-  const denseIndex = new Uint16Array(kept);
-  const denseValue = new Float32Array(kept);
+  const denseIndex: number[] = new Array(kept);
+  const denseValue: number[] = new Array(kept);
   for (let i = 0, w = 0; i < values.length; i++) {
     if (values[i] === 0) continue;
     denseIndex[w] = CMD_DENSE_INDEX[i] as number;
@@ -531,10 +543,21 @@ interface CachedRow {
 const ROWS_PER_HASH = 4;
 
 /** Tokens and dense features of one event, parent age excluded (the oov rates are filled later). */
+/** Makes `list` hold just `value` (or nothing). */
+function setOne(list: string[], value: string | undefined): void {
+  list.length = 0;
+  if (value !== undefined) list.push(value);
+}
+
+/**
+ * `dense` and `tokensOut` may be reused buffers (row building passes its scratch); the cmd
+ * token list is shared with the command-line cache and must not be changed.
+ */
 function staticFacts(
   event: ProcessEvent,
   dense = new Float32Array(DENSE_FEATURES.length),
   cmdSeenBefore?: boolean,
+  tokensOut?: EventTokens,
 ): EventFacts {
   const procName = cachedName(processNameOf(event));
   const parentName = cachedName(parentNameOf(event));
@@ -556,8 +579,8 @@ function staticFacts(
   if (procName && !procName.endsWith('.exe')) dense[NAME_NOT_EXE_SLOT] = 1;
   if (!parentName) dense[PARENT_MISSING_SLOT] = 1;
 
-  dense[PATH_CLASS_SLOT.get(pathClass(exe)) as number] = 1;
-  dense[PARENT_PATH_CLASS_SLOT.get(pathClass(pexe)) as number] = 1;
+  dense[PATH_CLASS_SLOT.get(cachedPathClass(exe)) as number] = 1;
+  dense[PARENT_PATH_CLASS_SLOT.get(cachedPathClass(pexe)) as number] = 1;
   dense[INTEGRITY_SLOT.get(integrityOf(event.process.Ext?.token?.integrity_level_name)) as number] =
     1;
 
@@ -566,15 +589,23 @@ function staticFacts(
   const cmd = commandLineFacts(rawCmd, procName, event, cmdSeenBefore);
   for (let k = 0; k < cmd.denseIndex.length; k++)
     dense[cmd.denseIndex[k] as number] = cmd.denseValue[k] as number;
-  const cmdTokens = cmd.tokens;
-  const tokens: EventTokens = {
-    proc: procName ? [procName] : [],
-    parent: parentName ? [parentName] : [],
-    pair: procName || parentName ? [`${parentName || '?'}>${procName || '?'}`] : [],
-    dir: exe ? [dirOf(exe).slice(0, 120)] : [],
-    pdir: pexe ? [dirOf(pexe).slice(0, 120)] : [],
-    cmd: cmdTokens,
+  const tokens: EventTokens = tokensOut ?? {
+    proc: [],
+    parent: [],
+    pair: [],
+    dir: [],
+    pdir: [],
+    cmd: [],
   };
+  setOne(tokens.proc, procName || undefined);
+  setOne(tokens.parent, parentName || undefined);
+  setOne(
+    tokens.pair,
+    procName || parentName ? `${parentName || '?'}>${procName || '?'}` : undefined,
+  );
+  setOne(tokens.dir, exe ? dirOf(exe).slice(0, 120) : undefined);
+  setOne(tokens.pdir, pexe ? dirOf(pexe).slice(0, 120) : undefined);
+  tokens.cmd = cmd.tokens;
   return { tokens, dense };
 }
 
@@ -730,6 +761,7 @@ let scratchIdx = new Int32Array(256);
 let scratchVal = new Float64Array(256);
 let scratchOrder = new Int32Array(256);
 const scratchDense = new Float32Array(DENSE_FEATURES.length);
+const scratchTokens: EventTokens = { proc: [], parent: [], pair: [], dir: [], pdir: [], cmd: [] };
 
 function growScratch(need: number): void {
   let size = scratchIdx.length;
@@ -972,7 +1004,7 @@ export class FeatureSpace {
 
   private computeStaticRow(event: ProcessEvent, cmdSeenBefore?: boolean): SparseRow {
     scratchDense.fill(0);
-    const { tokens, dense } = staticFacts(event, scratchDense, cmdSeenBefore);
+    const { tokens, dense } = staticFacts(event, scratchDense, cmdSeenBefore, scratchTokens);
     const denseCount = DENSE_FEATURES.length;
     // Token positions and TF-IDF weights per group, gathered in scratch buffers (rows are built
     // one at a time) before the dense OOV rates are known.
