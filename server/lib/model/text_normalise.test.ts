@@ -207,3 +207,30 @@ describe('linear-time safety', () => {
     expect(typeof norm).toBe('string');
   });
 });
+
+describe('token boundaries', () => {
+  it('splits on every JavaScript whitespace character, quotes and the separator set', () => {
+    // NBSP, ideographic space, BOM, line separator, tab: all whitespace; NEL (U+0085) is not.
+    const ws = 'aa\u00a0bb\u3000cc\ufeffdd\u2028ee\tff\u0085gg';
+    expect(tokeniseCommandLine(ws)).toEqual(['aa', 'bb', 'cc', 'dd', 'ee', 'ff\u0085gg']);
+    expect(
+      tokeniseCommandLine('x1,y1;z1=w1(v1)[u1]{t1}|s1&r1\\q1/p1+o1:n1*m1?l1!k1@j1#i1$h1%g1~f1`e1'),
+    ).toEqual('x1 y1 z1 w1 v1 u1 t1 s1 r1 q1 p1 o1 n1 m1 l1 k1 j1 i1 h1 g1 f1 e1'.split(' '));
+    expect(tokeniseCommandLine(`"ab cd"'ef'  gh`)).toEqual(['ab', 'cd', 'ef', 'gh']);
+    expect(tokeniseCommandLine('  ')).toEqual([]);
+    expect(tokeniseCommandLine('')).toEqual([]);
+  });
+
+  it('keeps switches whole up to their value separator, then tokenises the value', () => {
+    expect(tokeniseCommandLine('–enc:abc -nop /user:bob -x=ab,c,de')).toEqual([
+      '-enc',
+      'abc',
+      '-nop',
+      '/user',
+      '<user>',
+      '-x',
+      'ab',
+      'de',
+    ]);
+  });
+});
