@@ -11,6 +11,7 @@
  */
 
 import type { ProcessEvent } from '../../../common/types/process_event';
+import { hasGuidStart } from '../text_scan';
 
 /** Windows refuses longer command lines; anything longer is not a real one. */
 const MAX_INPUT = 32_768;
@@ -36,7 +37,6 @@ const SPACES = /\s+/g;
 // Gates of the passes above (necessary conditions, tested without /g so they keep no state).
 const DIGIT_DOT_DIGIT = /\d\.\d/;
 const HEX8 = /[0-9a-f]{8}/;
-const GUID_START = /[0-9a-f]{8}-[0-9a-f]{4}-/;
 /** Whitespace other than single spaces: only then does folding runs of it change anything. */
 const NEEDS_SPACE_FOLD = /\s\s|[^\S ]/;
 
@@ -158,7 +158,7 @@ export function commandLineTemplate(
   // Each pass is skipped when the text lacks something every match of its pattern contains
   // (a GUID has a dash, a SID "s-1-", a number a digit...), so skipping never changes the result
   // and most command lines take a handful of the sixteen passes.
-  if (GUID_START.test(s)) s = s.replace(GUID, '<guid>');
+  if (hasGuidStart(s)) s = s.replace(GUID, '<guid>');
   if (s.includes('://')) s = s.replace(URL, '<url>');
   if (DIGIT_DOT_DIGIT.test(s)) s = s.replace(IPV4, '<ip>');
   if (s.includes('s-1-')) s = s.replace(SID, '<sid>');

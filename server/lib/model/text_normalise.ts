@@ -13,6 +13,7 @@
  *
  * Bump NORMALISATION_VERSION whenever output changes: stored vocabularies depend on it.
  */
+import { hasGuidStart } from '../text_scan';
 
 export const NORMALISATION_VERSION = 1;
 
@@ -198,12 +199,11 @@ function applyDirClasses(text: string): string {
 
 // Each gate below is a necessary condition of its patterns (a GUID has a dash, a hash or hex
 // run has eight hex digits in a row, an IP has a dot), so skipping a pass never changes output.
-const GUID_START_RE = /[0-9a-f]{8}-[0-9a-f]{4}-/;
 const DIGIT_DOT_DIGIT_RE = /\d\.\d/;
 const THREE_DIGITS_RE = /\d\d\d/;
 
 function applyIdentifierPlaceholders(text: string): string {
-  let out = GUID_START_RE.test(text) ? text.replace(GUID_RE, PH.guid) : text;
+  let out = hasGuidStart(text) ? text.replace(GUID_RE, PH.guid) : text;
   // Placeholders add no hex run longer than four, so the longest run only shrinks as passes run.
   const hexRun = longestHexRun(out);
   if (hexRun >= 64) out = out.replace(SHA256_RE, PH.sha256);
