@@ -387,14 +387,17 @@ export interface NormalisedInput {
   perFile: Array<{ file: string; summary: NormaliseSummary }>;
 }
 
-/** Normalises every file with its own normaliser (twins are merged within a file only). */
+/**
+ * Normalises every file with its own normaliser (twins are merged within a file only) and keeps
+ * every event: for `eval`, which joins events with labels per fold. `detect` uses detectFiles.
+ */
 export async function normaliseAll(
   files: string[],
   io: DetectIo,
   progress?: Progress,
 ): Promise<NormalisedInput> {
   const events: ProcessEvent[] = [];
-  // A run holds every event at once; sharing repeated strings roughly halves its heap.
+  // Every event is held at once; sharing repeated strings roughly halves their heap.
   const interner = new StringInterner();
   const perFile = await normaliseFiles(files, io, (e) => events.push(interner.deep(e)), progress);
   return { events, perFile };
