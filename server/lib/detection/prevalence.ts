@@ -316,6 +316,47 @@ export function prevalenceKeys(e: ProcessEvent): {
   };
 }
 
+/** Prevalence keys of a host's events: time, and parent, child and template as word ids. */
+export interface HostKeys {
+  times: Float64Array;
+  /** Three per event: parent name, child name, command-line template (indices into words). */
+  ids: Int32Array;
+  words: string[];
+}
+
+// Templating is the costly part of the keys and most command lines recur (services, schedulers).
+const templates = new SecondSightingCache<string>(65_536);
+
+/** The keys prevalenceKeys gives, for events that all belong to one host, kept compactly. */
+export function hostKeys(events: readonly ProcessEvent[]): HostKeys {
+  const times = new Float64Array(events.length);
+  const ids = new Int32Array(3 * events.length);
+  const words: string[] = [];
+  const dict = new Map<string, number>();
+  const id = (w: string): number => {
+    let i = dict.get(w);
+    if (i === undefined) {
+      dict.set(w, (i = words.length));
+      words.push(w);
+    }
+    return i;
+  };
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i] as ProcessEvent;
+    const cmd = e.process.command_line ?? '';
+    let template = templates.get(cmd);
+    if (template === undefined) {
+      template = commandLineTemplate(cmd);
+      templates.offer(cmd, template);
+    }
+    times[i] = Date.parse(e['@timestamp']);
+    ids[3 * i] = id(processName(e.process.parent.name ?? e.process.parent.executable));
+    ids[3 * i + 1] = id(processName(e.process.name ?? e.process.executable));
+    ids[3 * i + 2] = id(template);
+  }
+  return { times, ids, words };
+}
+
 /**
  * Prevalence keys of a stream of events, kept compactly (a time and four dictionary ids per
  * event) until the lookback window is known. A file run learns where its window ends (the newest
@@ -327,29 +368,14 @@ export class PrevalenceLog {
   private n = 0;
   private readonly dict = new Map<string, number>();
   private readonly words: string[] = [];
-  private readonly templates = new SecondSightingCache<string>(65_536);
 
   get size(): number {
     return this.n;
   }
 
+  /** One event (a host's keys for a batch of one). */
   add(e: ProcessEvent): void {
-    const cmd = e.process.command_line ?? '';
-    // Templating is the costly part and most command lines recur (services, schedulers).
-    let template = this.templates.get(cmd);
-    if (template === undefined) {
-      template = commandLineTemplate(cmd);
-      this.templates.offer(cmd, template);
-    }
-    this.reserve();
-    const at = this.n++;
-    this.times[at] = Date.parse(e['@timestamp']);
-    this.ids[4 * at] = this.id(hostKey(e.host.name));
-    this.ids[4 * at + 1] = this.id(
-      processName(e.process.parent.name ?? e.process.parent.executable),
-    );
-    this.ids[4 * at + 2] = this.id(processName(e.process.name ?? e.process.executable));
-    this.ids[4 * at + 3] = this.id(template);
+    this.addHost(hostKey(e.host.name), hostKeys([e]));
   }
 
   private id(word: string): number {
@@ -361,8 +387,8 @@ export class PrevalenceLog {
     return i;
   }
 
-  /** A host's events given by their keys (see host_analysis.ts hostKeys). */
-  addHost(host: string, keys: { times: Float64Array; ids: Int32Array; words: string[] }): void {
+  /** A host's events given by their keys (hostKeys). */
+  addHost(host: string, keys: HostKeys): void {
     const hostId = this.id(host);
     const local = keys.words.map((w) => this.id(w));
     for (let i = 0; i < keys.times.length; i++) {
