@@ -142,20 +142,6 @@ export class SparseNetwork {
     return s;
   }
 
-  /** Occlusion contributions of `row`'s features, given `z` as logitWith() left it for that row. */
-  contributions(row: SparseRow): Float32Array {
-    return this.contributionsFromZ(row);
-  }
-
-  /**
-   * Score of one row and, per active feature, its occlusion contribution (see occlusion()), in
-   * one pass: the hidden pre-activations are computed once for both.
-   */
-  scoreAndExplain(row: SparseRow): { score: number; contributions: Float32Array } {
-    const logit = this.logit(row);
-    return { score: 1 / (1 + Math.exp(-logit)), contributions: this.contributionsFromZ(row) };
-  }
-
   /** Score 0..1 of one row. */
   score(row: SparseRow): number {
     return 1 / (1 + Math.exp(-this.logit(row)));
@@ -175,11 +161,14 @@ export class SparseNetwork {
    */
   occlusion(row: SparseRow): Float32Array {
     this.logit(row);
-    return this.contributionsFromZ(row);
+    return this.contributions(row);
   }
 
-  /** Occlusion contributions given `z` as left by logit() for the same row. */
-  private contributionsFromZ(row: SparseRow): Float32Array {
+  /**
+   * Occlusion contributions of `row`'s features, given the hidden pre-activations as logit(),
+   * logitOf() or logitWith() left them for that row.
+   */
+  contributions(row: SparseRow): Float32Array {
     const { wide, deep } = this.weights;
     const idx = row.indices;
     const val = row.values;
