@@ -47,6 +47,7 @@ import { type SuppressionSource, SuppressionMatcher } from './suppression';
 import {
   DEFAULT_MAX_EVENTS_PER_GROUP,
   groupByHostWindow,
+  type GroupingOptions,
   type HostWindowGroup,
   parseWindow,
   streamHostWindows,
@@ -619,11 +620,11 @@ export function groupForDetection(
   scored: Iterable<ScoredEvent>,
   opts: PrepareOptions,
 ): HostWindowGroup[] {
-  const o = resolve(opts);
-  return groupByHostWindow(scored, {
-    windowMs: o.windowMs,
-    maxEventsPerGroup: o.maxEventsPerGroup,
-  });
+  return groupByHostWindow(scored, groupingOf(resolve(opts)));
+}
+
+function groupingOf(o: ResolvedOptions): GroupingOptions {
+  return { windowMs: o.windowMs, maxEventsPerGroup: o.maxEventsPerGroup };
 }
 
 /**
@@ -694,16 +695,9 @@ export class CommunityFinder {
     return new CommunityFinder(opts, o, await loadRules(opts.suppressions));
   }
 
-  /** The grouping the finder expects, with its window and per-group cap. */
-  group(scored: Iterable<ScoredEvent>): HostWindowGroup[] {
-    return groupByHostWindow(scored, {
-      windowMs: this.o.windowMs,
-      maxEventsPerGroup: this.o.maxEventsPerGroup,
-    });
-  }
-
-  get grouping(): { windowMs: number; maxEventsPerGroup: number } {
-    return { windowMs: this.o.windowMs, maxEventsPerGroup: this.o.maxEventsPerGroup };
+  /** The window and per-group cap the finder's groups are cut with. */
+  get grouping(): GroupingOptions {
+    return groupingOf(this.o);
   }
 
   /** Analyses groups; their candidates go to the prevalence service in one batch. */
@@ -766,7 +760,7 @@ export async function findBadCommunities(
 ): Promise<FindBadCommunitiesResult> {
   const t0 = performance.now();
   const finder = await CommunityFinder.create(opts);
-  await finder.add(finder.group(scored));
+  await finder.add(groupForDetection(scored, opts));
   const result = finder.finish();
   result.stats.timingsMs.total = performance.now() - t0;
   return result;
