@@ -14,7 +14,6 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { listCommunitiesQuery } from '../../common/schemas';
 import type { ProcessEvent } from '../../common/types/process_event';
 import type { EdgeScorer } from '../../common/types/scoring';
-import { generate } from '../lib/generator/generate';
 import { TfjsEdgeScorer } from '../lib/model/scorer';
 import type { Logger, Partition, StoredCommunity } from '../ports';
 import { createEsClient } from '../stores/elasticsearch/client';
@@ -30,6 +29,7 @@ import {
   type RuleHandle,
 } from '../../test/harness/fault_proxy';
 import { runDetectionJob } from './detection_job';
+import { jobFleetEvents } from './job_contract';
 
 const MODEL_DIR = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -105,16 +105,7 @@ describe('detection job on a misbehaving Elasticsearch', () => {
     proxy = await startFaultProxy(inject('esUrl'));
     viaProxy = createEsClient({ node: proxy.url });
     model = await TfjsEdgeScorer.load({ modelDir: MODEL_DIR });
-    events = [];
-    for await (const r of generate({
-      hosts: 4,
-      days: 1,
-      attacks: 4,
-      seed: 11,
-      eventsPerHostDay: 400,
-    })) {
-      events.push(r.event);
-    }
+    events = jobFleetEvents();
     const day = Math.floor(Date.parse(events[0]!['@timestamp']) / DAY) * DAY;
     t1 = day + 12 * HOUR + 17 * 60_000;
     t2 = day + DAY + 17 * 60_000;

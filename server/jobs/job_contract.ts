@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { ProcessEvent } from '../../common/types/process_event';
 import type { EdgeScorer } from '../../common/types/scoring';
 import { listCommunitiesQuery } from '../../common/schemas';
-import { generate } from '../lib/generator/generate';
+import { generateSync } from '../lib/generator/generate';
 import { TfjsEdgeScorer } from '../lib/model/scorer';
 import type { CommunitySummary, Stores } from '../ports';
 import type { StoreHarness } from '../stores/store_contract';
@@ -21,6 +21,14 @@ const MODEL_DIR = path.resolve(
 );
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const HOUR = 3_600_000;
+
+/** The generated fleet the job tests run on: 4 hosts, one day, 4 attacks, seed 11. */
+export function jobFleetEvents(): ProcessEvent[] {
+  return Array.from(
+    generateSync({ hosts: 4, days: 1, attacks: 4, seed: 11, eventsPerHostDay: 400 }),
+    (r) => r.event,
+  );
+}
 
 async function allCommunities(stores: Stores): Promise<CommunitySummary[]> {
   const out: CommunitySummary[] = [];
@@ -57,16 +65,7 @@ export function describeJobContract(name: string, make: () => Promise<StoreHarne
     beforeAll(async () => {
       h = await make();
       model = await TfjsEdgeScorer.load({ modelDir: MODEL_DIR });
-      const events: ProcessEvent[] = [];
-      for await (const r of generate({
-        hosts: 4,
-        days: 1,
-        attacks: 4,
-        seed: 11,
-        eventsPerHostDay: 400,
-      })) {
-        events.push(r.event);
-      }
+      const events = jobFleetEvents();
       dataStart = Date.parse(events[0]!['@timestamp']);
       await h.importEvents(events);
       await h.stores.settings.update({ lookback: '2h', threshold: 0.5 });
