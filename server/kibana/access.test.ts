@@ -60,6 +60,19 @@ const isWrite = (c: EsCall) =>
 /** Every request reaching the cluster, by identity. */
 const esCalls: EsCall[] = [];
 
+/** A document write's 201 answer. */
+function created(index: string | undefined, id: string | undefined): ConnectionRequestResponse {
+  return esJson(201, {
+    _index: index,
+    _id: id,
+    _version: 1,
+    result: 'created',
+    _seq_no: 0,
+    _primary_term: 1,
+    _shards: { total: 1, successful: 1, failed: 0 },
+  });
+}
+
 function esJson(statusCode: number, body: unknown): ConnectionRequestResponse {
   return {
     statusCode,
@@ -106,27 +119,9 @@ function emptyCluster(method: string, path: string, body: string): ConnectionReq
     return esJson(404, { _index: index, _id: id, found: false });
   if (op === '_doc' && method === 'DELETE')
     return esJson(404, { _index: index, _id: id, result: 'not_found', _version: 1 });
-  if (op === '_doc' || op === '_create')
-    return esJson(201, {
-      _index: index,
-      _id: id,
-      _version: 1,
-      result: 'created',
-      _seq_no: 0,
-      _primary_term: 1,
-      _shards: { total: 1, successful: 1, failed: 0 },
-    });
+  if (op === '_doc' || op === '_create') return created(index, id);
   const upsert = op === '_update' && /"(doc_as_upsert|upsert)"/.test(body);
-  if (op === '_update' && upsert)
-    return esJson(201, {
-      _index: index,
-      _id: id,
-      _version: 1,
-      result: 'created',
-      _seq_no: 0,
-      _primary_term: 1,
-      _shards: { total: 1, successful: 1, failed: 0 },
-    });
+  if (op === '_update' && upsert) return created(index, id);
   if (op === '_update')
     return esJson(404, {
       error: { type: 'document_missing_exception', reason: `[${id}]: document missing` },
