@@ -17,21 +17,15 @@ import type {
   VersionedRouteConfig,
 } from './kibana/contracts';
 import { ProblemChildPlugin } from './plugin';
-import type { ProblemChildConfig } from './config';
+import { configSchema, type ProblemChildConfig } from './config';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const config: ProblemChildConfig = {
-  enabled: true,
-  interval: '15m',
-  lookback: '45m',
-  graphWindow: '1h',
-  prevalenceLookback: '30d',
+// The shipped defaults, with the settings this test needs.
+const config: ProblemChildConfig = configSchema.validate({
   indices: 'pc-plugin-events-*',
-  threshold: 0.75,
+  graphWindow: '1h',
   partitions: 2,
-  taskTimeout: '10m',
-  scoreSource: 'model',
-};
+});
 const log = { debug() {}, info() {}, warn() {}, error() {}, get: () => log };
 
 describe('ProblemChild Kibana plugin', () => {

@@ -26,7 +26,7 @@ import type {
   ConnectionRequestResponseAsStream,
 } from '@elastic/elasticsearch';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { ProblemChildConfig } from '../config';
+import { configSchema, type ProblemChildConfig } from '../config';
 import { ProblemChildPlugin } from '../plugin';
 import type {
   KibanaFeatureConfig,
@@ -223,18 +223,8 @@ const validationResult = {
   }),
 };
 
-const config: ProblemChildConfig = {
-  enabled: true,
-  interval: '15m',
-  lookback: '45m',
-  graphWindow: '1h',
-  prevalenceLookback: '30d',
-  indices: 'logs-*',
-  threshold: 0.75,
-  partitions: 1,
-  taskTimeout: '10m',
-  scoreSource: 'model',
-};
+// The shipped defaults, with the settings this test needs.
+const config: ProblemChildConfig = configSchema.validate({ indices: 'logs-*', graphWindow: '1h' });
 const log = { debug() {}, info() {}, warn() {}, error() {}, get: () => log };
 
 class FakeKibana {
