@@ -17,11 +17,12 @@ import {
   expandInputs,
   type FileDetectionRun,
   normaliseAll,
+  newestPlausibleTime,
   parseDetectArgs,
-  prevalenceAsOf,
   runDetectCli,
 } from './detect_cli';
 import { HostSpill } from './host_spill';
+import { processEvent } from './testing/events';
 import { HeuristicTestScorer } from './testing/heuristic_scorer';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -262,8 +263,8 @@ describe('runDetectCli', () => {
   }, 120_000);
 });
 
-describe('prevalenceAsOf', () => {
-  const at = (ts: string): ProcessEvent => ({ '@timestamp': ts }) as ProcessEvent;
+describe('newestPlausibleTime', () => {
+  const at = (ts: string): number => Date.parse(ts);
   const now = Date.parse('2026-06-01T00:00:00Z');
 
   it('ends the lookback at the newest event that is not dated in the future', () => {
@@ -272,18 +273,107 @@ describe('prevalenceAsOf', () => {
       at('9999-12-31T00:00:00Z'),
       at('2026-05-20T10:00:00Z'),
     ];
-    expect(prevalenceAsOf(events, now)).toBe(Date.parse('2026-05-20T10:00:00Z'));
+    expect(newestPlausibleTime(events, now)).toBe(Date.parse('2026-05-20T10:00:00Z'));
     // A day of clock skew is tolerated.
-    expect(prevalenceAsOf([...events, at('2026-06-01T20:00:00Z')], now)).toBe(
+    expect(newestPlausibleTime([...events, at('2026-06-01T20:00:00Z')], now)).toBe(
       Date.parse('2026-06-01T20:00:00Z'),
     );
   });
 
   it('falls back to the newest event when all are in the future, and to none without times', () => {
-    expect(prevalenceAsOf([at('2030-01-01T00:00:00Z'), at('2031-01-01T00:00:00Z')], now)).toBe(
+    expect(newestPlausibleTime([at('2030-01-01T00:00:00Z'), at('2031-01-01T00:00:00Z')], now)).toBe(
       Date.parse('2031-01-01T00:00:00Z'),
     );
-    expect(prevalenceAsOf([at('not a time')], now)).toBeUndefined();
+    expect(newestPlausibleTime([at('not a time')], now)).toBeUndefined();
+  });
+});
+
+describe('detectEvents: each window is judged by the lookback ending at its end', () => {
+  // Day 1: a macro chain on one workstation. Day 20: the same chain on six hosts, several times
+  // each (a red-team exercise, or the attack spreading). Counted over the whole input, day 20
+  // would make day 1's chain look routine; the job running on day 1 had seen nothing like it.
+  const day = (d: number, ms: number): string =>
+    new Date(Date.parse('2026-04-01T00:00:00Z') + d * 86_400_000 + ms).toISOString();
+  let n = 0;
+  const chain = (host: string, d: number, at: number): ProcessEvent[] => {
+    const id = n++;
+    const mk = (
+      entity: string,
+      parent: string,
+      parentName: string,
+      name: string,
+      cmd: string,
+      ms: number,
+    ): ProcessEvent =>
+      processEvent({
+        host,
+        entity: `${entity}-${id}`,
+        parent: parent === 'explorer' ? 'explorer' : `${parent}-${id}`,
+        parentName,
+        name,
+        cmd,
+        t: day(d, at + ms),
+      });
+    return [
+      mk('word', 'explorer', 'explorer.exe', 'winword.exe', 'winword.exe /n invoice.docm', 0),
+      mk('cmd', 'word', 'winword.exe', 'cmd.exe', 'cmd.exe /c powershell -enc SQBFAFgA', 2000),
+      mk('ps', 'cmd', 'cmd.exe', 'powershell.exe', 'powershell -nop -w hidden -enc SQBFAFgA', 3000),
+      mk('who', 'ps', 'powershell.exe', 'whoami.exe', 'whoami /all', 5000),
+    ];
+  };
+  const events = [
+    ...chain('ws01', 1, 3_600_000),
+    ...['ws02', 'ws03', 'ws04', 'ws05', 'ws06', 'ws07'].flatMap((h) =>
+      [0, 1, 2].flatMap((k) => chain(h, 20, 3_600_000 * (k + 1))),
+    ),
+  ];
+  const firstDay = (r: DetectionRun): AnomalousCommunity | undefined =>
+    [...r.result.communities, ...(r.result.unflagged ?? [])].find((c) => c.host === 'ws01');
+  const flagged = (r: DetectionRun, c: AnomalousCommunity | undefined): boolean =>
+    c !== undefined && r.result.communities.includes(c);
+  const opts: DetectionOptions = {
+    threshold: 0.75,
+    seed: 42,
+    window: '1d',
+    lookbackDays: 30,
+    includeUnflagged: true,
+  };
+
+  it('flags the first sighting, which later replays do not discount', async () => {
+    const run = await detectEvents(events, new HeuristicTestScorer(), opts);
+    const first = firstDay(run);
+    expect(flagged(run, first)).toBe(true);
+    // Its step was new when it happened: seen once (itself), on one host.
+    const enc = first?.edges.find((e) => e.childName === 'powershell.exe');
+    expect(enc?.prevalence.pair).toMatchObject({ pairCount: 1, distinctHosts: 1 });
+    // By day 20 the same step has been seen 19 times on 7 hosts.
+    const later = run.result.communities
+      .concat(run.result.unflagged ?? [])
+      .filter((c) => c.host !== 'ws01');
+    const laterPair = later.flatMap((c) => c.edges).find((e) => e.childName === 'powershell.exe')
+      ?.prevalence.pair;
+    expect(laterPair).toMatchObject({ pairCount: 19, distinctHosts: 7 });
+  });
+
+  it('with window "all", judges everything by one lookback ending at the newest event', async () => {
+    const run = await detectEvents(events, new HeuristicTestScorer(), { ...opts, window: 'all' });
+    const first = firstDay(run);
+    const enc = first?.edges.find((e) => e.childName === 'powershell.exe');
+    expect(enc?.prevalence.pair).toMatchObject({ pairCount: 19, distinctHosts: 7 });
+    expect(flagged(run, first)).toBe(false);
+  });
+
+  it('ages out what is older than the lookback', async () => {
+    const run = await detectEvents(events, new HeuristicTestScorer(), {
+      ...opts,
+      lookbackDays: 10,
+    });
+    const later = [...run.result.communities, ...(run.result.unflagged ?? [])].filter(
+      (c) => c.host !== 'ws01',
+    );
+    const laterPair = later.flatMap((c) => c.edges).find((e) => e.childName === 'powershell.exe')
+      ?.prevalence.pair;
+    expect(laterPair).toMatchObject({ pairCount: 18, distinctHosts: 6 });
   });
 });
 

@@ -24,13 +24,15 @@ import {
   findBadCommunities,
   type FindBadCommunitiesResult,
   type PrepareOptions,
+  type PrevalenceSource,
 } from './find_bad_communities';
 import { analyseHost, type HostAnalysis } from './host_analysis';
 import { HostSpill } from './host_spill';
 import { normaliseInThread } from './normalise_thread';
 import { analyseHostsInWorkers, type ParallelSpec } from './parallel_hosts';
 import { hostKey } from './names';
-import { InMemoryPrevalence, PrevalenceLog } from './prevalence';
+import { PrevalenceLog } from './prevalence';
+import { PrevalenceIndex } from './prevalence_index';
 import { parseWindow } from './windowing';
 
 /** Runs smaller than this are analysed in the main thread: starting workers costs more. */
@@ -41,7 +43,9 @@ export const DETECT_USAGE = `Usage: problemchild detect [options] FILE|DIR...
 Find anomalous process communities in Windows process-creation events (Elastic Defend / ECS,
 Winlogbeat-Sysmon, flat Sysmon or Security 4688 NDJSON, optionally gzipped). A folder stands for
 every *.ndjson / *.jsonl[.gz] file under it except *.labels.*. All inputs together are one
-environment: prevalence is counted over all of them.
+environment: prevalence is counted over all of them. Each host-window is judged by the lookback
+that ends where the window ends, as the detection job would have judged it at the time: later
+events never make a step look routine.
 
 --format table (default) prints the ranked flagged communities and writes DIR/communities.ndjson
 and DIR/run_summary.json (DIR = --out, default out/detect). --format json writes one JSON document
@@ -62,7 +66,7 @@ Options:
   --threshold T          community score 0..1 at which a community is flagged (default ${DEFAULT_THRESHOLD})
   --seed S               Louvain seed, an integer (default ${DEFAULT_SEED})
   --window W             per-host time window: 15m, 1h, 1d, all (default ${DEFAULT_WINDOW})
-  --lookback-days D      prevalence lookback ending at the newest event, days or "all" (default 30)
+  --lookback-days D      prevalence lookback ending at each window's end, days or "all" (default 30)
   --suppressions FILE    analyst rules (JSON array or NDJSON of suppression rules; default none)
   --score-mode M         model | elastic | blend: use Elastic's prediction_probability when present
                          (default model)
@@ -552,7 +556,7 @@ export interface DetectionOptions {
 
 export interface DetectionRun {
   result: FindBadCommunitiesResult;
-  prevalence: InMemoryPrevalence;
+  prevalence: PrevalenceIndex;
   timingsMs: { score: number; prevalence: number; detect: number };
 }
 
@@ -560,18 +564,11 @@ export interface DetectionRun {
 const FUTURE_SKEW_MS = 86_400_000;
 
 /**
- * End of the prevalence lookback: the newest event, ignoring events dated more than a day after
- * `now` (a clock gone wrong or a forged year 9999 would otherwise move the lookback past every
- * real event and make the whole run look rare). When every event is in the future, the newest.
+ * The newest plausible of some event times (epoch ms, NaN where unusable): the newest, ignoring
+ * events dated more than a day after `now` (a clock gone wrong or a forged year 9999 would
+ * otherwise move every lookback past the real events and make the whole run look rare). When
+ * every event is in the future, the newest. No lookback of a file run ends later.
  */
-export function prevalenceAsOf(events: readonly ProcessEvent[], now: number): number | undefined {
-  return newestPlausibleTime(
-    events.map((e) => Date.parse(e['@timestamp'])),
-    now,
-  );
-}
-
-/** prevalenceAsOf over event times in epoch ms (NaN for an unusable time). */
 export function newestPlausibleTime(times: ArrayLike<number>, now: number): number | undefined {
   let newest = -Infinity;
   let newestPlausible = -Infinity;
@@ -586,9 +583,28 @@ export function newestPlausibleTime(times: ArrayLike<number>, now: number): numb
 }
 
 /**
- * Scores and detects over already normalised events. Prevalence is counted over all of them:
- * the inputs of one run are one environment. (Per-file prevalence would call everything in a
- * capture of a handful of events rare; see the README, "How scoring works", "File runs".)
+ * The prevalence a file run weighs its communities by, counted over all of its events (the
+ * inputs of one run are one environment). Each host-window is judged by the lookback ending at
+ * its own end, as the detection job running at the time would have judged it; with window "all"
+ * there is one lookback, ending at the newest plausible event.
+ */
+export function filePrevalence(
+  log: PrevalenceLog,
+  opts: Pick<DetectionOptions, 'lookbackDays' | 'window'>,
+): { index: PrevalenceIndex; source: PrevalenceSource } {
+  const index = PrevalenceIndex.fromLog(log, {
+    lookbackDays: opts.lookbackDays === 'all' ? ALL_DAYS : opts.lookbackDays,
+    asOf: newestPlausibleTime(log.timesMs(), Date.now()),
+  });
+  const source: PrevalenceSource =
+    parseWindow(opts.window) > 0 ? (w) => index.forWindow(w) : index.at(Infinity);
+  return { index, source };
+}
+
+/**
+ * Scores and detects over already normalised events, prevalence counted as filePrevalence says.
+ * (Per-file prevalence would call everything in a capture of a handful of events rare; see the
+ * README, "How scoring works", "File runs".)
  */
 export async function detectEvents(
   events: ProcessEvent[],
@@ -601,14 +617,13 @@ export async function detectEvents(
   const scoreMs = performance.now() - t;
 
   t = performance.now();
-  const prevalence = await InMemoryPrevalence.fromEvents(events, {
-    lookbackDays: opts.lookbackDays === 'all' ? ALL_DAYS : opts.lookbackDays,
-    asOf: prevalenceAsOf(events, Date.now()),
-  });
+  const log = new PrevalenceLog();
+  for (const e of events) log.add(e);
+  const { index, source } = filePrevalence(log, opts);
   const prevalenceMs = performance.now() - t;
 
   const result = await findBadCommunities(scored, {
-    prevalence,
+    prevalence: source,
     suppressions: opts.suppressions ?? [],
     threshold: opts.threshold,
     seed: opts.seed,
@@ -617,7 +632,7 @@ export async function detectEvents(
   });
   return {
     result,
-    prevalence,
+    prevalence: index,
     timingsMs: { score: scoreMs, prevalence: prevalenceMs, detect: result.stats.timingsMs.total },
   };
 }
@@ -756,14 +771,11 @@ export async function detectFiles(
     t = performance.now();
     const log = new PrevalenceLog();
     for (const a of analyses) log.addHost(a.host, a.keys);
-    const prevalence = log.toPrevalence({
-      lookbackDays: opts.lookbackDays === 'all' ? ALL_DAYS : opts.lookbackDays,
-      asOf: newestPlausibleTime(log.timesMs(), Date.now()),
-    });
+    const { index, source } = filePrevalence(log, opts);
     const prevalenceMs = performance.now() - t;
 
     const finder = await CommunityFinder.create({
-      prevalence,
+      prevalence: source,
       suppressions: opts.suppressions ?? [],
       ...prepareOpts,
     });
@@ -771,7 +783,7 @@ export async function detectFiles(
     const result = finder.finish();
     return {
       result,
-      prevalence,
+      prevalence: index,
       perFile,
       normalised: spill.size,
       spilledBytes: spill.spilledBytes,
@@ -1061,7 +1073,7 @@ export async function runDetectCli(
           options: { ...args, help: undefined, inputs: files },
           model: scorer.modelName,
           files: run.perFile,
-          prevalence: { ...(await prevalence.environment()), ignored: prevalence.ignored },
+          prevalence: prevalence.summary(),
           stats: result.stats,
           timingsMs: { ...run.timingsMs, total: totalMs },
           memory: {

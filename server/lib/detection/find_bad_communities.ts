@@ -53,8 +53,15 @@ import {
   streamHostWindows,
 } from './windowing';
 
+/**
+ * Prevalence to weigh a host-window's candidates by: one service for all of them (a job's run,
+ * whose windows share one lookback), or the service for each window (a file run, judging every
+ * window by the lookback ending at its own end).
+ */
+export type PrevalenceSource = PrevalenceService | ((window: TimeWindow) => PrevalenceService);
+
 export interface FindBadCommunitiesOptions {
-  prevalence: PrevalenceService;
+  prevalence: PrevalenceSource;
   suppressions?: SuppressionSource | readonly SuppressionRule[];
   /** Community score at or above which a community is flagged (default 0.75). */
   threshold?: number;
@@ -713,18 +720,24 @@ export class CommunityFinder {
     const t0 = performance.now();
     for (const h of prepared.hosts) this.hosts.add(h);
     mergeStats(this.stats, prepared.stats);
-    const candidates = prepared.candidates;
-    const res = await scoreCandidates(
-      candidates,
-      this.opts.prevalence,
-      this.matcher,
-      this.o,
-      this.stats,
-    );
-    for (const c of res.flagged) this.flagged.push(c);
-    if (this.o.includeUnflagged) for (const c of res.unflagged) this.unflagged.push(c);
-    this.stats.suppressedEdges += res.suppressedEdges;
-    for (const s of res.suppressed) this.stats.suppressedCommunities.push(s);
+    const source = this.opts.prevalence;
+    // Candidates that share a service go to it in one batch (all of them, unless per window).
+    const batches = new Map<PrevalenceService, Candidate[]>();
+    if (typeof source !== 'function') batches.set(source, prepared.candidates);
+    else
+      for (const c of prepared.candidates) {
+        const service = source(c.window);
+        const batch = batches.get(service);
+        if (batch) batch.push(c);
+        else batches.set(service, [c]);
+      }
+    for (const [service, candidates] of batches) {
+      const res = await scoreCandidates(candidates, service, this.matcher, this.o, this.stats);
+      for (const c of res.flagged) this.flagged.push(c);
+      if (this.o.includeUnflagged) for (const c of res.unflagged) this.unflagged.push(c);
+      this.stats.suppressedEdges += res.suppressedEdges;
+      for (const s of res.suppressed) this.stats.suppressedCommunities.push(s);
+    }
     this.stats.timingsMs.total += performance.now() - t0;
   }
 

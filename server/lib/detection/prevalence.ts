@@ -412,6 +412,15 @@ export class PrevalenceLog {
     this.ids = ids;
   }
 
+  /** The logged keys: times, four word ids per event (host, parent, child, template), words. */
+  entries(): { times: Float64Array; ids: Int32Array; words: readonly string[] } {
+    return {
+      times: this.times.subarray(0, this.n),
+      ids: this.ids.subarray(0, 4 * this.n),
+      words: this.words,
+    };
+  }
+
   /** Event times in input order (NaN where unusable). */
   timesMs(): Float64Array {
     return this.times.subarray(0, this.n);

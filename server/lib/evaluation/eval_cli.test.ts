@@ -59,7 +59,7 @@ describe('parseEvalArgs', () => {
       inputs: ['a', 'b'],
       labels: 'L',
       folds: 5,
-      lookbackDays: 'all',
+      lookbackDays: 30,
       scope: 'all',
     });
   });

@@ -70,8 +70,8 @@ Options:
   --threshold T          community score 0..1 at which a community is flagged (default ${DEFAULT_THRESHOLD})
   --seed S               Louvain seed and fold/training seed, an integer (default ${DEFAULT_SEED})
   --window W             per-host time window: 15m, 1h, 1d, all (default ${DEFAULT_WINDOW})
-  --lookback-days D      prevalence lookback ending at the newest event, days or "all" (default all:
-                         labelled collections span years)
+  --lookback-days D      prevalence lookback ending at each window's end, days or "all" (default 30,
+                         as detect)
   --scope S              all | file: prevalence and graphs over all inputs together, or each file
                          alone (default all)
   --format F             table | json (default table)
@@ -134,7 +134,7 @@ export function parseEvalArgs(argv: readonly string[]): EvalArgs {
     threshold: DEFAULT_THRESHOLD,
     seed: DEFAULT_SEED,
     window: DEFAULT_WINDOW,
-    lookbackDays: 'all',
+    lookbackDays: 30,
     scope: 'all',
     format: 'table',
     progress: false,
