@@ -4,6 +4,7 @@ import {
   DENSE_FEATURES,
   FeatureSpace,
   eventTokenKeys,
+  isoMillis,
   parentStartLookup,
   parseTime,
 } from './features';
@@ -178,6 +179,43 @@ describe('FeatureSpace', () => {
   });
 });
 
+describe('isoMillis', () => {
+  const pad = (v: number, n: number): string => String(v).padStart(n, '0');
+  it('reads normalised timestamps exactly as Date.parse does, month ends and leap years included', () => {
+    let checked = 0;
+    for (const y of [0, 1600, 1900, 1969, 1970, 2000, 2023, 2024, 2100, 9999])
+      for (let m = 1; m <= 12; m++)
+        for (let d = 1; d <= 31; d++)
+          for (const [h, mi, sec, ms] of [
+            [0, 0, 0, 0],
+            [23, 59, 59, 999],
+            [7, 5, 3, 21],
+          ] as const) {
+            const text = `${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}T${pad(h, 2)}:${pad(mi, 2)}:${pad(sec, 2)}.${pad(ms, 3)}Z`;
+            // A day past the month's end rolls over there too (2023-02-31 is 3 March).
+            expect(isoMillis(text)).toBe(Date.parse(text));
+            checked++;
+          }
+    expect(checked).toBe(10 * 12 * 31 * 3);
+  });
+
+  it.each([
+    '2024-13-01T00:00:00.000Z',
+    '2024-01-32T00:00:00.000Z',
+    '2024-01-01T24:00:00.000Z',
+    '2024-01-01T23:60:00.000Z',
+    '2024-01-01 00:00:00.000Z',
+    '2024-01-01T00:00:00,000Z',
+    '2024-0a-01T00:00:00.000Z',
+    '2024-01-01T00:00:00.000',
+  ])('leaves %s to Date.parse (NaN)', (text) => {
+    expect(isoMillis(text)).toBeNaN();
+    // parseTime still reads what Date.parse reads.
+    const viaDate = Date.parse(text.endsWith('Z') ? text : `${text}Z`);
+    expect(parseTime(text)).toBe(Number.isNaN(viaDate) ? parseTime(text) : viaDate);
+  });
+});
+
 describe('row cache', () => {
   // Every field the row depends on, each changed alone: a warm cache must never hand one
   // event's row to an event that differs only in that field.
@@ -263,6 +301,44 @@ describe('row cache', () => {
     expect(rowOf(warm, b)).toBe(expected);
     expect(rowOf(warm, b)).toBe(expected);
     expect(rowOf(warm, b)).toBe(expected);
+  });
+});
+
+describe('command lines that normalise alike', () => {
+  // Browser renderers differ only in ids and handles: they share tokens and their TF-IDF part,
+  // and every row must still be the one a cold extraction gives.
+  const renderer = (id: number, handle: number, host: string): ProcessEvent =>
+    makeEvent({
+      name: 'chrome.exe',
+      exe: 'C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe',
+      cmd: `"C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe" --type=renderer --renderer-client-id=${id} --field-trial-handle=${handle},i,${id * 7919} --lang=en-US --user-data-dir="C:\\Users\\alice\\AppData\\Local\\Google\\Chrome\\User Data" --proxy-server=ws07:8080 /prefetch:1`,
+      parentName: 'chrome.exe',
+      user: 'alice',
+      host,
+    });
+  const events = Array.from({ length: 12 }, (_, i) =>
+    renderer(100 + i, 2000 + i, i % 3 === 2 ? 'ws07' : 'alice'),
+  );
+  const space = FeatureSpace.fit([...events, ...events], { minDf: 1, minGroups: 1 });
+  const rowOf = (e: ProcessEvent): string => {
+    const r = space.extractSparse(e);
+    return `${Array.from(r.indices)}|${Array.from(r.values)}`;
+  };
+
+  it('give each event the row a cold extraction gives', () => {
+    const cold = events.map((e) => {
+      clearFeatureCaches();
+      space.clearCache();
+      return rowOf(e);
+    });
+    clearFeatureCaches();
+    space.clearCache();
+    for (let pass = 0; pass < 3; pass++) expect(events.map(rowOf)).toEqual(cold);
+    // Same tokens apart from ids; on ws07 the proxy's name is the host's own, and is blanked.
+    const cmdTokens = (e: ProcessEvent): string[] =>
+      eventTokenKeys(e).filter((k) => k.startsWith('cmd:'));
+    expect(cmdTokens(events[1] as ProcessEvent)).toEqual(cmdTokens(events[0] as ProcessEvent));
+    expect(cmdTokens(events[2] as ProcessEvent)).not.toEqual(cmdTokens(events[0] as ProcessEvent));
   });
 });
 

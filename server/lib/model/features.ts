@@ -43,6 +43,7 @@ export interface FeatureContext {
 
 export const TOKEN_GROUPS = ['proc', 'parent', 'pair', 'dir', 'pdir', 'cmd'] as const;
 export type TokenGroup = (typeof TOKEN_GROUPS)[number];
+const CMD_GROUP = TOKEN_GROUPS.indexOf('cmd');
 
 const INTEGRITY_CLASSES = ['system', 'high', 'medium', 'low', 'unknown'] as const;
 type Integrity = (typeof INTEGRITY_CLASSES)[number];
@@ -195,12 +196,60 @@ const SERVICE_NAMES = new Set([
 const MAX_PARENT_AGE_S = 7 * 24 * 3600;
 
 /** Parses ISO-8601 or Sysmon-style 'YYYY-MM-DD hh:mm:ss.sss' (UTC without designator) or epoch ms. */
+/** Decimal digits of s[from, from + n) as a number, NaN if any is not a digit. */
+function digits(s: string, from: number, n: number): number {
+  let v = 0;
+  for (let i = from; i < from + n; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return NaN;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/**
+ * Epoch ms of "YYYY-MM-DDTHH:MM:SS.mmmZ", as Date.parse gives it (a day past the month's end rolls
+ * over, as it does there); NaN when the text is not that shape or a field is out of range, and
+ * the caller then asks Date.parse.
+ */
+export function isoMillis(s: string): number {
+  if (
+    s.length !== 24 ||
+    s.charCodeAt(10) !== 84 ||
+    s.charCodeAt(23) !== 90 ||
+    s.charCodeAt(4) !== 45 ||
+    s.charCodeAt(7) !== 45 ||
+    s.charCodeAt(13) !== 58 ||
+    s.charCodeAt(16) !== 58 ||
+    s.charCodeAt(19) !== 46
+  )
+    return NaN;
+  const y = digits(s, 0, 4);
+  const mo = digits(s, 5, 2);
+  const d = digits(s, 8, 2);
+  const h = digits(s, 11, 2);
+  const mi = digits(s, 14, 2);
+  const sec = digits(s, 17, 2);
+  const ms = digits(s, 20, 3);
+  // Negated, so NaN fails too.
+  if (!(mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h <= 23 && mi <= 59 && sec <= 59)) return NaN;
+  // Days from 1970-01-01 to the first of the month (proleptic Gregorian, years from March).
+  const yy = mo <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5);
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  const days = era * 146097 + doe - 719468 + d - 1;
+  return ((days * 24 + h) * 60 + mi) * 60000 + sec * 1000 + ms;
+}
+
 export function parseTime(value: string | number | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
-  // The normalised form, 2024-01-02T03:04:05.678Z, needs none of the repairs below.
+  // The normalised form, 2024-01-02T03:04:05.678Z, needs none of the repairs below, and is read
+  // directly (Date.parse is a large share of scoring a cached row).
   if (value.length === 24 && value.charCodeAt(10) === 84 && value.charCodeAt(23) === 90) {
-    const t = Date.parse(value);
+    const t = isoMillis(value);
     if (!Number.isNaN(t)) return t;
   }
   let s = value.trim();
@@ -302,6 +351,12 @@ const pathCache = new BoundedMap<string, string>(20_000);
 // host of a fleet is one entry; the event's own names are applied afterwards (commandLineFacts).
 const commandLineCache = new SecondSightingCache<CommandLineBase>(20_000);
 const MAX_CACHED_COMMAND_LINE = 4096;
+// One-off command lines mostly differ only in what normalisation replaces (a browser renderer's
+// client id and handles, a temp file's name, a GUID), so their tokens repeat: keyed by the
+// normalised text, and shared, so a row's TF-IDF part can be looked up by the list itself.
+const tokensByText = new SecondSightingCache<string[]>(20_000);
+/** Token lists that cached facts hand out again (worth keeping their TF-IDF part for). */
+let sharedTokenLists = new WeakSet<readonly string[]>();
 
 /** Empties the text caches (benchmarks measure cold starts; tests compare against fresh work). */
 export function clearFeatureCaches(): void {
@@ -309,6 +364,20 @@ export function clearFeatureCaches(): void {
   pathCache.clear();
   pathClassCache.clear();
   commandLineCache.clear();
+  tokensByText.clear();
+  sharedTokenLists = new WeakSet();
+}
+
+/** Tokens of normalised command-line text, shared between command lines that normalise alike. */
+function cachedTokens(normalised: string): string[] {
+  if (normalised.length > MAX_CACHED_COMMAND_LINE || !tokensByText.sighted(normalised))
+    return tokeniseCommandLine(normalised);
+  let tokens = tokensByText.get(normalised);
+  if (!tokens) {
+    tokensByText.admit(normalised, (tokens = tokeniseCommandLine(normalised)));
+    sharedTokenLists.add(tokens);
+  }
+  return tokens;
 }
 
 function cachedName(raw: string): string {
@@ -405,7 +474,7 @@ function computeCommandLineFacts(rawCmd: string, psContext: boolean): CommandLin
       (4 * (chars.caret + chars.backtick + chars.quote + chars.plus)) / rawCmd.length,
     );
     normalised = normaliseCommandLine(rawCmd);
-    tokens = tokeniseCommandLine(normalised);
+    tokens = cachedTokens(normalised);
     // Names are replaced one token for one token, so the count does not depend on whose they are.
     values[C.tokens] = logScaled(tokens.length, 1000);
   }
@@ -441,7 +510,10 @@ function commandLineFacts(
       base = computeCommandLineFacts(rawCmd, psContext);
     else {
       base = commandLineCache.get(key);
-      if (!base) commandLineCache.admit(key, (base = computeCommandLineFacts(rawCmd, psContext)));
+      if (!base) {
+        commandLineCache.admit(key, (base = computeCommandLineFacts(rawCmd, psContext)));
+        sharedTokenLists.add(base.tokens);
+      }
     }
   }
   // The event's user, host and domain names become placeholders, token by token. A name that does
@@ -813,6 +885,11 @@ export class FeatureSpace {
   private readonly fieldScratch: StaticFields = new Array(STATIC_FIELD_COUNT);
   /** Command lines this space has seen (sightings only; it stores nothing). */
   private readonly commandLines = new SecondSightingCache<never>(2);
+  /** A shared command-line token list's TF-IDF part: positions, weights, out-of-vocabulary rate. */
+  private cmdParts = new WeakMap<
+    readonly string[],
+    { idx: Int32Array; val: Float64Array; oov: number }
+  >();
 
   private constructor(
     readonly config: FeatureSpaceConfig,
@@ -951,6 +1028,7 @@ export class FeatureSpace {
     this.rowCache.clear();
     this.rowSightings.fill(0);
     this.commandLines.clear();
+    this.cmdParts = new WeakMap();
   }
 
   /** Whether the last staticRow() came from the row cache (the same row object as before). */
@@ -1015,6 +1093,15 @@ export class FeatureSpace {
       if (n + list.length > scratchIdx.length) growScratch(n + list.length);
       const tokIdx = scratchIdx;
       const tokVal = scratchVal;
+      const oovSlot = OOV_SLOT[g];
+      const part = g === CMD_GROUP ? this.cmdParts.get(list) : undefined;
+      if (part) {
+        tokIdx.set(part.idx, n);
+        tokVal.set(part.val, n);
+        n += part.idx.length;
+        if (oovSlot !== undefined) dense[oovSlot] = part.oov;
+        continue;
+      }
       const index = this.groupIndex[g] as Map<string, number>;
       const first = n;
       // Term counts accumulate in tokVal. Short groups are scanned (cheaper than a map); long
@@ -1041,7 +1128,6 @@ export class FeatureSpace {
           tokVal[n++] = 1;
         } else tokVal[at] = (tokVal[at] as number) + 1;
       }
-      const oovSlot = OOV_SLOT[g];
       if (oovSlot !== undefined) dense[oovSlot] = miss / list.length;
       // TF-IDF with sublinear TF, L2-normalised within the group so a long command line cannot
       // drown the name and pair tokens (for one-token groups this reduces to an indicator).
@@ -1055,6 +1141,12 @@ export class FeatureSpace {
       }
       norm = Math.sqrt(norm);
       for (let k = first; k < n; k++) tokVal[k] = (tokVal[k] as number) / norm;
+      if (g === CMD_GROUP && sharedTokenLists.has(list))
+        this.cmdParts.set(list, {
+          idx: tokIdx.slice(first, n),
+          val: tokVal.slice(first, n),
+          oov: miss / list.length,
+        });
     }
     let nnz = 0;
     for (let i = 0; i < denseCount; i++) if (dense[i] !== 0) nnz++;
