@@ -584,9 +584,9 @@ const STATIC_FIELD_COUNT = 16;
  * A hash of the fields from their lengths and a few characters each: no key string is built (it
  * would be a few hundred characters per event); equal hashes are confirmed field by field.
  */
-function hashStaticFields(f: StaticFields): number {
+function hashFields(f: StaticFields, count: number): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < STATIC_FIELD_COUNT; i++) {
+  for (let i = 0; i < count; i++) {
     const v = f[i];
     if (typeof v === 'string') {
       const n = v.length;
@@ -601,9 +601,19 @@ function hashStaticFields(f: StaticFields): number {
   return h >>> 0;
 }
 
-function sameStaticFields(a: StaticFields, b: StaticFields): boolean {
-  for (let i = 0; i < STATIC_FIELD_COUNT; i++) if (a[i] !== b[i]) return false;
+function sameFields(a: StaticFields, b: StaticFields, count: number): boolean {
+  for (let i = 0; i < count; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** Row part of an event's context (contextFacts and the one-token groups' TF-IDF entries). */
+interface ContextPart {
+  fields: StaticFields;
+  procName: string;
+  denseSlots: Int32Array;
+  denseValues: Float32Array;
+  idx: Int32Array;
+  val: Float64Array;
 }
 
 interface CachedRow {
@@ -614,7 +624,6 @@ interface CachedRow {
 /** Colliding rows kept per hash; more than this and the oldest goes. */
 const ROWS_PER_HASH = 4;
 
-/** Tokens and dense features of one event, parent age excluded (the oov rates are filled later). */
 /** Makes `list` hold just `value` (or nothing). */
 function setOne(list: string[], value: string | undefined): void {
   list.length = 0;
@@ -622,15 +631,11 @@ function setOne(list: string[], value: string | undefined): void {
 }
 
 /**
- * `dense` and `tokensOut` may be reused buffers (row building passes its scratch); the cmd
- * token list is shared with the command-line cache and must not be changed.
+ * Everything of an event's row but its command line: name, path and account flags into `dense`,
+ * the one-token groups into `tokens` (whose `cmd` list it leaves alone). Returns the process name
+ * the command line is read with. It reads the fields readContextFields lists, and only those.
  */
-function staticFacts(
-  event: ProcessEvent,
-  dense = new Float32Array(DENSE_FEATURES.length),
-  cmdSeenBefore?: boolean,
-  tokensOut?: EventTokens,
-): EventFacts {
+function contextFacts(event: ProcessEvent, dense: Float32Array, tokens: EventTokens): string {
   const procName = cachedName(processNameOf(event));
   const parentName = cachedName(parentNameOf(event));
   const exe = cachedPath(event.process.executable);
@@ -656,19 +661,6 @@ function staticFacts(
   dense[INTEGRITY_SLOT.get(integrityOf(event.process.Ext?.token?.integrity_level_name)) as number] =
     1;
 
-  const rawCmd =
-    event.process.command_line ?? (event.process.args ? event.process.args.join(' ') : '');
-  const cmd = commandLineFacts(rawCmd, procName, event, cmdSeenBefore);
-  for (let k = 0; k < cmd.denseIndex.length; k++)
-    dense[cmd.denseIndex[k] as number] = cmd.denseValue[k] as number;
-  const tokens: EventTokens = tokensOut ?? {
-    proc: [],
-    parent: [],
-    pair: [],
-    dir: [],
-    pdir: [],
-    cmd: [],
-  };
   setOne(tokens.proc, procName || undefined);
   setOne(tokens.parent, parentName || undefined);
   setOne(
@@ -677,6 +669,54 @@ function staticFacts(
   );
   setOne(tokens.dir, exe ? dirOf(exe).slice(0, 120) : undefined);
   setOne(tokens.pdir, pexe ? dirOf(pexe).slice(0, 120) : undefined);
+  return procName;
+}
+
+/** The fields contextFacts reads (keep the two in step). */
+function readContextFields(e: ProcessEvent, out: StaticFields): void {
+  const p = e.process;
+  const tok = p.Ext?.token;
+  out[0] = p.name;
+  out[1] = p.executable;
+  out[2] = p.parent.name;
+  out[3] = p.parent.executable;
+  out[4] = p.code_signature?.exists;
+  out[5] = p.code_signature?.trusted;
+  out[6] = tok?.elevation;
+  out[7] = tok?.elevation_type;
+  out[8] = tok?.integrity_level_name;
+  out[9] = e.user.id;
+  out[10] = e.user.name;
+  out[11] = p.pe?.original_file_name;
+}
+const CONTEXT_FIELD_COUNT = 12;
+
+function rawCommandLineOf(event: ProcessEvent): string {
+  return event.process.command_line ?? (event.process.args ? event.process.args.join(' ') : '');
+}
+
+/**
+ * `dense` and `tokensOut` may be reused buffers (row building passes its scratch); the cmd
+ * token list is shared with the command-line cache and must not be changed.
+ */
+function staticFacts(
+  event: ProcessEvent,
+  dense = new Float32Array(DENSE_FEATURES.length),
+  cmdSeenBefore?: boolean,
+  tokensOut?: EventTokens,
+): EventFacts {
+  const tokens: EventTokens = tokensOut ?? {
+    proc: [],
+    parent: [],
+    pair: [],
+    dir: [],
+    pdir: [],
+    cmd: [],
+  };
+  const procName = contextFacts(event, dense, tokens);
+  const cmd = commandLineFacts(rawCommandLineOf(event), procName, event, cmdSeenBefore);
+  for (let k = 0; k < cmd.denseIndex.length; k++)
+    dense[cmd.denseIndex[k] as number] = cmd.denseValue[k] as number;
   tokens.cmd = cmd.tokens;
   return { tokens, dense };
 }
@@ -833,6 +873,7 @@ let scratchIdx = new Int32Array(256);
 let scratchVal = new Float64Array(256);
 let scratchOrder = new Int32Array(256);
 const scratchDense = new Float32Array(DENSE_FEATURES.length);
+const contextDense = new Float32Array(DENSE_FEATURES.length);
 const scratchTokens: EventTokens = { proc: [], parent: [], pair: [], dir: [], pdir: [], cmd: [] };
 
 function growScratch(need: number): void {
@@ -885,6 +926,9 @@ export class FeatureSpace {
   private readonly fieldScratch: StaticFields = new Array(STATIC_FIELD_COUNT);
   /** Command lines this space has seen (sightings only; it stores nothing). */
   private readonly commandLines = new SecondSightingCache<never>(2);
+  /** Context parts by hash of their fields (see contextPart). */
+  private readonly contextCache = new BoundedMap<number, ContextPart[]>(20_000);
+  private readonly contextScratch: StaticFields = new Array(CONTEXT_FIELD_COUNT);
   /** A shared command-line token list's TF-IDF part: positions, weights, out-of-vocabulary rate. */
   private cmdParts = new WeakMap<
     readonly string[],
@@ -1028,6 +1072,7 @@ export class FeatureSpace {
     this.rowCache.clear();
     this.rowSightings.fill(0);
     this.commandLines.clear();
+    this.contextCache.clear();
     this.cmdParts = new WeakMap();
   }
 
@@ -1047,11 +1092,11 @@ export class FeatureSpace {
     if (!this.commandLines.sighted(cmd)) return this.computeStaticRow(event, false);
     const fields = this.fieldScratch;
     readStaticFields(event, fields);
-    const h = hashStaticFields(fields);
+    const h = hashFields(fields, STATIC_FIELD_COUNT);
     const cached = this.rowCache.get(h);
     if (cached)
       for (const c of cached)
-        if (sameStaticFields(c.fields, fields)) {
+        if (sameFields(c.fields, fields, STATIC_FIELD_COUNT)) {
           this.lastRowCached = true;
           return c.row;
         }
@@ -1081,73 +1126,23 @@ export class FeatureSpace {
   }
 
   private computeStaticRow(event: ProcessEvent, cmdSeenBefore?: boolean): SparseRow {
-    scratchDense.fill(0);
-    const { tokens, dense } = staticFacts(event, scratchDense, cmdSeenBefore, scratchTokens);
+    const dense = scratchDense;
+    dense.fill(0);
+    // Everything but the command line repeats even where the command line does not (one
+    // program, folder and account run many different command lines): cached apart.
+    const context = this.contextPart(event);
+    for (let k = 0; k < context.denseSlots.length; k++)
+      dense[context.denseSlots[k] as number] = context.denseValues[k] as number;
+    let n = context.idx.length;
+    if (n > scratchIdx.length) growScratch(n);
+    scratchIdx.set(context.idx);
+    scratchVal.set(context.val);
+    const cmd = commandLineFacts(rawCommandLineOf(event), context.procName, event, cmdSeenBefore);
+    for (let k = 0; k < cmd.denseIndex.length; k++)
+      dense[cmd.denseIndex[k] as number] = cmd.denseValue[k] as number;
+    n = this.addGroup(CMD_GROUP, cmd.tokens, dense, n);
+
     const denseCount = DENSE_FEATURES.length;
-    // Token positions and TF-IDF weights per group, gathered in scratch buffers (rows are built
-    // one at a time) before the dense OOV rates are known.
-    let n = 0;
-    for (let g = 0; g < TOKEN_GROUPS.length; g++) {
-      const list = tokens[TOKEN_GROUPS[g] as TokenGroup];
-      if (list.length === 0) continue;
-      if (n + list.length > scratchIdx.length) growScratch(n + list.length);
-      const tokIdx = scratchIdx;
-      const tokVal = scratchVal;
-      const oovSlot = OOV_SLOT[g];
-      const part = g === CMD_GROUP ? this.cmdParts.get(list) : undefined;
-      if (part) {
-        tokIdx.set(part.idx, n);
-        tokVal.set(part.val, n);
-        n += part.idx.length;
-        if (oovSlot !== undefined) dense[oovSlot] = part.oov;
-        continue;
-      }
-      const index = this.groupIndex[g] as Map<string, number>;
-      const first = n;
-      // Term counts accumulate in tokVal. Short groups are scanned (cheaper than a map); long
-      // command lines get a map so a hostile one stays linear.
-      const slots = list.length > 16 ? new Map<number, number>() : undefined;
-      let miss = 0;
-      for (let i = 0; i < list.length; i++) {
-        const idx = index.get(list[i] as string);
-        if (idx === undefined) {
-          miss++;
-          continue;
-        }
-        let at = -1;
-        if (slots) at = slots.get(idx) ?? -1;
-        else
-          for (let k = first; k < n; k++)
-            if (tokIdx[k] === idx) {
-              at = k;
-              break;
-            }
-        if (at < 0) {
-          slots?.set(idx, n);
-          tokIdx[n] = idx;
-          tokVal[n++] = 1;
-        } else tokVal[at] = (tokVal[at] as number) + 1;
-      }
-      if (oovSlot !== undefined) dense[oovSlot] = miss / list.length;
-      // TF-IDF with sublinear TF, L2-normalised within the group so a long command line cannot
-      // drown the name and pair tokens (for one-token groups this reduces to an indicator).
-      let norm = 0;
-      for (let k = first; k < n; k++) {
-        const w =
-          (1 + Math.log(tokVal[k] as number)) *
-          (this.idf[(tokIdx[k] as number) - denseCount] as number);
-        tokVal[k] = w;
-        norm += w * w;
-      }
-      norm = Math.sqrt(norm);
-      for (let k = first; k < n; k++) tokVal[k] = (tokVal[k] as number) / norm;
-      if (g === CMD_GROUP && sharedTokenLists.has(list))
-        this.cmdParts.set(list, {
-          idx: tokIdx.slice(first, n),
-          val: tokVal.slice(first, n),
-          oov: miss / list.length,
-        });
-    }
     let nnz = 0;
     for (let i = 0; i < denseCount; i++) if (dense[i] !== 0) nnz++;
     const order = sortedPositions(scratchIdx, n);
@@ -1165,6 +1160,111 @@ export class FeatureSpace {
       values[w++] = scratchVal[k] as number;
     }
     return { indices, values };
+  }
+
+  /** The row part contextFacts and the one-token groups give, from the cache when it repeats. */
+  private contextPart(event: ProcessEvent): ContextPart {
+    const fields = this.contextScratch;
+    readContextFields(event, fields);
+    const h = hashFields(fields, CONTEXT_FIELD_COUNT);
+    const cached = this.contextCache.get(h);
+    if (cached)
+      for (const c of cached) if (sameFields(c.fields, fields, CONTEXT_FIELD_COUNT)) return c;
+    const dense = contextDense.fill(0);
+    const procName = contextFacts(event, dense, scratchTokens);
+    let n = 0;
+    for (let g = 0; g < TOKEN_GROUPS.length; g++)
+      if (g !== CMD_GROUP)
+        n = this.addGroup(g, scratchTokens[TOKEN_GROUPS[g] as TokenGroup], dense, n);
+    let nnz = 0;
+    for (let i = 0; i < dense.length; i++) if (dense[i] !== 0) nnz++;
+    const denseSlots = new Int32Array(nnz);
+    const denseValues = new Float32Array(nnz);
+    for (let i = 0, w = 0; i < dense.length; i++) {
+      if (dense[i] === 0) continue;
+      denseSlots[w] = i;
+      denseValues[w++] = dense[i] as number;
+    }
+    const part: ContextPart = {
+      fields: fields.slice(),
+      procName,
+      denseSlots,
+      denseValues,
+      idx: scratchIdx.slice(0, n),
+      val: scratchVal.slice(0, n),
+    };
+    if (!cached) this.contextCache.set(h, [part]);
+    else {
+      cached.push(part);
+      if (cached.length > ROWS_PER_HASH) cached.shift();
+    }
+    return part;
+  }
+
+  /**
+   * Appends one token group's TF-IDF entries to the scratch buffers at position n (and its
+   * out-of-vocabulary rate to `dense`); returns the new end.
+   */
+  private addGroup(g: number, list: readonly string[], dense: Float32Array, n: number): number {
+    if (list.length === 0) return n;
+    if (n + list.length > scratchIdx.length) growScratch(n + list.length);
+    const tokIdx = scratchIdx;
+    const tokVal = scratchVal;
+    const oovSlot = OOV_SLOT[g];
+    const part = g === CMD_GROUP ? this.cmdParts.get(list) : undefined;
+    if (part) {
+      tokIdx.set(part.idx, n);
+      tokVal.set(part.val, n);
+      if (oovSlot !== undefined) dense[oovSlot] = part.oov;
+      return n + part.idx.length;
+    }
+    const index = this.groupIndex[g] as Map<string, number>;
+    const denseCount = DENSE_FEATURES.length;
+    const first = n;
+    // Term counts accumulate in tokVal. Short groups are scanned (cheaper than a map); long
+    // command lines get a map so a hostile one stays linear.
+    const slots = list.length > 16 ? new Map<number, number>() : undefined;
+    let miss = 0;
+    for (let i = 0; i < list.length; i++) {
+      const idx = index.get(list[i] as string);
+      if (idx === undefined) {
+        miss++;
+        continue;
+      }
+      let at = -1;
+      if (slots) at = slots.get(idx) ?? -1;
+      else
+        for (let k = first; k < n; k++)
+          if (tokIdx[k] === idx) {
+            at = k;
+            break;
+          }
+      if (at < 0) {
+        slots?.set(idx, n);
+        tokIdx[n] = idx;
+        tokVal[n++] = 1;
+      } else tokVal[at] = (tokVal[at] as number) + 1;
+    }
+    if (oovSlot !== undefined) dense[oovSlot] = miss / list.length;
+    // TF-IDF with sublinear TF, L2-normalised within the group so a long command line cannot
+    // drown the name and pair tokens (for one-token groups this reduces to an indicator).
+    let norm = 0;
+    for (let k = first; k < n; k++) {
+      const w =
+        (1 + Math.log(tokVal[k] as number)) *
+        (this.idf[(tokIdx[k] as number) - denseCount] as number);
+      tokVal[k] = w;
+      norm += w * w;
+    }
+    norm = Math.sqrt(norm);
+    for (let k = first; k < n; k++) tokVal[k] = (tokVal[k] as number) / norm;
+    if (g === CMD_GROUP && sharedTokenLists.has(list))
+      this.cmdParts.set(list, {
+        idx: tokIdx.slice(first, n),
+        val: tokVal.slice(first, n),
+        oov: miss / list.length,
+      });
+    return n;
   }
 
   /** Dense feature vector of one event (length = dimension). */
