@@ -28,7 +28,7 @@ import {
   normalisePath,
   pathClass,
   shannonEntropy,
-  specialCharCounts,
+  type SpecialCharCounts,
   tokeniseCommandLine,
   mentionsBlankedName,
 } from './text_normalise';
@@ -345,11 +345,14 @@ interface CommandLineFacts {
  */
 const nameCache = new BoundedMap<string, string>(20_000);
 const pathCache = new BoundedMap<string, string>(20_000);
-// Keys are at most MAX_CACHED_COMMAND_LINE long, so 20,000 entries stay within ~100 MB. One-off
+// Keys are at most MAX_CACHED_COMMAND_LINE long, so 25,000 entries stay within ~125 MB. One-off
 // command lines (temp names, random ids) are the norm, hence admission on a second sighting.
 // Keyed by the command line alone (not its user or host), so the same command line on every
 // host of a fleet is one entry; the event's own names are applied afterwards (commandLineFacts).
+// Command lines read in a PowerShell context (a PowerShell process, or one that mentions it) have
+// their own cache.
 const commandLineCache = new SecondSightingCache<CommandLineBase>(20_000);
+const psCommandLineCache = new SecondSightingCache<CommandLineBase>(5_000);
 const MAX_CACHED_COMMAND_LINE = 4096;
 // One-off command lines mostly differ only in what normalisation replaces (a browser renderer's
 // client id and handles, a temp file's name, a GUID), so their tokens repeat: keyed by the
@@ -364,6 +367,7 @@ export function clearFeatureCaches(): void {
   pathCache.clear();
   pathClassCache.clear();
   commandLineCache.clear();
+  psCommandLineCache.clear();
   tokensByText.clear();
   sharedTokenLists = new WeakSet();
 }
@@ -421,6 +425,7 @@ const CMD_DENSE = [
 ] as const;
 
 const cmdSlot = (name: (typeof CMD_DENSE)[number]): number => CMD_DENSE.indexOf(name);
+const specialScratch: SpecialCharCounts = { caret: 0, backtick: 0, quote: 0, plus: 0, percent: 0 };
 const cmdScratch = new Float64Array(CMD_DENSE.length);
 /** Position of each command-line fact in CMD_DENSE. */
 const C = {
@@ -456,9 +461,9 @@ function computeCommandLineFacts(rawCmd: string, psContext: boolean): CommandLin
     values[C.missing] = 1;
   } else {
     const sig = commandLineSignals(rawCmd, psContext);
-    const chars = specialCharCounts(rawCmd);
+    const chars = specialScratch;
     values[C.len] = logScaled(rawCmd.length, 32768);
-    values[C.entropy] = Math.min(1, shannonEntropy(rawCmd) / 7);
+    values[C.entropy] = Math.min(1, shannonEntropy(rawCmd, chars) / 7);
     values[C.b64] = sig.hasBase64 ? 1 : 0;
     values[C.enc] = sig.hasEncodedFlag ? 1 : 0;
     values[C.url] = sig.hasUrl ? 1 : 0;
@@ -505,13 +510,14 @@ function commandLineFacts(
   if (rawCmd.length > MAX_CACHED_COMMAND_LINE || seenBefore === false)
     base = computeCommandLineFacts(rawCmd, psContext);
   else {
-    const key = `${psContext ? 1 : 0}\u0000${rawCmd}`;
-    if (seenBefore === undefined && !commandLineCache.sighted(key))
+    // One cache per PowerShell context, so the key is the event's own string (hashed once).
+    const cache = psContext ? psCommandLineCache : commandLineCache;
+    if (seenBefore === undefined && !cache.sighted(rawCmd))
       base = computeCommandLineFacts(rawCmd, psContext);
     else {
-      base = commandLineCache.get(key);
+      base = cache.get(rawCmd);
       if (!base) {
-        commandLineCache.admit(key, (base = computeCommandLineFacts(rawCmd, psContext)));
+        cache.admit(rawCmd, (base = computeCommandLineFacts(rawCmd, psContext)));
         sharedTokenLists.add(base.tokens);
       }
     }

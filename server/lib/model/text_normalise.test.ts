@@ -6,6 +6,7 @@ import {
   normalisePath,
   pathClass,
   shannonEntropy,
+  specialCharCounts,
   tokeniseCommandLine,
 } from './text_normalise';
 
@@ -179,6 +180,17 @@ describe('command-line signals', () => {
   it('entropy of a constant string is 0 and of two equiprobable symbols is 1', () => {
     expect(shannonEntropy('aaaa')).toBe(0);
     expect(shannonEntropy('abab')).toBe(1);
+  });
+
+  it.each([
+    ['', ''],
+    ['plain', 'cmd /c whoami'],
+    ['obfuscated', `c^m^d /c "p''o%w+e\`r%s+h^ell" -e 'JAB'+'x'`],
+    ['beyond Latin-1', 'powershell -c "Write-Host ‘ok’ ^ 💡 + 100%"'],
+  ])('counts special characters alongside the entropy (%s)', (_label, text) => {
+    const special = { caret: 9, backtick: 9, quote: 9, plus: 9, percent: 9 };
+    expect(shannonEntropy(text, special)).toBe(shannonEntropy(text));
+    expect(special).toEqual(specialCharCounts(text));
   });
 });
 

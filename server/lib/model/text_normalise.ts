@@ -545,8 +545,23 @@ function trimDots(t: string): string {
   return start === 0 && end === t.length ? t : t.slice(start, end);
 }
 
-/** Shannon entropy in bits per character. */
-export function shannonEntropy(text: string): number {
+/** What specialCharCounts counts. */
+export interface SpecialCharCounts {
+  caret: number;
+  backtick: number;
+  quote: number;
+  plus: number;
+  percent: number;
+}
+
+/**
+ * Shannon entropy in bits per character. With `special`, also fills in what specialCharCounts
+ * would give, from the same character counts (one pass over a long command line, not two).
+ */
+export function shannonEntropy(text: string, special?: SpecialCharCounts): number {
+  if (special) {
+    special.caret = special.backtick = special.quote = special.plus = special.percent = 0;
+  }
   if (text.length === 0) return 0;
   // Command lines are almost all Latin-1: count those in a reused table, the rest in a map.
   const low = LATIN1_COUNTS;
@@ -562,6 +577,14 @@ export function shannonEntropy(text: string): number {
       other ??= new Map();
       other.set(c, (other.get(c) ?? 0) + 1);
     }
+  }
+  if (special) {
+    // All five are Latin-1, so the table holds them.
+    special.caret = low[94] as number;
+    special.backtick = low[96] as number;
+    special.quote = low[39] as number;
+    special.plus = low[43] as number;
+    special.percent = low[37] as number;
   }
   // Summed in character-code order (a few dozen codes: insertion sort), so the value does not
   // depend on the order characters first appear in.
@@ -613,13 +636,7 @@ let termStamp = 0;
 const LATIN1_COUNTS = new Uint32Array(256);
 
 /** Counts characters commonly used to obfuscate cmd/PowerShell command lines. */
-export function specialCharCounts(text: string): {
-  caret: number;
-  backtick: number;
-  quote: number;
-  plus: number;
-  percent: number;
-} {
+export function specialCharCounts(text: string): SpecialCharCounts {
   let caret = 0;
   let backtick = 0;
   let quote = 0;
