@@ -343,6 +343,26 @@ describe('command lines that normalise alike', () => {
 });
 
 describe('command-line cache', () => {
+  it('keeps the PowerShell reading of a command line apart from any other', () => {
+    // "-e" is an encoded command only to PowerShell: the same text under another program must
+    // not get PowerShell's facts from a warm cache, nor the other way round.
+    const cmd = 'launcher.exe -e SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQA';
+    const ps = (): ProcessEvent =>
+      makeEvent({ name: 'powershell.exe', cmd, parentName: 'cmd.exe' });
+    const other = (): ProcessEvent =>
+      makeEvent({ name: 'launcher.exe', cmd, parentName: 'cmd.exe' });
+    const space = FeatureSpace.fit([ps(), other(), ps(), other()], { minDf: 1, minGroups: 1 });
+    const enc = (e: ProcessEvent): number => denseValue(space, space.extract(e), 'cmd_enc_flag');
+    clearFeatureCaches();
+    space.clearCache();
+    for (let i = 0; i < 4; i++) expect(enc(ps())).toBe(1);
+    for (let i = 0; i < 4; i++) expect(enc(other())).toBe(0);
+    clearFeatureCaches();
+    space.clearCache();
+    for (let i = 0; i < 4; i++) expect(enc(other())).toBe(0);
+    for (let i = 0; i < 4; i++) expect(enc(ps())).toBe(1);
+  });
+
   // One cache entry serves a command line on every host; each event's own names are still blanked.
   const cmd =
     'cmd /c net use \\\\fs01\\share /user:corp\\bob & ping ws01 & echo b^ob ws01.corp.local';
