@@ -612,16 +612,6 @@ function sameFields(a: StaticFields, b: StaticFields, count: number): boolean {
   return true;
 }
 
-/** Row part of an event's context (contextFacts and the one-token groups' TF-IDF entries). */
-interface ContextPart {
-  fields: StaticFields;
-  procName: string;
-  denseSlots: Int32Array;
-  denseValues: Float32Array;
-  idx: Int32Array;
-  val: Float64Array;
-}
-
 interface CachedRow {
   fields: StaticFields;
   row: SparseRow;
@@ -639,7 +629,7 @@ function setOne(list: string[], value: string | undefined): void {
 /**
  * Everything of an event's row but its command line: name, path and account flags into `dense`,
  * the one-token groups into `tokens` (whose `cmd` list it leaves alone). Returns the process name
- * the command line is read with. It reads the fields readContextFields lists, and only those.
+ * the command line is read with.
  */
 function contextFacts(event: ProcessEvent, dense: Float32Array, tokens: EventTokens): string {
   const procName = cachedName(processNameOf(event));
@@ -677,25 +667,6 @@ function contextFacts(event: ProcessEvent, dense: Float32Array, tokens: EventTok
   setOne(tokens.pdir, pexe ? dirOf(pexe).slice(0, 120) : undefined);
   return procName;
 }
-
-/** The fields contextFacts reads (keep the two in step). */
-function readContextFields(e: ProcessEvent, out: StaticFields): void {
-  const p = e.process;
-  const tok = p.Ext?.token;
-  out[0] = p.name;
-  out[1] = p.executable;
-  out[2] = p.parent.name;
-  out[3] = p.parent.executable;
-  out[4] = p.code_signature?.exists;
-  out[5] = p.code_signature?.trusted;
-  out[6] = tok?.elevation;
-  out[7] = tok?.elevation_type;
-  out[8] = tok?.integrity_level_name;
-  out[9] = e.user.id;
-  out[10] = e.user.name;
-  out[11] = p.pe?.original_file_name;
-}
-const CONTEXT_FIELD_COUNT = 12;
 
 function rawCommandLineOf(event: ProcessEvent): string {
   return event.process.command_line ?? (event.process.args ? event.process.args.join(' ') : '');
@@ -879,7 +850,6 @@ let scratchIdx = new Int32Array(256);
 let scratchVal = new Float64Array(256);
 let scratchOrder = new Int32Array(256);
 const scratchDense = new Float32Array(DENSE_FEATURES.length);
-const contextDense = new Float32Array(DENSE_FEATURES.length);
 const scratchTokens: EventTokens = { proc: [], parent: [], pair: [], dir: [], pdir: [], cmd: [] };
 
 function growScratch(need: number): void {
@@ -932,9 +902,6 @@ export class FeatureSpace {
   private readonly fieldScratch: StaticFields = new Array(STATIC_FIELD_COUNT);
   /** Command lines this space has seen (sightings only; it stores nothing). */
   private readonly commandLines = new SecondSightingCache<never>(2);
-  /** Context parts by hash of their fields (see contextPart). */
-  private readonly contextCache = new BoundedMap<number, ContextPart[]>(20_000);
-  private readonly contextScratch: StaticFields = new Array(CONTEXT_FIELD_COUNT);
   /** A shared command-line token list's TF-IDF part: positions, weights, out-of-vocabulary rate. */
   private cmdParts = new WeakMap<
     readonly string[],
@@ -1078,7 +1045,6 @@ export class FeatureSpace {
     this.rowCache.clear();
     this.rowSightings.fill(0);
     this.commandLines.clear();
-    this.contextCache.clear();
     this.cmdParts = new WeakMap();
   }
 
@@ -1134,16 +1100,14 @@ export class FeatureSpace {
   private computeStaticRow(event: ProcessEvent, cmdSeenBefore?: boolean): SparseRow {
     const dense = scratchDense;
     dense.fill(0);
-    // Everything but the command line repeats even where the command line does not (one
-    // program, folder and account run many different command lines): cached apart.
-    const context = this.contextPart(event);
-    for (let k = 0; k < context.denseSlots.length; k++)
-      dense[context.denseSlots[k] as number] = context.denseValues[k] as number;
-    let n = context.idx.length;
-    if (n > scratchIdx.length) growScratch(n);
-    scratchIdx.set(context.idx);
-    scratchVal.set(context.val);
-    const cmd = commandLineFacts(rawCommandLineOf(event), context.procName, event, cmdSeenBefore);
+    // Token positions and TF-IDF weights per group, gathered in scratch buffers (rows are built
+    // one at a time) before the dense OOV rates are known.
+    const procName = contextFacts(event, dense, scratchTokens);
+    let n = 0;
+    for (let g = 0; g < TOKEN_GROUPS.length; g++)
+      if (g !== CMD_GROUP)
+        n = this.addGroup(g, scratchTokens[TOKEN_GROUPS[g] as TokenGroup], dense, n);
+    const cmd = commandLineFacts(rawCommandLineOf(event), procName, event, cmdSeenBefore);
     for (let k = 0; k < cmd.denseIndex.length; k++)
       dense[cmd.denseIndex[k] as number] = cmd.denseValue[k] as number;
     n = this.addGroup(CMD_GROUP, cmd.tokens, dense, n);
@@ -1166,45 +1130,6 @@ export class FeatureSpace {
       values[w++] = scratchVal[k] as number;
     }
     return { indices, values };
-  }
-
-  /** The row part contextFacts and the one-token groups give, from the cache when it repeats. */
-  private contextPart(event: ProcessEvent): ContextPart {
-    const fields = this.contextScratch;
-    readContextFields(event, fields);
-    const h = hashFields(fields, CONTEXT_FIELD_COUNT);
-    const cached = this.contextCache.get(h);
-    if (cached)
-      for (const c of cached) if (sameFields(c.fields, fields, CONTEXT_FIELD_COUNT)) return c;
-    const dense = contextDense.fill(0);
-    const procName = contextFacts(event, dense, scratchTokens);
-    let n = 0;
-    for (let g = 0; g < TOKEN_GROUPS.length; g++)
-      if (g !== CMD_GROUP)
-        n = this.addGroup(g, scratchTokens[TOKEN_GROUPS[g] as TokenGroup], dense, n);
-    let nnz = 0;
-    for (let i = 0; i < dense.length; i++) if (dense[i] !== 0) nnz++;
-    const denseSlots = new Int32Array(nnz);
-    const denseValues = new Float32Array(nnz);
-    for (let i = 0, w = 0; i < dense.length; i++) {
-      if (dense[i] === 0) continue;
-      denseSlots[w] = i;
-      denseValues[w++] = dense[i] as number;
-    }
-    const part: ContextPart = {
-      fields: fields.slice(),
-      procName,
-      denseSlots,
-      denseValues,
-      idx: scratchIdx.slice(0, n),
-      val: scratchVal.slice(0, n),
-    };
-    if (!cached) this.contextCache.set(h, [part]);
-    else {
-      cached.push(part);
-      if (cached.length > ROWS_PER_HASH) cached.shift();
-    }
-    return part;
   }
 
   /**
