@@ -9,22 +9,11 @@ import {
   PrevalenceLog,
 } from './prevalence';
 import { commandLineTemplate } from './command_line_template';
-import { processEvent } from './testing/events';
+import { creation, processEvent } from './testing/events';
 
 const DAY = 86_400_000;
 
-let seq = 0;
-function ev(host: string, parent: string, child: string, cmd: string, t = 0) {
-  return processEvent({
-    host,
-    entity: `${host}-${child}-${seq++}`,
-    parent: 'p',
-    parentName: parent,
-    name: child,
-    cmd,
-    t,
-  });
-}
+const ev = creation;
 
 describe('InMemoryPrevalence', () => {
   it('counts P(child | parent) and P(template | process) over all hosts', async () => {

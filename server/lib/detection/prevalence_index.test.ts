@@ -3,22 +3,20 @@ import type { ProcessEvent } from '../../../common/types/process_event';
 import { commandLineTemplate } from './command_line_template';
 import { InMemoryPrevalence, PrevalenceLog } from './prevalence';
 import { PrevalenceIndex } from './prevalence_index';
-import { processEvent } from './testing/events';
+import { creation } from './testing/events';
 
 const DAY = 86_400_000;
 const T0 = Date.parse('2026-03-01T00:00:00Z');
 
-let seq = 0;
+/** A creation at epoch ms `t` (NaN: a record without a usable time). */
 function ev(host: string, parent: string, child: string, cmd: string, t: number): ProcessEvent {
-  return processEvent({
+  return creation(
     host,
-    entity: `${host}-${child}-${seq++}`,
-    parent: 'p',
-    parentName: parent,
-    name: child,
+    parent,
+    child,
     cmd,
-    t: Number.isFinite(t) ? new Date(t).toISOString() : 'not a time',
-  });
+    Number.isFinite(t) ? new Date(t).toISOString() : 'not a time',
+  );
 }
 
 function logOf(events: readonly ProcessEvent[]): PrevalenceLog {

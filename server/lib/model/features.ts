@@ -15,6 +15,7 @@
  */
 import type { ProcessEvent } from '../../../common/types/process_event';
 import { BoundedMap, SecondSightingCache } from '../normalise/bounded_map';
+import { fixedLayoutUtcMs } from '../normalise/values';
 import {
   NORMALISATION_VERSION,
   type NormaliseContext,
@@ -196,51 +197,14 @@ const SERVICE_NAMES = new Set([
 const MAX_PARENT_AGE_S = 7 * 24 * 3600;
 
 /** Parses ISO-8601 or Sysmon-style 'YYYY-MM-DD hh:mm:ss.sss' (UTC without designator) or epoch ms. */
-/** Decimal digits of s[from, from + n) as a number, NaN if any is not a digit. */
-function digits(s: string, from: number, n: number): number {
-  let v = 0;
-  for (let i = from; i < from + n; i++) {
-    const d = s.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return NaN;
-    v = v * 10 + d;
-  }
-  return v;
-}
-
 /**
- * Epoch ms of "YYYY-MM-DDTHH:MM:SS.mmmZ", as Date.parse gives it (a day past the month's end rolls
- * over, as it does there); NaN when the text is not that shape or a field is out of range, and
- * the caller then asks Date.parse.
+ * Epoch ms of "YYYY-MM-DDTHH:MM:SS.mmmZ", as Date.parse gives it; NaN when the text is not that
+ * shape or a field is out of range (Date.parse refuses a 60th second), and the caller then asks
+ * Date.parse.
  */
 export function isoMillis(s: string): number {
-  if (
-    s.length !== 24 ||
-    s.charCodeAt(10) !== 84 ||
-    s.charCodeAt(23) !== 90 ||
-    s.charCodeAt(4) !== 45 ||
-    s.charCodeAt(7) !== 45 ||
-    s.charCodeAt(13) !== 58 ||
-    s.charCodeAt(16) !== 58 ||
-    s.charCodeAt(19) !== 46
-  )
-    return NaN;
-  const y = digits(s, 0, 4);
-  const mo = digits(s, 5, 2);
-  const d = digits(s, 8, 2);
-  const h = digits(s, 11, 2);
-  const mi = digits(s, 14, 2);
-  const sec = digits(s, 17, 2);
-  const ms = digits(s, 20, 3);
-  // Negated, so NaN fails too.
-  if (!(mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h <= 23 && mi <= 59 && sec <= 59)) return NaN;
-  // Days from 1970-01-01 to the first of the month (proleptic Gregorian, years from March).
-  const yy = mo <= 2 ? y - 1 : y;
-  const era = Math.floor(yy / 400);
-  const yoe = yy - era * 400;
-  const doy = Math.floor((153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5);
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  const days = era * 146097 + doe - 719468 + d - 1;
-  return ((days * 24 + h) * 60 + mi) * 60000 + sec * 1000 + ms;
+  if (s.length !== 24 || s.charCodeAt(23) !== 90) return NaN;
+  return fixedLayoutUtcMs(s, 84, 59) ?? NaN;
 }
 
 export function parseTime(value: string | number | undefined): number | undefined {

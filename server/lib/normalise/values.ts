@@ -98,19 +98,19 @@ function utcMs(
 }
 
 /**
- * `YYYY-MM-DD HH:MM:SS.fff` (Sysmon UtcTime, the hot path) without a regex; undefined when
- * the string has any other layout.
+ * `YYYY-MM-DD?HH:MM:SS.fff` read without a regex, `?` being the character `sep` (a space in
+ * Sysmon's UtcTime, the normaliser's hot path; `T` in the normalised form); characters after the
+ * milliseconds are the caller's to check. Undefined for any other layout or a field out of range;
+ * a day past its month's end rolls over, as Date.parse rolls it.
  */
-function parseSysmonUtc(v: string): number | undefined {
-  if (
-    v.length !== 23 ||
-    v.charCodeAt(4) !== 45 ||
-    v.charCodeAt(7) !== 45 ||
-    v.charCodeAt(10) !== 32
-  ) {
+export function fixedLayoutUtcMs(v: string, sep: number, maxSecond: 59 | 60): number | undefined {
+  if (v.length < 23 || v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45) {
     return undefined;
   }
-  if (v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58 || v.charCodeAt(19) !== 46) {
+  if (v.charCodeAt(10) !== sep || v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58) {
+    return undefined;
+  }
+  if (v.charCodeAt(19) !== 46) {
     return undefined;
   }
   const year = digits(v, 0, 4);
@@ -123,10 +123,15 @@ function parseSysmonUtc(v: string): number | undefined {
   if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23) {
     return undefined;
   }
-  if (minute < 0 || minute > 59 || second < 0 || second > 60 || ms < 0) {
+  if (minute < 0 || minute > 59 || second < 0 || second > maxSecond || ms < 0) {
     return undefined;
   }
   return utcMs(year, month, day, hour, minute, second, ms);
+}
+
+/** Sysmon's `YYYY-MM-DD HH:MM:SS.fff` (a leap second rolls into the next minute). */
+function parseSysmonUtc(v: string): number | undefined {
+  return v.length === 23 ? fixedLayoutUtcMs(v, 32, 60) : undefined;
 }
 
 /**

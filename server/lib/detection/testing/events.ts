@@ -51,3 +51,24 @@ export function processEvent(s: EventSpec): ProcessEvent {
 export function scoredEvent(s: EventSpec): ScoredEvent {
   return { event: processEvent(s), score: s.score ?? 0.05, scoreSource: 'model', topFeatures: [] };
 }
+
+let creations = 0;
+
+/** One process creation on `host` (a new entity each call) with only names and command line. */
+export function creation(
+  host: string,
+  parentName: string,
+  name: string,
+  cmd: string,
+  t: string | number = 0,
+): ProcessEvent {
+  return processEvent({
+    host,
+    entity: `${host}-${name}-${creations++}`,
+    parent: 'p',
+    parentName,
+    name,
+    cmd,
+    t,
+  });
+}
