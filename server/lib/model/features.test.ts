@@ -179,6 +179,33 @@ describe('FeatureSpace', () => {
   });
 });
 
+describe('one-off rows', () => {
+  it('are handed out in reused buffers by staticRow, and copied by extractSparse', () => {
+    const events = Array.from({ length: 6 }, (_, i) =>
+      makeEvent({ name: 'cmd.exe', cmd: `cmd.exe /c type note-${i}.txt`, user: 'u', host: 'h' }),
+    );
+    const space = FeatureSpace.fit(events, { minDf: 1, minGroups: 1 });
+    clearFeatureCaches();
+    space.clearCache();
+    const kept = events.map((e) => space.extractSparse(e));
+    clearFeatureCaches();
+    space.clearCache();
+    const again = events.map((e) => {
+      const r = space.extractSparse(e);
+      return `${Array.from(r.indices)}|${Array.from(r.values)}`;
+    });
+    // Rows taken earlier still hold their own values after later extractions.
+    expect(kept.map((r) => `${Array.from(r.indices)}|${Array.from(r.values)}`)).toEqual(again);
+    clearFeatureCaches();
+    space.clearCache();
+    const first = space.staticRow(events[0] as ProcessEvent);
+    const second = space.staticRow(events[1] as ProcessEvent);
+    // Same length (same shape of command line): the same buffers, overwritten.
+    expect(second.indices.length).toBe(first.indices.length);
+    expect(second.indices).toBe(first.indices);
+  });
+});
+
 describe('isoMillis', () => {
   const pad = (v: number, n: number): string => String(v).padStart(n, '0');
   it('reads normalised timestamps exactly as Date.parse does, month ends and leap years included', () => {

@@ -389,6 +389,20 @@ const CMD_DENSE = [
 ] as const;
 
 const cmdSlot = (name: (typeof CMD_DENSE)[number]): number => CMD_DENSE.indexOf(name);
+/** Reused rows by length, for rows nobody keeps (staticRow's one-offs); longer ones are rare. */
+const transientRows: SparseRow[] = [];
+const MAX_TRANSIENT_ROW = 256;
+function transientRow(length: number): SparseRow | undefined {
+  if (length > MAX_TRANSIENT_ROW) return undefined;
+  let row = transientRows[length];
+  if (!row)
+    transientRows[length] = row = {
+      indices: new Int32Array(length),
+      values: new Float32Array(length),
+    };
+  return row;
+}
+
 const specialScratch: SpecialCharCounts = { caret: 0, backtick: 0, quote: 0, plus: 0, percent: 0 };
 const cmdScratch = new Float64Array(CMD_DENSE.length);
 /** Position of each command-line fact in CMD_DENSE. */
@@ -1017,15 +1031,17 @@ export class FeatureSpace {
 
   /**
    * Row of one event without its parent-age entry, from the cache when the event repeats. The
-   * row may be shared: read it, never change it. The parent-age entry is parentAge()'s.
+   * row may be shared: read it, never change it, and copy it to keep it: a row that is not cached
+   * lives in buffers the next call reuses (most rows are one-offs; allocating each was a large
+   * share of scoring's garbage). The parent-age entry is parentAge()'s.
    */
   staticRow(event: ProcessEvent): SparseRow {
     this.lastRowCached = false;
     const cmd = event.process.command_line ?? '';
     // A row repeats only if its command line does: the first time a command line is seen, the
     // row key is neither built nor looked up (most one-off events stop here).
-    if (cmd.length > MAX_CACHED_COMMAND_LINE) return this.computeStaticRow(event);
-    if (!this.commandLines.sighted(cmd)) return this.computeStaticRow(event, false);
+    if (cmd.length > MAX_CACHED_COMMAND_LINE) return this.computeStaticRow(event, undefined, true);
+    if (!this.commandLines.sighted(cmd)) return this.computeStaticRow(event, false, true);
     const fields = this.fieldScratch;
     readStaticFields(event, fields);
     const h = hashFields(fields, STATIC_FIELD_COUNT);
@@ -1036,10 +1052,13 @@ export class FeatureSpace {
           this.lastRowCached = true;
           return c.row;
         }
-    const row = this.computeStaticRow(event, true);
     const slot = h & (this.rowSightings.length - 1);
-    if (this.rowSightings[slot] !== h) this.rowSightings[slot] = h;
-    else {
+    if (this.rowSightings[slot] !== h) {
+      this.rowSightings[slot] = h;
+      return this.computeStaticRow(event, true, true);
+    }
+    const row = this.computeStaticRow(event, true, false);
+    {
       const entry = { fields: fields.slice(), row };
       if (!cached) this.rowCache.set(h, [entry]);
       else {
@@ -1061,7 +1080,11 @@ export class FeatureSpace {
     return age === MISSING_AGE ? age : { index: age.index, value: Math.fround(age.value) };
   }
 
-  private computeStaticRow(event: ProcessEvent, cmdSeenBefore?: boolean): SparseRow {
+  private computeStaticRow(
+    event: ProcessEvent,
+    cmdSeenBefore: boolean | undefined,
+    transient: boolean,
+  ): SparseRow {
     const dense = scratchDense;
     dense.fill(0);
     // Token positions and TF-IDF weights per group, gathered in scratch buffers (rows are built
@@ -1080,8 +1103,9 @@ export class FeatureSpace {
     let nnz = 0;
     for (let i = 0; i < denseCount; i++) if (dense[i] !== 0) nnz++;
     const order = sortedPositions(scratchIdx, n);
-    const indices = new Int32Array(nnz + n);
-    const values = new Float32Array(nnz + n);
+    const row = transient ? transientRow(nnz + n) : undefined;
+    const indices = row?.indices ?? new Int32Array(nnz + n);
+    const values = row?.values ?? new Float32Array(nnz + n);
     let w = 0;
     for (let i = 0; i < denseCount; i++) {
       if (dense[i] === 0) continue;
@@ -1093,7 +1117,7 @@ export class FeatureSpace {
       indices[w] = scratchIdx[k] as number;
       values[w++] = scratchVal[k] as number;
     }
-    return { indices, values };
+    return row ?? { indices, values };
   }
 
   /**
