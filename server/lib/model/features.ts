@@ -430,7 +430,19 @@ interface CommandLineBase extends CommandLineFacts {
   normalised: string;
 }
 
-function computeCommandLineFacts(rawCmd: string, psContext: boolean): CommandLineBase {
+/** computeCommandLineFacts' result for a caller that reads it at once and keeps nothing. */
+const transientBase: CommandLineBase = {
+  denseIndex: [],
+  denseValue: [],
+  tokens: [],
+  normalised: '',
+};
+
+function computeCommandLineFacts(
+  rawCmd: string,
+  psContext: boolean,
+  transient = false,
+): CommandLineBase {
   // Values in CMD_DENSE order (a reused buffer); only the non-zero ones are kept.
   const values = cmdScratch.fill(0);
   let tokens: string[] = [];
@@ -463,14 +475,20 @@ function computeCommandLineFacts(rawCmd: string, psContext: boolean): CommandLin
   }
   let kept = 0;
   for (let i = 0; i < values.length; i++) if (values[i] !== 0) kept++;
-  const denseIndex: number[] = new Array(kept);
-  const denseValue: number[] = new Array(kept);
+  const out = transient ? transientBase : undefined;
+  const denseIndex: number[] = out ? out.denseIndex : new Array(kept);
+  const denseValue: number[] = out ? out.denseValue : new Array(kept);
+  denseIndex.length = kept;
+  denseValue.length = kept;
   for (let i = 0, w = 0; i < values.length; i++) {
     if (values[i] === 0) continue;
     denseIndex[w] = CMD_DENSE_INDEX[i] as number;
     denseValue[w++] = values[i] as number;
   }
-  return { denseIndex, denseValue, tokens, normalised };
+  if (!out) return { denseIndex, denseValue, tokens, normalised };
+  out.tokens = tokens;
+  out.normalised = normalised;
+  return out;
 }
 
 /**
@@ -485,13 +503,14 @@ function commandLineFacts(
 ): CommandLineFacts {
   const psContext = POWERSHELL_NAME.test(procName) || /powershell|pwsh/i.test(rawCmd);
   let base: CommandLineBase | undefined;
+  // Facts nobody caches are built in a reused object: the caller reads them before the next call.
   if (rawCmd.length > MAX_CACHED_COMMAND_LINE || seenBefore === false)
-    base = computeCommandLineFacts(rawCmd, psContext);
+    base = computeCommandLineFacts(rawCmd, psContext, true);
   else {
     // One cache per PowerShell context, so the key is the event's own string (hashed once).
     const cache = psContext ? psCommandLineCache : commandLineCache;
     if (seenBefore === undefined && !cache.sighted(rawCmd))
-      base = computeCommandLineFacts(rawCmd, psContext);
+      base = computeCommandLineFacts(rawCmd, psContext, true);
     else {
       base = cache.get(rawCmd);
       if (!base) {

@@ -27,6 +27,9 @@ import { loadModelBundle, type ModelMeta } from './model_files';
 import { type RowPartial, SparseNetwork } from './sparse_network';
 import { initTf, tf } from './tf_backend';
 
+/** The explanation of an event scored without one (shared: never changed, only replaced). */
+const NO_FEATURES: FeatureContribution[] = Object.freeze([]) as unknown as FeatureContribution[];
+
 export type ScoreMode = 'model' | 'elastic' | 'blend';
 
 export interface TfjsEdgeScorerOptions {
@@ -189,7 +192,7 @@ export class TfjsEdgeScorer implements EdgeScorer {
         logit = network.logitWith(p, age.index, age.value);
       } else logit = network.logitOf(rest, age.index, age.value);
       const modelScore = 1 / (1 + Math.exp(-logit));
-      let topFeatures: FeatureContribution[] = [];
+      let topFeatures: FeatureContribution[] = NO_FEATURES;
       if (topK > 0) {
         const row = withEntry(rest, age.index, age.value);
         topFeatures = topContributions(names, row, network.contributions(row), topK);
