@@ -541,6 +541,7 @@ function parentAgeEntry(
   event: ProcessEvent,
   ctx: FeatureContext | undefined,
   hideParentAge: boolean,
+  out: { index: number; value: number } = { index: 0, value: 0 },
 ): { index: number; value: number } | undefined {
   const childT = parseTime(event['@timestamp']);
   const parentT = hideParentAge
@@ -548,7 +549,10 @@ function parentAgeEntry(
     : parseTime(event.process.parent.start ?? ctx?.parentStart?.(event));
   if (childT === undefined || parentT === undefined) return MISSING_AGE;
   const value = logScaled((childT - parentT) / 1000, MAX_PARENT_AGE_S);
-  return value === 0 ? undefined : { index: PARENT_AGE_SLOT, value };
+  if (value === 0) return undefined;
+  out.index = PARENT_AGE_SLOT;
+  out.value = value;
+  return out;
 }
 
 const NO_AGE = Object.freeze({ index: -1, value: 0 });
@@ -1090,14 +1094,20 @@ export class FeatureSpace {
 
   /**
    * The parent-age entry extractSparse() puts in front of staticRow(): its vector position (-1
-   * when there is none, a zero age) and value (as a row stores it, in float32).
+   * when there is none, a zero age) and value (as a row stores it, in float32). Read it before
+   * the next call: the object is reused (one per event was garbage in scoring's hot loop).
    */
-  parentAge(event: ProcessEvent, ctx?: FeatureContext): { index: number; value: number } {
-    const age = parentAgeEntry(event, ctx, false);
+  parentAge(
+    event: ProcessEvent,
+    ctx?: FeatureContext,
+  ): { readonly index: number; readonly value: number } {
+    const age = parentAgeEntry(event, ctx, false, this.ageScratch);
     if (!age) return NO_AGE;
     // Rows store values as float32; the entry must be the value a row would hold.
-    return age === MISSING_AGE ? age : { index: age.index, value: Math.fround(age.value) };
+    if (age !== MISSING_AGE) age.value = Math.fround(age.value);
+    return age;
   }
+  private readonly ageScratch = { index: 0, value: 0 };
 
   private computeStaticRow(
     event: ProcessEvent,
