@@ -591,9 +591,9 @@ const STATIC_FIELD_COUNT = 16;
  * A hash of the fields from their lengths and a few characters each: no key string is built (it
  * would be a few hundred characters per event); equal hashes are confirmed field by field.
  */
-function hashFields(f: StaticFields, count: number): number {
+function hashStaticFields(f: StaticFields): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < count; i++) {
+  for (let i = 0; i < STATIC_FIELD_COUNT; i++) {
     const v = f[i];
     if (typeof v === 'string') {
       const n = v.length;
@@ -608,8 +608,8 @@ function hashFields(f: StaticFields, count: number): number {
   return h >>> 0;
 }
 
-function sameFields(a: StaticFields, b: StaticFields, count: number): boolean {
-  for (let i = 0; i < count; i++) if (a[i] !== b[i]) return false;
+function sameStaticFields(a: StaticFields, b: StaticFields): boolean {
+  for (let i = 0; i < STATIC_FIELD_COUNT; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 
@@ -628,11 +628,15 @@ function setOne(list: string[], value: string | undefined): void {
 }
 
 /**
- * Everything of an event's row but its command line: name, path and account flags into `dense`,
- * the one-token groups into `tokens` (whose `cmd` list it leaves alone). Returns the process name
- * the command line is read with.
+ * `dense` and `tokensOut` may be reused buffers (row building passes its scratch); the cmd
+ * token list is shared with the command-line cache and must not be changed.
  */
-function contextFacts(event: ProcessEvent, dense: Float32Array, tokens: EventTokens): string {
+function staticFacts(
+  event: ProcessEvent,
+  dense = new Float32Array(DENSE_FEATURES.length),
+  cmdSeenBefore?: boolean,
+  tokensOut?: EventTokens,
+): EventFacts {
   const procName = cachedName(processNameOf(event));
   const parentName = cachedName(parentNameOf(event));
   const exe = cachedPath(event.process.executable);
@@ -658,31 +662,11 @@ function contextFacts(event: ProcessEvent, dense: Float32Array, tokens: EventTok
   dense[INTEGRITY_SLOT.get(integrityOf(event.process.Ext?.token?.integrity_level_name)) as number] =
     1;
 
-  setOne(tokens.proc, procName || undefined);
-  setOne(tokens.parent, parentName || undefined);
-  setOne(
-    tokens.pair,
-    procName || parentName ? `${parentName || '?'}>${procName || '?'}` : undefined,
-  );
-  setOne(tokens.dir, exe ? dirOf(exe).slice(0, 120) : undefined);
-  setOne(tokens.pdir, pexe ? dirOf(pexe).slice(0, 120) : undefined);
-  return procName;
-}
-
-function rawCommandLineOf(event: ProcessEvent): string {
-  return event.process.command_line ?? (event.process.args ? event.process.args.join(' ') : '');
-}
-
-/**
- * `dense` and `tokensOut` may be reused buffers (row building passes its scratch); the cmd
- * token list is shared with the command-line cache and must not be changed.
- */
-function staticFacts(
-  event: ProcessEvent,
-  dense = new Float32Array(DENSE_FEATURES.length),
-  cmdSeenBefore?: boolean,
-  tokensOut?: EventTokens,
-): EventFacts {
+  const rawCmd =
+    event.process.command_line ?? (event.process.args ? event.process.args.join(' ') : '');
+  const cmd = commandLineFacts(rawCmd, procName, event, cmdSeenBefore);
+  for (let k = 0; k < cmd.denseIndex.length; k++)
+    dense[cmd.denseIndex[k] as number] = cmd.denseValue[k] as number;
   const tokens: EventTokens = tokensOut ?? {
     proc: [],
     parent: [],
@@ -691,10 +675,14 @@ function staticFacts(
     pdir: [],
     cmd: [],
   };
-  const procName = contextFacts(event, dense, tokens);
-  const cmd = commandLineFacts(rawCommandLineOf(event), procName, event, cmdSeenBefore);
-  for (let k = 0; k < cmd.denseIndex.length; k++)
-    dense[cmd.denseIndex[k] as number] = cmd.denseValue[k] as number;
+  setOne(tokens.proc, procName || undefined);
+  setOne(tokens.parent, parentName || undefined);
+  setOne(
+    tokens.pair,
+    procName || parentName ? `${parentName || '?'}>${procName || '?'}` : undefined,
+  );
+  setOne(tokens.dir, exe ? dirOf(exe).slice(0, 120) : undefined);
+  setOne(tokens.pdir, pexe ? dirOf(pexe).slice(0, 120) : undefined);
   tokens.cmd = cmd.tokens;
   return { tokens, dense };
 }
@@ -1067,11 +1055,11 @@ export class FeatureSpace {
     if (!this.commandLines.sighted(cmd)) return this.computeStaticRow(event, false, true);
     const fields = this.fieldScratch;
     readStaticFields(event, fields);
-    const h = hashFields(fields, STATIC_FIELD_COUNT);
+    const h = hashStaticFields(fields);
     const cached = this.rowCache.get(h);
     if (cached)
       for (const c of cached)
-        if (sameFields(c.fields, fields, STATIC_FIELD_COUNT)) {
+        if (sameStaticFields(c.fields, fields)) {
           this.lastRowCached = true;
           return c.row;
         }
@@ -1116,17 +1104,12 @@ export class FeatureSpace {
   ): SparseRow {
     const dense = scratchDense;
     dense.fill(0);
+    staticFacts(event, dense, cmdSeenBefore, scratchTokens);
     // Token positions and TF-IDF weights per group, gathered in scratch buffers (rows are built
     // one at a time) before the dense OOV rates are known.
-    const procName = contextFacts(event, dense, scratchTokens);
     let n = 0;
     for (let g = 0; g < TOKEN_GROUPS.length; g++)
-      if (g !== CMD_GROUP)
-        n = this.addGroup(g, scratchTokens[TOKEN_GROUPS[g] as TokenGroup], dense, n);
-    const cmd = commandLineFacts(rawCommandLineOf(event), procName, event, cmdSeenBefore);
-    for (let k = 0; k < cmd.denseIndex.length; k++)
-      dense[cmd.denseIndex[k] as number] = cmd.denseValue[k] as number;
-    n = this.addGroup(CMD_GROUP, cmd.tokens, dense, n);
+      n = this.addGroup(g, scratchTokens[TOKEN_GROUPS[g] as TokenGroup], dense, n);
 
     const denseCount = DENSE_FEATURES.length;
     let nnz = 0;
