@@ -4,10 +4,10 @@
  * this thread only the filing. Events arrive in input order, so the run is the same as with
  * normalising here.
  */
-import { Worker } from 'node:worker_threads';
 import type { NormaliseSummary } from '../../../common/types/process_event';
 import type { HostSpill } from './host_spill';
 import type { NormaliseReply } from './normalise_worker';
+import { startWorker } from './worker_start';
 
 export async function normaliseInThread<T>(
   files: readonly string[],
@@ -15,9 +15,7 @@ export async function normaliseInThread<T>(
   onFile: (file: string, summary: NormaliseSummary, events: number) => void,
   onBatch?: (events: number) => void,
 ): Promise<void> {
-  const w = new Worker(new URL('./worker_entry.mjs', import.meta.url), {
-    workerData: { script: 'normalise_worker.ts', files: [...files] },
-  });
+  const w = startWorker('normalise_worker.ts', { files: [...files] });
   try {
     await new Promise<void>((resolve, reject) => {
       let settled = false;

@@ -3,9 +3,10 @@
  * the threads finish together. Results come back in host order whatever thread finished first, so
  * a parallel run gives exactly what a sequential one gives.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { PrepareOptions } from './find_bad_communities';
 import type { HostAnalysis } from './host_analysis';
+import { startWorker } from './worker_start';
 
 export type WorkerRequest =
   | {
@@ -66,9 +67,7 @@ export async function analyseHostsInWorkers(
         w.postMessage(req);
       };
       for (let t = 0; t < threads; t++) {
-        const w = new Worker(new URL('./worker_entry.mjs', import.meta.url), {
-          workerData: { script: 'host_worker.ts' },
-        });
+        const w = startWorker('host_worker.ts');
         workers.push(w);
         w.on('error', (err) => fail(new Error(`a detection worker failed: ${err.message}`)));
         w.on('exit', (code) => {

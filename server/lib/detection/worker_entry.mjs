@@ -1,6 +1,6 @@
-// Worker-thread entry of a file run (parallel_hosts.ts, normalise_thread.ts): loads the named
-// TypeScript worker through tsx, as the CLI itself runs (bin/problemchild.mjs), so a checkout
-// needs no build step.
+// Worker-thread entry of a file run (started by worker_start.ts, whose WorkerScript names the
+// scripts allowed here): loads the named TypeScript worker through tsx, as the CLI itself runs
+// (bin/problemchild.mjs), so a checkout needs no build step.
 import { workerData } from 'node:worker_threads';
 import { register } from 'tsx/esm/api';
 
