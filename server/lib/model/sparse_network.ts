@@ -51,6 +51,29 @@ export function weightsFromModel(model: tf.LayersModel): SparseNetworkWeights {
   return result;
 }
 
+/**
+ * z[j] += v · w[base + j] for every hidden unit j. This is nearly all the arithmetic of a row
+ * nobody has seen before; unrolled by eight it runs about 1.8× faster in V8 (fewer loop checks,
+ * independent adds). Each z[j] still gets the same additions in the same order, so the result is
+ * bit-identical to the plain loop.
+ */
+function addScaledRow(z: Float64Array, w: Float32Array, base: number, v: number): void {
+  const h = z.length;
+  let j = 0;
+  for (; j + 8 <= h; j += 8) {
+    const b = base + j;
+    z[j] = (z[j] as number) + v * (w[b] as number);
+    z[j + 1] = (z[j + 1] as number) + v * (w[b + 1] as number);
+    z[j + 2] = (z[j + 2] as number) + v * (w[b + 2] as number);
+    z[j + 3] = (z[j + 3] as number) + v * (w[b + 3] as number);
+    z[j + 4] = (z[j + 4] as number) + v * (w[b + 4] as number);
+    z[j + 5] = (z[j + 5] as number) + v * (w[b + 5] as number);
+    z[j + 6] = (z[j + 6] as number) + v * (w[b + 6] as number);
+    z[j + 7] = (z[j + 7] as number) + v * (w[b + 7] as number);
+  }
+  for (; j < h; j++) z[j] = (z[j] as number) + v * (w[base + j] as number);
+}
+
 /** A row's share of the logit: linear sum and hidden pre-activations, biases included. */
 export interface RowPartial {
   wide: number;
@@ -109,13 +132,9 @@ export class SparseNetwork {
         s += (val[k] as number) * (wide.w[idx[k] as number] as number);
     }
     if (deep) {
-      const h = deep.hidden;
       z.set(deep.b1);
-      for (let k = 0; k < idx.length; k++) {
-        const base = (idx[k] as number) * h;
-        const v = val[k] as number;
-        for (let j = 0; j < h; j++) z[j] = (z[j] as number) + v * (deep.w1[base + j] as number);
-      }
+      for (let k = 0; k < idx.length; k++)
+        addScaledRow(z, deep.w1, (idx[k] as number) * deep.hidden, val[k] as number);
     }
     return s;
   }
@@ -128,11 +147,7 @@ export class SparseNetwork {
     if (deep) {
       const h = deep.hidden;
       const z = this.z;
-      if (extraIndex >= 0) {
-        const base = extraIndex * h;
-        for (let j = 0; j < h; j++)
-          z[j] = (z[j] as number) + extraValue * (deep.w1[base + j] as number);
-      }
+      if (extraIndex >= 0) addScaledRow(z, deep.w1, extraIndex * h, extraValue);
       s += deep.b2;
       for (let j = 0; j < h; j++) {
         const a = z[j] as number;

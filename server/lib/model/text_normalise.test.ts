@@ -5,6 +5,7 @@ import {
   normaliseName,
   normalisePath,
   pathClass,
+  replaceHexAndNumberRuns,
   shannonEntropy,
   specialCharCounts,
   tokeniseCommandLine,
@@ -244,5 +245,41 @@ describe('token boundaries', () => {
       'ab',
       'de',
     ]);
+  });
+});
+
+describe('hex and number runs', () => {
+  // The two regexes the one-scan replacement stands for, applied in their order.
+  const byRegex = (text: string): string =>
+    text
+      .replace(/(?<![0-9a-z])[0-9a-f]{8,}(?![0-9a-z])/g, (m) =>
+        /\d/.test(m) && /[a-f]/.test(m) ? '<hex>' : m,
+      )
+      .replace(/(?<![0-9a-z])\d{3,}(?![0-9a-z])/g, '<num>');
+
+  it('replaces whole runs only', () => {
+    expect(replaceHexAndNumberRuns('pid 4321 in 12 x1234 1234x deadbeef01 deadbeefg1 <num>')).toBe(
+      'pid <num> in 12 x1234 1234x <hex> deadbeefg1 <num>',
+    );
+    expect(replaceHexAndNumberRuns('0123456789')).toBe('<num>');
+    expect(replaceHexAndNumberRuns('abcdefabcdef')).toBe('abcdefabcdef');
+    expect(replaceHexAndNumberRuns('')).toBe('');
+    expect(replaceHexAndNumberRuns('a1b2c3d4-777')).toBe('<hex>-<num>');
+  });
+
+  it('agrees with the regexes on random text', () => {
+    // Characters chosen to make runs start, stop and change class often, plus upper case and
+    // non-ASCII, which the lower-case classes must treat as boundaries.
+    const alphabet = '0123456789abcdefgxyz-._\\ <>AF\u00e9\u0660';
+    let seed = 7;
+    const next = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    for (let i = 0; i < 5000; i++) {
+      let text = '';
+      const len = Math.floor(next() * 40);
+      for (let k = 0; k < len; k++) text += alphabet[Math.floor(next() * alphabet.length)];
+      // Long same-class stretches, so eight-character hex runs are common.
+      if (next() < 0.5) text = text.replace(/-/g, () => '9f8e7d6c5b'.slice(0, 3 + (i % 8)));
+      expect(replaceHexAndNumberRuns(text), JSON.stringify(text)).toBe(byRegex(text));
+    }
   });
 });

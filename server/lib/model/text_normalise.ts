@@ -81,9 +81,8 @@ const SHA256_RE = /(?<![0-9a-z])[0-9a-f]{64}(?![0-9a-z])/g;
 const SHA1_RE = /(?<![0-9a-z])[0-9a-f]{40}(?![0-9a-z])/g;
 const MD5_RE = /(?<![0-9a-z])[0-9a-f]{32}(?![0-9a-z])/g;
 const HEX_PREFIXED_RE = /(?<![0-9a-z])0x[0-9a-f]+(?![0-9a-z])/g;
-const HEX_RUN_RE = /(?<![0-9a-z])[0-9a-f]{8,}(?![0-9a-z])/g;
-// Three digits and up: PIDs, handles, ports and build numbers are identifiers, not behaviour.
-const LONG_NUM_RE = /(?<![0-9a-z])\d{3,}(?![0-9a-z])/g;
+// Then hex runs of eight and up with a digit and a letter, and numbers of three digits and up
+// (PIDs, handles, ports and build numbers are identifiers, not behaviour): replaceHexAndNumberRuns.
 
 // Directory classes. syswow64 and system32 before the bare Windows directory; temp/appdata before
 // the user profile (they live inside it).
@@ -193,14 +192,18 @@ function applyDirClasses(text: string): string {
   if (!text.includes(':\\') && !text.includes('%') && !text.includes('\\systemroot')) return text;
   let out = text;
   for (const [re, ph, needles] of DIR_RULES)
-    if (needles.some((n) => out.includes(n))) out = out.replace(re, ph);
+    if (includesAny(out, needles)) out = out.replace(re, ph);
   return out;
+}
+
+function includesAny(text: string, needles: readonly string[]): boolean {
+  for (let i = 0; i < needles.length; i++) if (text.includes(needles[i] as string)) return true;
+  return false;
 }
 
 // Each gate below is a necessary condition of its patterns (a GUID has a dash, a hash or hex
 // run has eight hex digits in a row, an IP has a dot), so skipping a pass never changes output.
 const DIGIT_DOT_DIGIT_RE = /\d\.\d/;
-const THREE_DIGITS_RE = /\d\d\d/;
 
 function applyIdentifierPlaceholders(text: string): string {
   let out = hasGuidStart(text) ? text.replace(GUID_RE, PH.guid) : text;
@@ -211,9 +214,52 @@ function applyIdentifierPlaceholders(text: string): string {
   if (hexRun >= 32) out = out.replace(MD5_RE, PH.md5);
   if (DIGIT_DOT_DIGIT_RE.test(out)) out = out.replace(IPV4_RE, PH.ip);
   if (out.includes('0x')) out = out.replace(HEX_PREFIXED_RE, PH.hex);
-  if (hexRun >= 8) out = out.replace(HEX_RUN_RE, (m) => (hasDigitAndLetter(m) ? PH.hex : m));
-  if (THREE_DIGITS_RE.test(out)) out = out.replace(LONG_NUM_RE, PH.num);
-  return out;
+  return replaceHexAndNumberRuns(out);
+}
+
+// What a run of [0-9a-z] holds, as bits.
+const RUN_DIGITS = 1;
+const RUN_HEX_LETTERS = 2;
+const RUN_OTHER_LETTERS = 4;
+
+/**
+ * The last two placeholder rules in one scan, for the text as the earlier passes left it:
+ * `(?<![0-9a-z])[0-9a-f]{8,}(?![0-9a-z])` with a digit and a letter becomes <hex>, then
+ * `(?<![0-9a-z])\d{3,}(?![0-9a-z])` becomes <num>. Both can only match a whole maximal run of
+ * [0-9a-z] (the boundaries exclude that class on both sides), and a <hex> never touches a
+ * neighbouring run, so classifying each maximal run once gives what the two regexes gave.
+ * Exported for the test that compares it with those regexes.
+ */
+export function replaceHexAndNumberRuns(text: string): string {
+  let out = '';
+  let copied = 0;
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    let c = text.charCodeAt(i);
+    const isDigit = c >= 48 && c <= 57;
+    if (!isDigit && !(c >= 97 && c <= 122)) {
+      i++;
+      continue;
+    }
+    const start = i;
+    let kinds = 0;
+    for (; i < n; i++) {
+      c = text.charCodeAt(i);
+      if (c >= 48 && c <= 57) kinds |= RUN_DIGITS;
+      else if (c >= 97 && c <= 102) kinds |= RUN_HEX_LETTERS;
+      else if (c >= 103 && c <= 122) kinds |= RUN_OTHER_LETTERS;
+      else break;
+    }
+    const len = i - start;
+    let ph: string | undefined;
+    if (kinds === RUN_DIGITS) ph = len >= 3 ? PH.num : undefined;
+    else if (kinds === (RUN_DIGITS | RUN_HEX_LETTERS) && len >= 8) ph = PH.hex;
+    if (ph === undefined) continue;
+    out += text.slice(copied, start) + ph;
+    copied = i;
+  }
+  return copied === 0 ? text : out + text.slice(copied);
 }
 
 /** Length of the longest run of [0-9a-f]. */
@@ -336,8 +382,9 @@ export function commandLineSignals(raw: string, powershellContext: boolean): Com
       break;
     }
   }
-  const hasUrl = URL_RE.test(raw);
-  const hasIp = IPV4_RE.test(raw);
+  // Gated like the placeholder passes: a URL has `://`, an address a digit, a dot and a digit.
+  const hasUrl = raw.includes('://') && URL_RE.test(raw);
+  const hasIp = DIGIT_DOT_DIGIT_RE.test(raw) && IPV4_RE.test(raw);
   URL_RE.lastIndex = 0;
   IPV4_RE.lastIndex = 0;
   return {
