@@ -190,14 +190,19 @@ function applyDirClasses(text: string): string {
   // Every rule needs a drive path, an %environment% variable or \systemroot: most command lines
   // and names have none, and skipping nine passes is the cheapest part of extraction.
   if (!text.includes(':\\') && !text.includes('%') && !text.includes('\\systemroot')) return text;
+  // No rule puts a `%` in, so text without one never needs the %variable% needles (half of them).
+  const percent = text.includes('%');
   let out = text;
   for (const [re, ph, needles] of DIR_RULES)
-    if (includesAny(out, needles)) out = out.replace(re, ph);
+    if (includesAny(out, needles, percent)) out = out.replace(re, ph);
   return out;
 }
 
-function includesAny(text: string, needles: readonly string[]): boolean {
-  for (let i = 0; i < needles.length; i++) if (text.includes(needles[i] as string)) return true;
+function includesAny(text: string, needles: readonly string[], percent: boolean): boolean {
+  for (let i = 0; i < needles.length; i++) {
+    const n = needles[i] as string;
+    if ((percent || n.charCodeAt(0) !== 37) && text.includes(n)) return true;
+  }
   return false;
 }
 
@@ -262,13 +267,23 @@ export function replaceHexAndNumberRuns(text: string): string {
   return copied === 0 ? text : out + text.slice(copied);
 }
 
+// ASCII character classes as bits, so the scans below test one table entry per character.
+const CH_HEX = 1; // [0-9a-f]
+const CH_B64 = 2; // [A-Za-z0-9+/]
+const CHAR_CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  if (/[0-9a-f]/.test(ch)) CHAR_CLASS[c] |= CH_HEX;
+  if (/[A-Za-z0-9+/]/.test(ch)) CHAR_CLASS[c] |= CH_B64;
+}
+
 /** Length of the longest run of [0-9a-f]. */
 function longestHexRun(text: string): number {
   let best = 0;
   let run = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if ((c >= 48 && c <= 57) || (c >= 97 && c <= 102)) {
+    if (c < 128 && (CHAR_CLASS[c] as number) & CH_HEX) {
       if (++run > best) best = run;
     } else run = 0;
   }
@@ -353,21 +368,25 @@ export function pathClass(normalised: string): PathClass {
  * runs only on the rare command lines that can match.
  */
 function hasBase64Run(text: string): boolean {
+  // Feature extraction asks twice about each raw command line (signals, then normalising).
+  if (text === lastBase64Text) return lastBase64Run;
   let run = 0;
+  let found = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (
-      (c >= 97 && c <= 122) ||
-      (c >= 65 && c <= 90) ||
-      (c >= 48 && c <= 57) ||
-      c === 43 ||
-      c === 47
-    ) {
-      if (++run >= 32) return true;
+    if (c < 128 && (CHAR_CLASS[c] as number) & CH_B64) {
+      if (++run >= 32) {
+        found = true;
+        break;
+      }
     } else run = 0;
   }
-  return false;
+  lastBase64Text = text;
+  lastBase64Run = found;
+  return found;
 }
+let lastBase64Text = '';
+let lastBase64Run = false;
 
 /** Detectors on the raw command line (case matters for base64). */
 export function commandLineSignals(raw: string, powershellContext: boolean): CommandLineSignals {
