@@ -273,8 +273,7 @@ const CH_B64 = 2; // [A-Za-z0-9+/]
 const CHAR_CLASS = new Uint8Array(128);
 for (let c = 0; c < 128; c++) {
   const ch = String.fromCharCode(c);
-  if (/[0-9a-f]/.test(ch)) CHAR_CLASS[c] |= CH_HEX;
-  if (/[A-Za-z0-9+/]/.test(ch)) CHAR_CLASS[c] |= CH_B64;
+  CHAR_CLASS[c] = (/[0-9a-f]/.test(ch) ? CH_HEX : 0) | (/[A-Za-z0-9+/]/.test(ch) ? CH_B64 : 0);
 }
 
 /** Length of the longest run of [0-9a-f]. */
