@@ -183,6 +183,36 @@ describe('command-line signals', () => {
     expect(shannonEntropy('abab')).toBe(1);
   });
 
+  it('sums in character-code order, whatever order characters first appear in', () => {
+    // The reference: Latin-1 code units ascending, then the rest in order of first appearance,
+    // each term p·log2(p), summed in turn.
+    const reference = (text: string): number => {
+      const counts = new Map<number, number>();
+      for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        counts.set(c, (counts.get(c) ?? 0) + 1);
+      }
+      let h = 0;
+      const codes = [...counts.keys()];
+      const latin1 = codes.filter((c) => c < 256).sort((a, b) => a - b);
+      for (const c of [...latin1, ...codes.filter((c) => c >= 256)]) {
+        const p = (counts.get(c) as number) / text.length;
+        h -= p * Math.log2(p);
+      }
+      return h;
+    };
+    let seed = 3;
+    const next = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    for (let i = 0; i < 2000; i++) {
+      let text = '';
+      // Codes 0..319 reach every word of the Latin-1 bitmap (bits 0 and 31 included) and beyond.
+      const len = 1 + Math.floor(next() * 60);
+      for (let k = 0; k < len; k++) text += String.fromCharCode(Math.floor(next() * 320));
+      if (i % 2 === 0) text += String.fromCharCode(31, 32, 63, 64, 255);
+      expect(shannonEntropy(text), JSON.stringify(text)).toBe(reference(text));
+    }
+  });
+
   it.each([
     ['', ''],
     ['plain', 'cmd /c whoami'],

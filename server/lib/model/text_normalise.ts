@@ -631,12 +631,16 @@ export function shannonEntropy(text: string, special?: SpecialCharCounts): numbe
   // Command lines are almost all Latin-1: count those in a reused table, the rest in a map.
   const low = LATIN1_COUNTS;
   const seen = LATIN1_SEEN;
+  const bits = LATIN1_BITS;
   let distinct = 0;
   let other: Map<number, number> | undefined;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c < 256) {
-      if (low[c] === 0) seen[distinct++] = c;
+      if (low[c] === 0) {
+        distinct++;
+        bits[c >> 5] = (bits[c >> 5] as number) | (1 << (c & 31));
+      }
       low[c] = (low[c] as number) + 1;
     } else {
       other ??= new Map();
@@ -651,16 +655,16 @@ export function shannonEntropy(text: string, special?: SpecialCharCounts): numbe
     special.plus = low[43] as number;
     special.percent = low[37] as number;
   }
-  // Summed in character-code order (a few dozen codes: insertion sort), so the value does not
-  // depend on the order characters first appear in.
-  for (let i = 1; i < distinct; i++) {
-    const c = seen[i] as number;
-    let j = i - 1;
-    while (j >= 0 && (seen[j] as number) > c) {
-      seen[j + 1] = seen[j] as number;
-      j--;
+  // Summed in character-code order, so the value does not depend on the order characters first
+  // appear in: the codes seen are read off a bitmap, lowest bit first.
+  for (let w = 0, k = 0; w < 8; w++) {
+    let word = bits[w] as number;
+    bits[w] = 0;
+    while (word !== 0) {
+      const low1 = word & -word;
+      seen[k++] = (w << 5) | (31 - Math.clz32(low1));
+      word ^= low1;
     }
-    seen[j + 1] = c;
   }
   let h = 0;
   const len = text.length;
@@ -694,6 +698,7 @@ export function shannonEntropy(text: string, special?: SpecialCharCounts): numbe
   return h;
 }
 const LATIN1_SEEN = new Uint8Array(256);
+const LATIN1_BITS = new Uint32Array(8);
 const TERM_CACHE = 4096;
 const TERM = new Float64Array(TERM_CACHE);
 const TERM_STAMP = new Uint32Array(TERM_CACHE);
