@@ -329,7 +329,8 @@ let sharedTokenLists = new WeakSet<readonly string[]>();
 export function clearFeatureCaches(): void {
   nameCache.clear();
   pathCache.clear();
-  pathClassCache.clear();
+  pathFactsCache.clear();
+  pairCache.clear();
   commandLineCache.clear();
   psCommandLineCache.clear();
   tokensByText.clear();
@@ -354,12 +355,36 @@ function cachedName(raw: string): string {
   return v;
 }
 
-// Keyed by the normalised paths cachedPath hands out (the same string objects, hashed once).
-const pathClassCache = new BoundedMap<string, PathClass>(20_000);
+// Keyed by the normalised paths and names cachedPath and cachedName hand out (the same string
+// objects, hashed once), so a one-off event builds no folder or pair token string of its own.
+const pathFactsCache = new BoundedMap<string, { cls: PathClass; dir: string | undefined }>(20_000);
+const pairCache = new BoundedMap<string, Map<string, string>>(20_000);
+/** Parents remembered per child name; past this the child's entries start again. */
+const PAIRS_PER_NAME = 256;
 
-function cachedPathClass(normalised: string): PathClass {
-  let v = pathClassCache.get(normalised);
-  if (v === undefined) pathClassCache.set(normalised, (v = pathClass(normalised)));
+function cachedPathFacts(normalised: string): { cls: PathClass; dir: string | undefined } {
+  let v = pathFactsCache.get(normalised);
+  if (v === undefined)
+    pathFactsCache.set(
+      normalised,
+      (v = {
+        cls: pathClass(normalised),
+        dir: normalised ? dirOf(normalised).slice(0, 120) : undefined,
+      }),
+    );
+  return v;
+}
+
+/** The parent>child token, or undefined when both names are missing. */
+function cachedPair(parentName: string, procName: string): string | undefined {
+  if (!procName && !parentName) return undefined;
+  let byParent = pairCache.get(procName);
+  if (!byParent) pairCache.set(procName, (byParent = new Map()));
+  let v = byParent.get(parentName);
+  if (v === undefined) {
+    if (byParent.size >= PAIRS_PER_NAME) byParent.clear();
+    byParent.set(parentName, (v = `${parentName || '?'}>${procName || '?'}`));
+  }
   return v;
 }
 
@@ -491,6 +516,9 @@ function computeCommandLineFacts(
   return out;
 }
 
+/** The event's names for mentionsBlankedName and tokenising (read there, never kept). */
+const nameScratch: NormaliseContext = {};
+
 /**
  * `seenBefore`: whether the caller has seen this command line before (a feature space knows);
  * a first sighting skips the cache lookup, like the cache's own sighting check would.
@@ -522,13 +550,13 @@ function commandLineFacts(
   // The event's user, host and domain names become placeholders, token by token. A name that does
   // not occur in the normalised text (carets aside: tokens lose them) cannot be a token, so the
   // shared tokens stand; otherwise this event's command line is tokenised with its names.
-  const ctx: NormaliseContext = {
-    userName: event.user.name,
-    hostName: event.host?.name,
-    domain: event.user.domain,
-  };
   const text = base.normalised;
-  if (!text || !mentionsBlankedName(text, ctx)) return base;
+  if (!text) return base;
+  const ctx = nameScratch;
+  ctx.userName = event.user.name;
+  ctx.hostName = event.host?.name;
+  ctx.domain = event.user.domain;
+  if (!mentionsBlankedName(text, ctx)) return base;
   return { ...base, tokens: tokeniseCommandLine(text, ctx) };
 }
 
@@ -657,8 +685,10 @@ function staticFacts(
   if (procName && !procName.endsWith('.exe')) dense[NAME_NOT_EXE_SLOT] = 1;
   if (!parentName) dense[PARENT_MISSING_SLOT] = 1;
 
-  dense[PATH_CLASS_SLOT.get(cachedPathClass(exe)) as number] = 1;
-  dense[PARENT_PATH_CLASS_SLOT.get(cachedPathClass(pexe)) as number] = 1;
+  const exeFacts = cachedPathFacts(exe);
+  const pexeFacts = cachedPathFacts(pexe);
+  dense[PATH_CLASS_SLOT.get(exeFacts.cls) as number] = 1;
+  dense[PARENT_PATH_CLASS_SLOT.get(pexeFacts.cls) as number] = 1;
   dense[INTEGRITY_SLOT.get(integrityOf(event.process.Ext?.token?.integrity_level_name)) as number] =
     1;
 
@@ -677,12 +707,9 @@ function staticFacts(
   };
   setOne(tokens.proc, procName || undefined);
   setOne(tokens.parent, parentName || undefined);
-  setOne(
-    tokens.pair,
-    procName || parentName ? `${parentName || '?'}>${procName || '?'}` : undefined,
-  );
-  setOne(tokens.dir, exe ? dirOf(exe).slice(0, 120) : undefined);
-  setOne(tokens.pdir, pexe ? dirOf(pexe).slice(0, 120) : undefined);
+  setOne(tokens.pair, cachedPair(parentName, procName));
+  setOne(tokens.dir, exeFacts.dir);
+  setOne(tokens.pdir, pexeFacts.dir);
   tokens.cmd = cmd.tokens;
   return { tokens, dense };
 }
