@@ -1083,7 +1083,10 @@ export class FeatureSpace {
     const fields = this.fieldScratch;
     readStaticFields(event, fields);
     const h = hashStaticFields(fields);
-    const cached = this.rowCache.get(h);
+    // Map keys below 2^30 are small integers to V8; a full 32-bit hash would be a heap number,
+    // allocated and hashed as a double on every lookup. Rows are confirmed field by field anyway.
+    const key = h & 0x3fffffff;
+    const cached = this.rowCache.get(key);
     if (cached)
       for (const c of cached)
         if (sameStaticFields(c.fields, fields)) {
@@ -1098,7 +1101,7 @@ export class FeatureSpace {
     const row = this.computeStaticRow(event, true, false);
     {
       const entry = { fields: fields.slice(), row };
-      if (!cached) this.rowCache.set(h, [entry]);
+      if (!cached) this.rowCache.set(key, [entry]);
       else {
         cached.push(entry);
         if (cached.length > ROWS_PER_HASH) cached.shift();
