@@ -60,7 +60,7 @@ describe('parseEvalArgs', () => {
       labels: 'L',
       folds: 5,
       lookbackDays: 30,
-      scope: 'all',
+      scope: 'file',
     });
   });
 

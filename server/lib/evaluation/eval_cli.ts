@@ -46,12 +46,14 @@ import {
 
 export const EVAL_USAGE = `Usage: problemchild eval --labels DIR [options] FILE|DIR...
 
-Runs detection over labelled event files (all inputs together form one environment) and measures
-it against the labels in DIR (<stem>.labels.ndjson[.gz] per <stem>[.events].ndjson[.gz], joined on
+Runs detection over labelled event files and measures it against the labels in DIR (<stem>.labels.ndjson[.gz] per <stem>[.events].ndjson[.gz], joined on
 _rid; a merged Sysmon/4688 event is malicious if any of its records is). Prints recall of malicious
 events inside flagged communities, the share of events flagged, precision (malicious share of the
 events in flagged communities) and, per dataset (events file), whether the top-ranked flagged
-community holding its events contains attack events.
+community holding its events contains attack events. Each file is judged as its own environment
+by default: labelled captures are separate recordings, and counting prevalence across them would
+let one capture's replay of an attack make another's look routine (--scope all judges all inputs
+as one environment, as detect does).
 
 Options:
   FILE|DIR...            event files or folders (*.ndjson / *.jsonl[.gz], not *.labels.*)
@@ -72,8 +74,8 @@ Options:
   --window W             per-host time window: 15m, 1h, 1d, all (default ${DEFAULT_WINDOW})
   --lookback-days D      prevalence lookback ending at each window's end, days or "all" (default 30,
                          as detect)
-  --scope S              all | file: prevalence and graphs over all inputs together, or each file
-                         alone (default all)
+  --scope S              file | all: prevalence and graphs over each file alone, or over all
+                         inputs together (default file)
   --format F             table | json (default table)
   --out FILE             write the JSON report there (default stdout with --format json)
   --progress             progress on stderr even when it is not a terminal
@@ -135,7 +137,7 @@ export function parseEvalArgs(argv: readonly string[]): EvalArgs {
     seed: DEFAULT_SEED,
     window: DEFAULT_WINDOW,
     lookbackDays: 30,
-    scope: 'all',
+    scope: 'file',
     format: 'table',
     progress: false,
   };

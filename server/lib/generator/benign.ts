@@ -1165,6 +1165,94 @@ function monitoring(sim: HostSim, t: number): void {
   }
 }
 
+/** What a diagnostics collector gathers: the tool, and its command line writing into `out`. */
+const DIAGNOSTIC_ITEMS: ReadonlyArray<[keyof typeof BIN, (out: string) => string]> = [
+  ['ipconfig', (o) => `ipconfig /all > "${o}\\ipconfig.txt"`],
+  ['route', (o) => `route print > "${o}\\route.txt"`],
+  ['netstat', (o) => `netstat -ano > "${o}\\netstat.txt"`],
+  ['arp', (o) => `arp -a > "${o}\\arp.txt"`],
+  ['netsh', (o) => `netsh interface ipv4 show config > "${o}\\ipv4.txt"`],
+  ['netsh', (o) => `netsh advfirewall show allprofiles > "${o}\\firewall.txt"`],
+  ['netsh', (o) => `netsh winhttp show proxy > "${o}\\proxy.txt"`],
+  ['systeminfo', (o) => `systeminfo > "${o}\\systeminfo.txt"`],
+  ['tasklist', (o) => `tasklist /svc > "${o}\\tasklist.txt"`],
+  ['sc', (o) => `sc queryex type= service state= all > "${o}\\services.txt"`],
+  [
+    'reg',
+    (o) =>
+      `reg export "HKLM\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters" "${o}\\tcpip.reg" /y`,
+  ],
+  ['reg', (o) => `reg export "HKLM\\SOFTWARE\\Policies" "${o}\\policies.reg" /y`],
+  [
+    'reg',
+    (o) =>
+      `reg query "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall" /s > "${o}\\installed.txt"`,
+  ],
+  ['wevtutil', (o) => `wevtutil epl System "${o}\\System.evtx"`],
+  ['wevtutil', (o) => `wevtutil epl Application "${o}\\Application.evtx"`],
+  ['wevtutil', (o) => `wevtutil qe Setup /c:200 /rd:true /f:text > "${o}\\Setup.txt"`],
+  ['certutil', (o) => `certutil -store -silent My > "${o}\\certs.txt"`],
+  ['schtasks', (o) => `schtasks /query /fo csv /v > "${o}\\tasks.csv"`],
+  ['vssadmin', (o) => `vssadmin list writers > "${o}\\vsswriters.txt"`],
+  ['hostname', (o) => `hostname > "${o}\\hostname.txt"`],
+];
+
+/**
+ * A management agent collecting diagnostics (a support case, a health check, a log bundle for
+ * its vendor): the agent's script starts a shell per item, seconds apart, each writing into one
+ * output folder, all as SYSTEM. Fleets run these (configuration, monitoring and backup agents,
+ * cloud guest agents), with the very tools an intruder's discovery uses: what differs is who
+ * starts them, as whom, and where the output goes.
+ */
+function diagnosticsCollection(sim: HostSim, t: number): void {
+  const b = boot(sim);
+  const agents = (
+    [
+      ['ccmexec', 'C:\\Windows\\CCM\\Diagnostics'],
+      ['monitoringhost', 'C:\\Program Files\\Microsoft Monitoring Agent\\Agent\\Tools'],
+      ['backup', 'C:\\Program Files\\Veeam\\Endpoint Backup\\Support'],
+    ] as const
+  ).filter(([key]) => b.named.has(key));
+  if (agents.length === 0) return;
+  const rng = sim.rng;
+  const [key, home] = rng.pick(agents);
+  const agent = b.named.get(key) as ProcNode;
+  const out = `C:\\Windows\\Temp\\${rng.pick(['Diagnostics', 'SupportBundle', 'HealthCheck'])}_${rng.int(100_000, 999_999)}`;
+  const cwd = `${home}\\`;
+  const [bin, cmd] = rng.pick<[BinaryDef, string]>([
+    [
+      BIN.cscript,
+      `"C:\\Windows\\system32\\cscript.exe" //nologo "${home}\\CollectLogs.vbs" /out:"${out}"`,
+    ],
+    [BIN.cmd, `C:\\Windows\\system32\\cmd.exe /c ""${home}\\CollectDiagnostics.cmd" "${out}""`],
+    [
+      BIN.powershell,
+      `"C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe" -NoProfile -NonInteractive -ExecutionPolicy Bypass -File "${home}\\Get-SupportBundle.ps1" -OutputPath "${out}"`,
+    ],
+  ]);
+  const script = sim.spawn(agent, t, { bin, cmd, cwd, account: SYSTEM });
+  let at = script.start + rng.int(300, 2_000);
+  for (const [tool, line] of rng
+    .shuffle(DIAGNOSTIC_ITEMS)
+    .slice(0, rng.int(8, DIAGNOSTIC_ITEMS.length))) {
+    const text = line(out);
+    const shell = sim.spawn(script, at, {
+      bin: BIN.cmd,
+      cmd: `C:\\Windows\\system32\\cmd.exe /c ${text}`,
+      cwd,
+      account: SYSTEM,
+      conhost: true,
+    });
+    sim.spawn(shell, shell.start + rng.int(5, 60), {
+      bin: BIN[tool],
+      cmd: text.split(' > ')[0] as string,
+      cwd,
+      account: SYSTEM,
+    });
+    at = shell.start + rng.int(200, 4_000);
+  }
+}
+
 /** Backups: benign vssadmin/wbadmin, the same tools ransomware abuses to delete shadows. */
 function backup(sim: HostSim, t: number): void {
   const b = boot(sim);
@@ -1458,6 +1546,13 @@ const SOURCES: Source[] = [
     perHour: roleRate(0, 11, 20),
     shape: flat,
     run: (s, t) => monitoring(s, t),
+  },
+  {
+    name: 'diagnostics',
+    applies: always,
+    perHour: roleRate(0.01, 0.02, 0.02),
+    shape: flat,
+    run: (s, t) => diagnosticsCollection(s, t),
   },
   {
     name: 'backup',

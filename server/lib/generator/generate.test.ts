@@ -156,6 +156,41 @@ describe('generated stream', () => {
     }
   });
 
+  it('has management agents collect diagnostics: a burst of shells as SYSTEM writing to one folder', () => {
+    const byId = new Map(records.map((r) => [r.event.process.entity_id, r]));
+    const bursts = new Map<string, GeneratedRecord[]>();
+    for (const r of records) {
+      const m = /^C:\\Windows\\system32\\cmd\.exe \/c .*"(C:\\Windows\\Temp\\[A-Za-z]+_\d+)\\/.exec(
+        r.event.process.command_line ?? '',
+      );
+      if (m) bursts.set(m[1] as string, [...(bursts.get(m[1] as string) ?? []), r]);
+    }
+    expect(bursts.size).toBeGreaterThan(0);
+    for (const [folder, shells] of bursts) {
+      expect(shells.length, folder).toBeGreaterThanOrEqual(8);
+      // One collector script starts every shell of a burst; an agent service started the script.
+      const scripts = new Set(shells.map((r) => r.event.process.parent.entity_id));
+      expect(scripts.size, folder).toBe(1);
+      const script = byId.get([...scripts][0] as string);
+      expect(script?.event.process.command_line, folder).toContain(folder);
+      expect(['CcmExec.exe', 'MonitoringHost.exe', 'Veeam.EndPoint.Service.exe']).toContain(
+        script?.event.process.parent.name,
+      );
+      for (const r of shells) {
+        expect(r.label.malicious).toBe(false);
+        expect(r.event.user.name).toBe('SYSTEM');
+        // Each shell runs the tool it names, as a child, and gets its console host.
+        const children = records.filter(
+          (c) => c.event.process.parent.entity_id === r.event.process.entity_id,
+        );
+        const tool = (r.event.process.command_line ?? '').split(' /c ')[1]?.split(' ')[0];
+        expect(children.map((c) => c.event.process.name.toLowerCase())).toEqual(
+          expect.arrayContaining(['conhost.exe', `${tool}.exe`]),
+        );
+      }
+    }
+  });
+
   it('injects every scenario template with the expected chain structure', () => {
     const scenarios = byScenario();
     const templates = new Set([...scenarios.values()].map((r) => r[0]?.label.template));
