@@ -254,6 +254,46 @@ describe('prevalence', () => {
     expect(await svc.cmdlineGivenProcess(ck)).toEqual(await ref.cmdlineGivenProcess(ck));
     expect(await svc.environment()).toEqual(await ref.environment());
   });
+
+  it('counts names with lone surrogates, which DuckDB stores as U+FFFD', async () => {
+    const s = await open();
+    const all = [...volumeEvents({ count: 400, hosts: 4, spanMs: 86_400_000 })].map((e, i) => {
+      if (i % 3 !== 0) return e;
+      const name = i % 2 ? 'ev\uD800il.exe' : 'b\uDC00ad.exe';
+      return {
+        ...e,
+        process: {
+          ...e.process,
+          name,
+          executable: `C:\\x\\${name}`,
+          parent: {
+            ...e.process.parent,
+            name: 'pa\uD83Dr.exe',
+            executable: `C:\\p\\pa\uD83Dr.exe`,
+          },
+        },
+      };
+    });
+    await s.insertEvents(all);
+    const window = { start: '2024-03-01T00:00:00.000Z', end: '2024-03-02T00:00:00.000Z' };
+    const inside = all.filter(
+      (e) => e['@timestamp'] >= window.start && e['@timestamp'] < window.end,
+    );
+    const ref = await InMemoryPrevalence.fromEvents(inside, { lookbackDays: 1 });
+    const svc = await s.prevalence.forWindow(window);
+    const pk = inside.map((e) => ({
+      parentName: e.process.parent.executable!,
+      childName: e.process.name,
+    }));
+    const got = await svc.childGivenParent(pk);
+    expect(got).toEqual(await ref.childGivenParent(pk));
+    expect(got.some((p) => p.childName === 'ev\uD800il.exe' && p.pairCount > 0)).toBe(true);
+    const ck = inside.map((e) => ({
+      processName: e.process.executable!,
+      template: commandLineTemplate(e.process.command_line),
+    }));
+    expect(await svc.cmdlineGivenProcess(ck)).toEqual(await ref.cmdlineGivenProcess(ck));
+  });
 });
 
 describe('schema and derived columns', () => {

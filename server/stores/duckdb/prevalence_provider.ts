@@ -80,7 +80,7 @@ export class DuckPrevalence implements PrevalenceService {
     );
     return keys.map(({ parent, child }) => {
       const g = this.parents.get(parent);
-      const s = g?.keys.get(child);
+      const s = g?.keys.get(wellFormed(child));
       const parentTotal = g?.total ?? 0;
       return pairPrevalence(parent, child, s, parentTotal);
     });
@@ -96,7 +96,7 @@ export class DuckPrevalence implements PrevalenceService {
     );
     return keys.map(({ proc, template }) => {
       const g = this.processes.get(proc);
-      const s = g?.keys.get(template);
+      const s = g?.keys.get(wellFormed(template));
       const processTotal = g?.total ?? 0;
       return cmdlinePrevalence(proc, template, s, processTotal);
     });
@@ -140,17 +140,34 @@ export class DuckPrevalence implements PrevalenceService {
         GROUP BY ALL`,
       [this.start, this.end, missing],
     );
-    for (const n of missing) cache.set(n, { total: 0, keys: new Map() });
+    // DuckDB holds text as UTF-8, so a name with a lone surrogate (hostile or broken input) comes
+    // back with U+FFFD in its place: rows are matched to the names asked for through that form.
+    const asked = new Map<string, string[]>();
+    for (const n of missing) {
+      cache.set(n, { total: 0, keys: new Map() });
+      const stored = wellFormed(n);
+      const same = asked.get(stored);
+      if (same) same.push(n);
+      else asked.set(stored, [n]);
+    }
     for (const r of rows) {
-      const g = cache.get(r.g as string) as Group;
       const count = num(r.n);
-      g.total += count;
-      g.keys.set(r.k as string, {
-        count,
-        hosts: num(r.hosts),
-        first: isoOf(r.f),
-        last: isoOf(r.l),
-      });
+      const key = { count, hosts: num(r.hosts), first: isoOf(r.f), last: isoOf(r.l) };
+      for (const name of asked.get(r.g as string) ?? []) {
+        const g = cache.get(name) as Group;
+        g.total += count;
+        g.keys.set(r.k as string, key);
+      }
     }
   }
 }
+
+/** `text` as UTF-8 round-trips it: each lone surrogate becomes U+FFFD (String#toWellFormed). */
+function wellFormed(text: string): string {
+  if (!SURROGATE_RE.test(text)) return text;
+  return text.replace(
+    /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g,
+    '\uFFFD',
+  );
+}
+const SURROGATE_RE = /[\uD800-\uDFFF]/;
