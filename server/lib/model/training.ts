@@ -599,7 +599,7 @@ export interface TrainModelOptions {
   /** Training date recorded in meta.json; passed in so identical inputs give identical files. */
   trainedAt: string;
   config?: Partial<TrainConfig>;
-  /** Run the evaluation splits (default true) and, if 'compare', both network kinds. */
+  /** Run the evaluation splits (default 'chosen': the plain TF-IDF baseline and the configured kind; 'compare': the baseline and every candidate kind, choosing by the rule). */
   evaluate?: false | 'chosen' | 'compare';
   evaluation?: EvaluationOptions;
   /** Extra descriptions of the data for meta.json (e.g. synthetic generator parameters). */
@@ -651,8 +651,9 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
   const evaluations: EvaluationReport[] = [];
   let selection: SelectionResult | undefined;
   const mode = options.evaluate ?? 'chosen';
-  if (mode === 'compare') {
-    // The plain TF-IDF baseline first: the reference every candidate is reported against.
+  if (mode === 'compare' || mode === 'chosen') {
+    // The plain TF-IDF baseline first: the reference every model is reported against, whether
+    // the kind was picked by the rule or named by the caller.
     log('evaluating the plain TF-IDF + logistic regression baseline');
     evaluations.push(
       await evaluateModel(
@@ -662,6 +663,8 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
         log,
       ),
     );
+  }
+  if (mode === 'compare') {
     const reports: Partial<Record<NetworkKind, EvaluationReport>> = {};
     for (const kind of CANDIDATE_KINDS) {
       log(`evaluating ${kind}`);
