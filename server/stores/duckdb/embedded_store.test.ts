@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_THRESHOLD } from '../../../common/constants';
 import { listCommunitiesQuery } from '../../../common/schemas';
 import type { ProcessEvent } from '../../../common/types/process_event';
+import type { PairPrevalence } from '../../../common/types/community';
 import { commandLineTemplate } from '../../lib/detection/command_line_template';
 import { InMemoryPrevalence } from '../../lib/detection/prevalence';
 import { fnv1a32, hostPartition } from '../../partition';
@@ -232,31 +233,46 @@ describe('events', () => {
 });
 
 describe('prevalence', () => {
-  it('equals InMemoryPrevalence on a generated volume (≤ 32 hosts per key)', async () => {
+  /**
+   * Stores `all`, then compares the store's prevalence over `window` with InMemoryPrevalence over
+   * the events inside it; returns the store's pair answers for further checks.
+   */
+  async function expectLikeInMemory(
+    all: ProcessEvent[],
+    window: { start: string; end: string },
+    lookbackDays: number,
+  ): Promise<PairPrevalence[]> {
     const s = await open();
-    const all = [...volumeEvents({ count: 20_000, hosts: 30, spanMs: 3 * 86_400_000 })];
     await s.insertEvents(all);
-    const window = { start: '2024-03-01T12:00:00.000Z', end: '2024-03-03T12:00:00.000Z' };
     const inside = all.filter(
       (e) => e['@timestamp'] >= window.start && e['@timestamp'] < window.end,
     );
-    const ref = await InMemoryPrevalence.fromEvents(inside, { lookbackDays: 2 });
+    const ref = await InMemoryPrevalence.fromEvents(inside, { lookbackDays });
     const svc = await s.prevalence.forWindow(window);
     const pk = inside.map((e) => ({
       parentName: e.process.parent.executable!,
       childName: e.process.name,
     }));
-    expect(await svc.childGivenParent(pk)).toEqual(await ref.childGivenParent(pk));
+    const pairs = await svc.childGivenParent(pk);
+    expect(pairs).toEqual(await ref.childGivenParent(pk));
     const ck = inside.map((e) => ({
       processName: e.process.executable!,
       template: commandLineTemplate(e.process.command_line),
     }));
     expect(await svc.cmdlineGivenProcess(ck)).toEqual(await ref.cmdlineGivenProcess(ck));
     expect(await svc.environment()).toEqual(await ref.environment());
+    return pairs;
+  }
+
+  it('equals InMemoryPrevalence on a generated volume (≤ 32 hosts per key)', async () => {
+    await expectLikeInMemory(
+      [...volumeEvents({ count: 20_000, hosts: 30, spanMs: 3 * 86_400_000 })],
+      { start: '2024-03-01T12:00:00.000Z', end: '2024-03-03T12:00:00.000Z' },
+      2,
+    );
   });
 
   it('counts names with lone surrogates, which DuckDB stores as U+FFFD', async () => {
-    const s = await open();
     const all = [...volumeEvents({ count: 400, hosts: 4, spanMs: 86_400_000 })].map((e, i) => {
       if (i % 3 !== 0) return e;
       const name = i % 2 ? 'ev\uD800il.exe' : 'b\uDC00ad.exe';
@@ -274,25 +290,12 @@ describe('prevalence', () => {
         },
       };
     });
-    await s.insertEvents(all);
-    const window = { start: '2024-03-01T00:00:00.000Z', end: '2024-03-02T00:00:00.000Z' };
-    const inside = all.filter(
-      (e) => e['@timestamp'] >= window.start && e['@timestamp'] < window.end,
+    const pairs = await expectLikeInMemory(
+      all,
+      { start: '2024-03-01T00:00:00.000Z', end: '2024-03-02T00:00:00.000Z' },
+      1,
     );
-    const ref = await InMemoryPrevalence.fromEvents(inside, { lookbackDays: 1 });
-    const svc = await s.prevalence.forWindow(window);
-    const pk = inside.map((e) => ({
-      parentName: e.process.parent.executable!,
-      childName: e.process.name,
-    }));
-    const got = await svc.childGivenParent(pk);
-    expect(got).toEqual(await ref.childGivenParent(pk));
-    expect(got.some((p) => p.childName === 'ev\uD800il.exe' && p.pairCount > 0)).toBe(true);
-    const ck = inside.map((e) => ({
-      processName: e.process.executable!,
-      template: commandLineTemplate(e.process.command_line),
-    }));
-    expect(await svc.cmdlineGivenProcess(ck)).toEqual(await ref.cmdlineGivenProcess(ck));
+    expect(pairs.some((p) => p.childName === 'ev\uD800il.exe' && p.pairCount > 0)).toBe(true);
   });
 });
 
