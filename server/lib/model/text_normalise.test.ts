@@ -7,9 +7,20 @@ import {
   pathClass,
   replaceHexAndNumberRuns,
   shannonEntropy,
-  specialCharCounts,
   tokeniseCommandLine,
 } from './text_normalise';
+
+/** The obfuscation characters counted one by one (what shannonEntropy's counts must equal). */
+function specialCharCounts(text: string): Record<string, number> {
+  const count = (ch: string): number => text.split(ch).length - 1;
+  return {
+    caret: count('^'),
+    backtick: count('`'),
+    quote: count("'"),
+    plus: count('+'),
+    percent: count('%'),
+  };
+}
 
 const B64 = 'SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAIABOAGUAdAAuAFcAZQBiAEMAbABpAGUAbgB0ACkA';
 

@@ -610,7 +610,7 @@ function trimDots(t: string): string {
   return start === 0 && end === t.length ? t : t.slice(start, end);
 }
 
-/** What specialCharCounts counts. */
+/** Characters commonly used to obfuscate cmd/PowerShell command lines, counted. */
 export interface SpecialCharCounts {
   caret: number;
   backtick: number;
@@ -620,8 +620,8 @@ export interface SpecialCharCounts {
 }
 
 /**
- * Shannon entropy in bits per character. With `special`, also fills in what specialCharCounts
- * would give, from the same character counts (one pass over a long command line, not two).
+ * Shannon entropy in bits per character. With `special`, also fills in the counts of the
+ * obfuscation characters, from the same character counts (one pass over a long command line).
  */
 export function shannonEntropy(text: string, special?: SpecialCharCounts): number {
   if (special) {
@@ -630,17 +630,12 @@ export function shannonEntropy(text: string, special?: SpecialCharCounts): numbe
   if (text.length === 0) return 0;
   // Command lines are almost all Latin-1: count those in a reused table, the rest in a map.
   const low = LATIN1_COUNTS;
-  const seen = LATIN1_SEEN;
   const bits = LATIN1_BITS;
-  let distinct = 0;
   let other: Map<number, number> | undefined;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c < 256) {
-      if (low[c] === 0) {
-        distinct++;
-        bits[c >> 5] = (bits[c >> 5] as number) | (1 << (c & 31));
-      }
+      if (low[c] === 0) bits[c >> 5] = (bits[c >> 5] as number) | (1 << (c & 31));
       low[c] = (low[c] as number) + 1;
     } else {
       other ??= new Map();
@@ -655,18 +650,6 @@ export function shannonEntropy(text: string, special?: SpecialCharCounts): numbe
     special.plus = low[43] as number;
     special.percent = low[37] as number;
   }
-  // Summed in character-code order, so the value does not depend on the order characters first
-  // appear in: the codes seen are read off a bitmap, lowest bit first.
-  for (let w = 0, k = 0; w < 8; w++) {
-    let word = bits[w] as number;
-    bits[w] = 0;
-    while (word !== 0) {
-      const low1 = word & -word;
-      seen[k++] = (w << 5) | (31 - Math.clz32(low1));
-      word ^= low1;
-    }
-  }
-  let h = 0;
   const len = text.length;
   // Characters share a handful of counts (most appear once or twice): each count's term is
   // computed once per text and reused, the same value in the same order as computing it again.
@@ -674,21 +657,30 @@ export function shannonEntropy(text: string, special?: SpecialCharCounts): numbe
     TERM_STAMP.fill(0);
     termStamp = 1;
   }
-  for (let k = 0; k < distinct; k++) {
-    const c = seen[k] as number;
-    const n = low[c] as number;
-    let term: number;
-    if (n < TERM_CACHE && TERM_STAMP[n] === termStamp) term = TERM[n] as number;
-    else {
-      const p = n / len;
-      term = p * Math.log2(p);
-      if (n < TERM_CACHE) {
-        TERM[n] = term;
-        TERM_STAMP[n] = termStamp;
+  // Summed in character-code order, so the value does not depend on the order characters first
+  // appear in: the codes seen are read off a bitmap, lowest bit first.
+  let h = 0;
+  for (let w = 0; w < 8; w++) {
+    let word = bits[w] as number;
+    bits[w] = 0;
+    while (word !== 0) {
+      const lowest = word & -word;
+      word ^= lowest;
+      const c = (w << 5) | (31 - Math.clz32(lowest));
+      const n = low[c] as number;
+      low[c] = 0;
+      let term: number;
+      if (n < TERM_CACHE && TERM_STAMP[n] === termStamp) term = TERM[n] as number;
+      else {
+        const p = n / len;
+        term = p * Math.log2(p);
+        if (n < TERM_CACHE) {
+          TERM[n] = term;
+          TERM_STAMP[n] = termStamp;
+        }
       }
+      h -= term;
     }
-    h -= term;
-    low[c] = 0;
   }
   if (other)
     for (const n of other.values()) {
@@ -697,39 +689,9 @@ export function shannonEntropy(text: string, special?: SpecialCharCounts): numbe
     }
   return h;
 }
-const LATIN1_SEEN = new Uint8Array(256);
 const LATIN1_BITS = new Uint32Array(8);
 const TERM_CACHE = 4096;
 const TERM = new Float64Array(TERM_CACHE);
 const TERM_STAMP = new Uint32Array(TERM_CACHE);
 let termStamp = 0;
 const LATIN1_COUNTS = new Uint32Array(256);
-
-/** Counts characters commonly used to obfuscate cmd/PowerShell command lines. */
-export function specialCharCounts(text: string): SpecialCharCounts {
-  let caret = 0;
-  let backtick = 0;
-  let quote = 0;
-  let plus = 0;
-  let percent = 0;
-  for (let i = 0; i < text.length; i++) {
-    switch (text.charCodeAt(i)) {
-      case 94:
-        caret++;
-        break;
-      case 96:
-        backtick++;
-        break;
-      case 39:
-        quote++;
-        break;
-      case 43:
-        plus++;
-        break;
-      case 37:
-        percent++;
-        break;
-    }
-  }
-  return { caret, backtick, quote, plus, percent };
-}
