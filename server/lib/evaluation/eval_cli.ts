@@ -46,14 +46,15 @@ import {
 
 export const EVAL_USAGE = `Usage: problemchild eval --labels DIR [options] FILE|DIR...
 
-Runs detection over labelled event files and measures it against the labels in DIR (<stem>.labels.ndjson[.gz] per <stem>[.events].ndjson[.gz], joined on
-_rid; a merged Sysmon/4688 event is malicious if any of its records is). Prints recall of malicious
-events inside flagged communities, the share of events flagged, precision (malicious share of the
-events in flagged communities) and, per dataset (events file), whether the top-ranked flagged
-community holding its events contains attack events. Each file is judged as its own environment
-by default: labelled captures are separate recordings, and counting prevalence across them would
-let one capture's replay of an attack make another's look routine (--scope all judges all inputs
-as one environment, as detect does).
+Runs detection over labelled event files and measures it against the labels in DIR
+(<stem>.labels.ndjson[.gz] per <stem>[.events].ndjson[.gz], joined on _rid; a merged Sysmon/4688
+event is malicious if any of its records is). Prints recall of malicious events inside flagged
+communities, the share of events flagged, precision (malicious share of the events in flagged
+communities) and, per dataset (events file), whether the top-ranked flagged community holding its
+events contains attack events. Each file is judged as its own environment by default: labelled
+captures are separate recordings, and counting prevalence across them would let one capture's
+replay of an attack make another's look routine (--scope all judges all inputs as one
+environment, as detect does).
 
 Options:
   FILE|DIR...            event files or folders (*.ndjson / *.jsonl[.gz], not *.labels.*)

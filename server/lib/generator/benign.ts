@@ -1165,18 +1165,21 @@ function monitoring(sim: HostSim, t: number): void {
   }
 }
 
-/** What a diagnostics collector gathers: the tool, and its command line writing into `out`. */
-const DIAGNOSTIC_ITEMS: ReadonlyArray<[keyof typeof BIN, (out: string) => string]> = [
-  ['ipconfig', (o) => `ipconfig /all > "${o}\\ipconfig.txt"`],
-  ['route', (o) => `route print > "${o}\\route.txt"`],
-  ['netstat', (o) => `netstat -ano > "${o}\\netstat.txt"`],
-  ['arp', (o) => `arp -a > "${o}\\arp.txt"`],
-  ['netsh', (o) => `netsh interface ipv4 show config > "${o}\\ipv4.txt"`],
-  ['netsh', (o) => `netsh advfirewall show allprofiles > "${o}\\firewall.txt"`],
-  ['netsh', (o) => `netsh winhttp show proxy > "${o}\\proxy.txt"`],
-  ['systeminfo', (o) => `systeminfo > "${o}\\systeminfo.txt"`],
-  ['tasklist', (o) => `tasklist /svc > "${o}\\tasklist.txt"`],
-  ['sc', (o) => `sc queryex type= service state= all > "${o}\\services.txt"`],
+/**
+ * What a diagnostics collector gathers: the tool, its command line (given the output folder), and
+ * the file in that folder its output is redirected to, for tools that do not write one themselves.
+ */
+const DIAGNOSTIC_ITEMS: ReadonlyArray<[keyof typeof BIN, (out: string) => string, string?]> = [
+  ['ipconfig', () => 'ipconfig /all', 'ipconfig.txt'],
+  ['route', () => 'route print', 'route.txt'],
+  ['netstat', () => 'netstat -ano', 'netstat.txt'],
+  ['arp', () => 'arp -a', 'arp.txt'],
+  ['netsh', () => 'netsh interface ipv4 show config', 'ipv4.txt'],
+  ['netsh', () => 'netsh advfirewall show allprofiles', 'firewall.txt'],
+  ['netsh', () => 'netsh winhttp show proxy', 'proxy.txt'],
+  ['systeminfo', () => 'systeminfo', 'systeminfo.txt'],
+  ['tasklist', () => 'tasklist /svc', 'tasklist.txt'],
+  ['sc', () => 'sc queryex type= service state= all', 'services.txt'],
   [
     'reg',
     (o) =>
@@ -1185,16 +1188,16 @@ const DIAGNOSTIC_ITEMS: ReadonlyArray<[keyof typeof BIN, (out: string) => string
   ['reg', (o) => `reg export "HKLM\\SOFTWARE\\Policies" "${o}\\policies.reg" /y`],
   [
     'reg',
-    (o) =>
-      `reg query "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall" /s > "${o}\\installed.txt"`,
+    () => 'reg query "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall" /s',
+    'installed.txt',
   ],
   ['wevtutil', (o) => `wevtutil epl System "${o}\\System.evtx"`],
   ['wevtutil', (o) => `wevtutil epl Application "${o}\\Application.evtx"`],
-  ['wevtutil', (o) => `wevtutil qe Setup /c:200 /rd:true /f:text > "${o}\\Setup.txt"`],
-  ['certutil', (o) => `certutil -store -silent My > "${o}\\certs.txt"`],
-  ['schtasks', (o) => `schtasks /query /fo csv /v > "${o}\\tasks.csv"`],
-  ['vssadmin', (o) => `vssadmin list writers > "${o}\\vsswriters.txt"`],
-  ['hostname', (o) => `hostname > "${o}\\hostname.txt"`],
+  ['wevtutil', () => 'wevtutil qe Setup /c:200 /rd:true /f:text', 'Setup.txt'],
+  ['certutil', () => 'certutil -store -silent My', 'certs.txt'],
+  ['schtasks', () => 'schtasks /query /fo csv /v', 'tasks.csv'],
+  ['vssadmin', () => 'vssadmin list writers', 'vsswriters.txt'],
+  ['hostname', () => 'hostname', 'hostname.txt'],
 ];
 
 /**
@@ -1232,20 +1235,20 @@ function diagnosticsCollection(sim: HostSim, t: number): void {
   ]);
   const script = sim.spawn(agent, t, { bin, cmd, cwd, account: SYSTEM });
   let at = script.start + rng.int(300, 2_000);
-  for (const [tool, line] of rng
+  for (const [tool, line, file] of rng
     .shuffle(DIAGNOSTIC_ITEMS)
     .slice(0, rng.int(8, DIAGNOSTIC_ITEMS.length))) {
     const text = line(out);
     const shell = sim.spawn(script, at, {
       bin: BIN.cmd,
-      cmd: `C:\\Windows\\system32\\cmd.exe /c ${text}`,
+      cmd: `C:\\Windows\\system32\\cmd.exe /c ${text}${file ? ` > "${out}\\${file}"` : ''}`,
       cwd,
       account: SYSTEM,
       conhost: true,
     });
     sim.spawn(shell, shell.start + rng.int(5, 60), {
       bin: BIN[tool],
-      cmd: text.split(' > ')[0] as string,
+      cmd: text,
       cwd,
       account: SYSTEM,
     });

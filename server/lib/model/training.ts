@@ -599,7 +599,10 @@ export interface TrainModelOptions {
   /** Training date recorded in meta.json; passed in so identical inputs give identical files. */
   trainedAt: string;
   config?: Partial<TrainConfig>;
-  /** Run the evaluation splits (default 'chosen': the plain TF-IDF baseline and the configured kind; 'compare': the baseline and every candidate kind, choosing by the rule). */
+  /**
+   * Run the evaluation splits: 'chosen' (default) the plain TF-IDF baseline and the configured
+   * kind; 'compare' the baseline and every candidate kind, choosing by the rule.
+   */
   evaluate?: false | 'chosen' | 'compare';
   evaluation?: EvaluationOptions;
   /** Extra descriptions of the data for meta.json (e.g. synthetic generator parameters). */
