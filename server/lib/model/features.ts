@@ -196,7 +196,6 @@ const SERVICE_NAMES = new Set([
 ]);
 const MAX_PARENT_AGE_S = 7 * 24 * 3600;
 
-/** Parses ISO-8601 or Sysmon-style 'YYYY-MM-DD hh:mm:ss.sss' (UTC without designator) or epoch ms. */
 /**
  * Epoch ms of "YYYY-MM-DDTHH:MM:SS.mmmZ", as Date.parse gives it; NaN when the text is not that
  * shape or a field is out of range (Date.parse refuses a 60th second), and the caller then asks
@@ -207,6 +206,7 @@ export function isoMillis(s: string): number {
   return fixedLayoutUtcMs(s, 84, 59) ?? NaN;
 }
 
+/** Parses ISO-8601 or Sysmon-style 'YYYY-MM-DD hh:mm:ss.sss' (UTC without designator) or epoch ms. */
 export function parseTime(value: string | number | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
@@ -1099,13 +1099,11 @@ export class FeatureSpace {
       return this.computeStaticRow(event, true, true);
     }
     const row = this.computeStaticRow(event, true, false);
-    {
-      const entry = { fields: fields.slice(), row };
-      if (!cached) this.rowCache.set(key, [entry]);
-      else {
-        cached.push(entry);
-        if (cached.length > ROWS_PER_HASH) cached.shift();
-      }
+    const entry = { fields: fields.slice(), row };
+    if (!cached) this.rowCache.set(key, [entry]);
+    else {
+      cached.push(entry);
+      if (cached.length > ROWS_PER_HASH) cached.shift();
     }
     return row;
   }
