@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_EVENT_INDICES } from './constants';
 import {
   buildCommunityKql,
-  buildDiscoverParams,
-  DEFAULT_DISCOVER_COLUMNS,
+  buildDiscoverDrillDown,
+  DISCOVER_COLUMNS,
+  DISCOVER_DATA_VIEW_ID,
+  DISCOVER_SAVED_SEARCH_ID,
   discoverTargetOf,
   kqlAnyOf,
+  MAX_DISCOVER_KQL_LENGTH,
   quoteKqlValue,
+  type DiscoverTarget,
 } from './discover';
 
 /** Reads one KQL quoted string back the way Kibana's kuery grammar does (QuotedCharacter). */
@@ -78,81 +81,148 @@ describe('kqlAnyOf / buildCommunityKql', () => {
   });
 });
 
-describe('buildDiscoverParams', () => {
-  const target = {
+describe('buildDiscoverDrillDown', () => {
+  const target: DiscoverTarget = {
     hosts: ['WS-01'],
     entityIds: ['{a}', '{b}'],
+    processNames: ['cmd.exe', 'powershell.exe'],
     firstSeen: '2024-05-01T10:00:00.000Z',
     lastSeen: '2024-05-01T10:05:00.000Z',
   };
 
-  it('builds absolute time range with the default one-minute margin', () => {
-    const p = buildDiscoverParams(target);
-    expect(p.timeRange).toEqual({
-      from: '2024-05-01T09:59:00.000Z',
-      to: '2024-05-01T10:06:00.000Z',
-      mode: 'absolute',
+  it('points at the saved search and data view, with everything in the locator params', () => {
+    const d = buildDiscoverDrillDown(target);
+    expect(d.precision).toBe('events');
+    expect(d.note).toBeUndefined();
+    expect(d.params).toEqual({
+      savedSearchId: DISCOVER_SAVED_SEARCH_ID,
+      dataViewId: DISCOVER_DATA_VIEW_ID,
+      timeRange: {
+        from: '2024-05-01T09:59:00.000Z',
+        to: '2024-05-01T10:06:00.000Z',
+        mode: 'absolute',
+      },
+      query: {
+        language: 'kuery',
+        query: 'host.name : ("WS-01") and process.entity_id : ("{a}" or "{b}")',
+      },
+      columns: [
+        '@timestamp',
+        'host.name',
+        'user.name',
+        'process.parent.name',
+        'process.name',
+        'process.command_line',
+      ],
+      sort: [['@timestamp', 'asc']],
     });
-    expect(p.query).toEqual({
-      language: 'kuery',
-      query: 'host.name : ("WS-01") and process.entity_id : ("{a}" or "{b}")',
-    });
-    expect(p.columns).toEqual([...DEFAULT_DISCOVER_COLUMNS]);
-    expect(p.sort).toEqual([['@timestamp', 'asc']]);
-    expect(p.dataViewSpec).toEqual({
-      title: DEFAULT_EVENT_INDICES,
-      name: 'ProblemChild process events',
-      timeFieldName: '@timestamp',
-    });
-    expect(p.dataViewId).toBeUndefined();
+    // No ad-hoc data view: it would travel in history state and be lost on copy or a new tab.
+    expect(d.params).not.toHaveProperty('dataViewSpec');
   });
 
-  it('honours a margin, index pattern and columns', () => {
-    const p = buildDiscoverParams(target, {
-      marginMs: 0,
-      indexPattern: ' logs-* ',
-      columns: ['process.name'],
+  it('uses the ids the server answered with (a space has its own)', () => {
+    const d = buildDiscoverDrillDown(target, {
+      savedSearchId: 'problem-child-community-events-blue',
+      dataViewId: 'problem-child-events-blue',
     });
-    expect(p.timeRange.from).toBe(target.firstSeen);
-    expect(p.timeRange.to).toBe(target.lastSeen);
-    expect(p.dataViewSpec?.title).toBe('logs-*');
-    expect(p.columns).toEqual(['process.name']);
+    expect(d.params.savedSearchId).toBe('problem-child-community-events-blue');
+    expect(d.params.dataViewId).toBe('problem-child-events-blue');
   });
 
-  it('prefers a saved data view when given', () => {
-    const p = buildDiscoverParams(target, { dataViewId: 'dv-1', indexPattern: 'ignored-*' });
-    expect(p.dataViewId).toBe('dv-1');
-    expect(p.dataViewSpec).toBeUndefined();
+  it('honours a margin and swaps a reversed span', () => {
+    const d = buildDiscoverDrillDown(
+      { ...target, firstSeen: target.lastSeen, lastSeen: target.firstSeen },
+      { marginMs: 0 },
+    );
+    expect(d.params.timeRange.from).toBe(target.firstSeen);
+    expect(d.params.timeRange.to).toBe(target.lastSeen);
   });
 
-  it('rejects dates it cannot read', () => {
-    expect(() => buildDiscoverParams({ ...target, firstSeen: 'yesterday' })).toThrow(/firstSeen/);
+  it('rejects dates it cannot read, naming the field', () => {
+    expect(() => buildDiscoverDrillDown({ ...target, firstSeen: 'yesterday' })).toThrow(
+      /firstSeen/,
+    );
+    expect(() => buildDiscoverDrillDown({ ...target, lastSeen: '' })).toThrow(/lastSeen/);
+  });
+
+  it('keeps the KQL of a large community within the URL bound by filtering on process names', () => {
+    const many: DiscoverTarget = {
+      ...target,
+      entityIds: Array.from({ length: 400 }, (_, i) => `{0000${i}-aaaa-bbbb-cccc-dddddddddddd}`),
+      processNames: ['cmd.exe', 'powershell.exe', 'cmd.exe', 'conhost.exe'],
+    };
+    expect(buildCommunityKql(many).length).toBeGreaterThan(MAX_DISCOVER_KQL_LENGTH);
+    const d = buildDiscoverDrillDown(many);
+    expect(d.precision).toBe('processes');
+    expect(d.params.query.query).toBe(
+      'host.name : ("WS-01") and process.name : ("cmd.exe" or "conhost.exe" or "powershell.exe")',
+    );
+    expect(d.params.query.query.length).toBeLessThanOrEqual(MAX_DISCOVER_KQL_LENGTH);
+    expect(d.params.timeRange).toEqual(buildDiscoverDrillDown(target).params.timeRange);
+    expect(d.note).toMatch(/400 processes, too many to list by id.*outside the community/);
+  });
+
+  it('falls back to host and time span when even the process names do not fit', () => {
+    const d = buildDiscoverDrillDown(
+      { ...target, processNames: Array.from({ length: 50 }, (_, i) => `tool-${i}.exe`) },
+      { maxKqlLength: 40 },
+    );
+    expect(d.precision).toBe('host');
+    expect(d.params.query.query).toBe('host.name : ("WS-01")');
+    expect(d.note).toMatch(/or by process name: Discover shows every event of its host/);
+  });
+
+  it('filters by name when the process ids are unknown', () => {
+    const d = buildDiscoverDrillDown({ ...target, entityIds: [] });
+    expect(d.precision).toBe('processes');
+    expect(d.note).toMatch(/process ids are not known/);
+  });
+
+  it('never produces a query that matches everything', () => {
+    expect(() =>
+      buildDiscoverDrillDown({ ...target, hosts: [], entityIds: [], processNames: [] }),
+    ).toThrow(RangeError);
   });
 
   it('returns fresh arrays so callers cannot mutate the defaults', () => {
-    const p = buildDiscoverParams(target);
-    p.columns.push('x');
-    expect(DEFAULT_DISCOVER_COLUMNS).not.toContain('x');
+    const d = buildDiscoverDrillDown(target);
+    d.params.columns.push('x');
+    d.params.sort[0]!.push('x');
+    expect(DISCOVER_COLUMNS).not.toContain('x');
+    expect(buildDiscoverDrillDown(target).params.sort).toEqual([['@timestamp', 'asc']]);
   });
 });
 
 describe('discoverTargetOf', () => {
-  it('uses the entity ids of the community events, not every node', () => {
+  it('uses the entity ids and names of the community events, not every node', () => {
     const t = discoverTargetOf({
       host: 'WS-01',
       firstSeen: 'a',
       lastSeen: 'b',
       entityIds: ['root', 'c1', 'c2'],
       events: [
-        { event: { process: { entity_id: 'c1' } } },
-        { event: { process: { entity_id: 'c2' } } },
+        { event: { process: { entity_id: 'c1', name: 'cmd.exe' } } },
+        { event: { process: { entity_id: 'c2', name: 'whoami.exe' } } },
       ],
     });
-    expect(t).toEqual({ hosts: ['WS-01'], entityIds: ['c1', 'c2'], firstSeen: 'a', lastSeen: 'b' });
+    expect(t).toEqual({
+      hosts: ['WS-01'],
+      entityIds: ['c1', 'c2'],
+      processNames: ['cmd.exe', 'whoami.exe'],
+      firstSeen: 'a',
+      lastSeen: 'b',
+    });
   });
 
-  it('falls back to the nodes when events were not loaded', () => {
-    const t = discoverTargetOf({ host: 'h', firstSeen: 'a', lastSeen: 'b', entityIds: ['n1'] });
+  it('falls back to the nodes and edge names when events were not loaded', () => {
+    const t = discoverTargetOf({
+      host: 'h',
+      firstSeen: 'a',
+      lastSeen: 'b',
+      entityIds: ['n1'],
+      edges: [{ childName: 'net.exe' }],
+    });
     expect(t.entityIds).toEqual(['n1']);
+    expect(t.processNames).toEqual(['net.exe']);
   });
 });

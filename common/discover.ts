@@ -1,47 +1,85 @@
 /**
- * Builds Discover locator params for a community's events. Pure and Kibana-free so it is unit
- * tested here and reused by the standalone host, which shows the same KQL for copying.
- * Param names follow Discover's DISCOVER_APP_LOCATOR (`common/app_locator.ts` in Kibana).
+ * The drill-down from a community to its raw events in Discover, as pure, Kibana-free code: the
+ * ids of the saved objects the server creates (server/kibana/saved_search.ts) and the params for
+ * Discover's DISCOVER_APP_LOCATOR. Everything goes into the URL the locator builds (saved search
+ * id, data view id, time range, KQL), so the link survives copy, share and a new tab; an ad-hoc
+ * `dataViewSpec` would travel in history state only and be lost (Discover's
+ * common/app_locator_get_location.ts, elastic/kibana @ 03556c44effdd7e5a70cc0ab6a0041b024154e44).
+ * Param names follow common/app_locator.ts @ 0867c61cce06bfa4820e0cde96f80c8ae4b4770e.
  */
-import { DEFAULT_EVENT_INDICES } from './constants';
 
-export interface DiscoverLocatorParams {
-  /** A saved data view; when absent `dataViewSpec` describes an ad-hoc one. */
-  dataViewId?: string;
-  dataViewSpec?: { title: string; name?: string; timeFieldName?: string };
-  timeRange: { from: string; to: string; mode: 'absolute' };
-  query: { language: 'kuery'; query: string };
-  columns: string[];
-  sort: Array<[string, 'asc' | 'desc']>;
-}
+/** Stable ids (suffixed with the space id outside the default space, see saved_search.ts). */
+export const DISCOVER_DATA_VIEW_ID = 'problem-child-events';
+export const DISCOVER_SAVED_SEARCH_ID = 'problem-child-community-events';
 
-/** What to look at: the processes of one community (or several) on their host(s). */
-export interface DiscoverTarget {
-  hosts: readonly string[];
-  entityIds: readonly string[];
-  firstSeen: string;
-  lastSeen: string;
-}
-
-export interface DiscoverOptions {
-  /** Raw event indices (the `indices` setting); ignored when `dataViewId` is given. */
-  indexPattern?: string;
-  dataViewId?: string;
-  /** Added before first and after last seen, so clock skew between sources hides nothing. */
-  marginMs?: number;
-  columns?: readonly string[];
-}
-
-export const DEFAULT_DISCOVER_MARGIN_MS = 60_000;
-
-export const DEFAULT_DISCOVER_COLUMNS: readonly string[] = [
+/** The saved search's columns; Discover shows them in this order. */
+export const DISCOVER_COLUMNS: readonly string[] = [
+  '@timestamp',
   'host.name',
   'user.name',
   'process.parent.name',
   'process.name',
   'process.command_line',
-  'process.entity_id',
 ];
+
+export const DISCOVER_SORT: ReadonlyArray<readonly [string, 'asc' | 'desc']> = [
+  ['@timestamp', 'asc'],
+];
+
+/**
+ * Longest KQL put into a link. The locator rison-encodes app state into the URL's hash, which
+ * roughly doubles quoted ids; 2,000 characters keeps the whole URL near 5 kB, within what
+ * browsers, proxies and Kibana's short-URL service accept without hashing state away.
+ */
+export const MAX_DISCOVER_KQL_LENGTH = 2_000;
+
+export const DEFAULT_DISCOVER_MARGIN_MS = 60_000;
+
+export interface DiscoverLocatorParams {
+  savedSearchId: string;
+  dataViewId: string;
+  timeRange: { from: string; to: string; mode: 'absolute' };
+  query: { language: 'kuery'; query: string };
+  columns: string[];
+  sort: string[][];
+}
+
+/** What the server answers once the saved objects exist. */
+export interface DiscoverSavedSearchIds {
+  savedSearchId: string;
+  dataViewId: string;
+}
+
+/** What to look at: the processes of one community on its host. */
+export interface DiscoverTarget {
+  hosts: readonly string[];
+  /** The processes the community's events created. */
+  entityIds: readonly string[];
+  /** Their names, for the filter used when the id list is too long for a link. */
+  processNames: readonly string[];
+  firstSeen: string;
+  lastSeen: string;
+}
+
+/**
+ * How closely the link matches the community: `events` selects exactly its events by process
+ * entity id; `processes` selects the host's events in the time span by process name (a
+ * superset); `host` keeps only host and time span when even the names are too many.
+ */
+export type DiscoverPrecision = 'events' | 'processes' | 'host';
+
+export interface DiscoverDrillDown {
+  params: DiscoverLocatorParams;
+  precision: DiscoverPrecision;
+  /** Shown next to the link whenever Discover will show more than the community's events. */
+  note?: string;
+}
+
+export interface DiscoverOptions extends Partial<DiscoverSavedSearchIds> {
+  /** Added before first and after last seen, so clock skew between sources hides nothing. */
+  marginMs?: number;
+  maxKqlLength?: number;
+}
 
 /**
  * A KQL quoted string. Inside quotes KQL only treats `\` and `"` as special, plus the escape
@@ -65,12 +103,16 @@ export function kqlAnyOf(field: string, values: readonly string[]): string {
   return `${field} : (${unique.map(quoteKqlValue).join(' or ')})`;
 }
 
+const nonEmpty = (values: readonly string[]) => values.some((v) => v !== '');
+
+function hostClause(target: Pick<DiscoverTarget, 'hosts'>): string[] {
+  return nonEmpty(target.hosts) ? [kqlAnyOf('host.name', target.hosts)] : [];
+}
+
+/** Exactly the community's events: its host(s) and the entity ids its events created. */
 export function buildCommunityKql(target: Pick<DiscoverTarget, 'hosts' | 'entityIds'>): string {
-  const clauses: string[] = [];
-  if (target.hosts.some((h) => h !== '')) clauses.push(kqlAnyOf('host.name', target.hosts));
-  if (target.entityIds.some((id) => id !== '')) {
-    clauses.push(kqlAnyOf('process.entity_id', target.entityIds));
-  }
+  const clauses = hostClause(target);
+  if (nonEmpty(target.entityIds)) clauses.push(kqlAnyOf('process.entity_id', target.entityIds));
   if (clauses.length === 0) throw new RangeError('a drill-down needs a host or an entity id');
   return clauses.join(' and ');
 }
@@ -81,29 +123,71 @@ function shifted(iso: string, deltaMs: number, what: string): string {
   return new Date(t + deltaMs).toISOString();
 }
 
-export function buildDiscoverParams(
+function processCount(n: number): string {
+  return `${n} ${n === 1 ? 'process' : 'processes'}`;
+}
+
+/**
+ * The most precise KQL that fits in a link: by entity id, else by process name, else host
+ * alone, each within the same time span.
+ */
+function chooseQuery(
+  target: DiscoverTarget,
+  limit: number,
+): { query: string; precision: DiscoverPrecision; note?: string } {
+  const ids = [...new Set(target.entityIds.filter((v) => v !== ''))];
+  if (ids.length > 0) {
+    const exact = buildCommunityKql(target);
+    if (exact.length <= limit) return { query: exact, precision: 'events' };
+  }
+  const tooMany =
+    ids.length > 0
+      ? `The community has ${processCount(ids.length)}, too many to list by id in a link`
+      : "The community's process ids are not known";
+  const hosts = hostClause(target);
+  if (nonEmpty(target.processNames)) {
+    const byName = [...hosts, kqlAnyOf('process.name', target.processNames)].join(' and ');
+    if (byName.length <= limit) {
+      return {
+        query: byName,
+        precision: 'processes',
+        note:
+          `${tooMany}: Discover shows every event of its host in its time span whose process ` +
+          'has one of its process names, which may include events outside the community.',
+      };
+    }
+  }
+  if (hosts.length === 0) throw new RangeError('a drill-down needs a host or an entity id');
+  return {
+    query: hosts.join(' and '),
+    precision: 'host',
+    note:
+      `${tooMany}${nonEmpty(target.processNames) ? ' or by process name' : ''}: Discover shows ` +
+      'every event of its host in its time span, ' +
+      'which may include events outside the community.',
+  };
+}
+
+export function buildDiscoverDrillDown(
   target: DiscoverTarget,
   options: DiscoverOptions = {},
-): DiscoverLocatorParams {
+): DiscoverDrillDown {
   const margin = Math.max(0, options.marginMs ?? DEFAULT_DISCOVER_MARGIN_MS);
   let from = shifted(target.firstSeen, -margin, 'firstSeen');
   let to = shifted(target.lastSeen, margin, 'lastSeen');
   if (from > to) [from, to] = [to, from];
+  const chosen = chooseQuery(target, options.maxKqlLength ?? MAX_DISCOVER_KQL_LENGTH);
   const params: DiscoverLocatorParams = {
+    savedSearchId: options.savedSearchId ?? DISCOVER_SAVED_SEARCH_ID,
+    dataViewId: options.dataViewId ?? DISCOVER_DATA_VIEW_ID,
     timeRange: { from, to, mode: 'absolute' },
-    query: { language: 'kuery', query: buildCommunityKql(target) },
-    columns: [...(options.columns ?? DEFAULT_DISCOVER_COLUMNS)],
-    sort: [['@timestamp', 'asc']],
+    query: { language: 'kuery', query: chosen.query },
+    columns: [...DISCOVER_COLUMNS],
+    sort: DISCOVER_SORT.map((s) => [...s]),
   };
-  if (options.dataViewId) params.dataViewId = options.dataViewId;
-  else {
-    params.dataViewSpec = {
-      title: options.indexPattern?.trim() || DEFAULT_EVENT_INDICES,
-      name: 'ProblemChild process events',
-      timeFieldName: '@timestamp',
-    };
-  }
-  return params;
+  return chosen.note
+    ? { params, precision: chosen.precision, note: chosen.note }
+    : { params, precision: chosen.precision };
 }
 
 /** The slice of a stored community the drill-down needs. */
@@ -112,7 +196,8 @@ export interface DiscoverableCommunity {
   firstSeen: string;
   lastSeen: string;
   entityIds: readonly string[];
-  events?: ReadonlyArray<{ event: { process: { entity_id: string } } }>;
+  events?: ReadonlyArray<{ event: { process: { entity_id: string; name?: string } } }>;
+  edges?: ReadonlyArray<{ childName: string }>;
 }
 
 /**
@@ -121,10 +206,13 @@ export interface DiscoverableCommunity {
  * the same set of events the standalone raw-events view lists.
  */
 export function discoverTargetOf(community: DiscoverableCommunity): DiscoverTarget {
-  const fromEvents = (community.events ?? []).map((e) => e.event.process.entity_id);
+  const events = community.events ?? [];
+  const fromEvents = events.map((e) => e.event.process.entity_id);
+  const names = events.map((e) => e.event.process.name ?? '').filter((n) => n !== '');
   return {
     hosts: [community.host],
     entityIds: fromEvents.length > 0 ? fromEvents : community.entityIds,
+    processNames: names.length > 0 ? names : (community.edges ?? []).map((e) => e.childName),
     firstSeen: community.firstSeen,
     lastSeen: community.lastSeen,
   };

@@ -121,6 +121,27 @@ export const runDetectionBody = z
   )
   .optional();
 
+/** Comma-separated index patterns, as in the `indices` setting; none may be empty. */
+const indexPatterns = z
+  .string()
+  .min(1)
+  .max(2_000)
+  .refine((s) => s.split(',').every((p) => p.trim().length > 0), {
+    message: 'must be comma-separated index patterns, none empty',
+  });
+
+/**
+ * Enabling detection (Kibana): the source index patterns the detection key may read; the
+ * `indices` setting when absent.
+ */
+export const enableDetectionBody = z
+  .object({ indices: indexPatterns.optional() })
+  .strict()
+  .optional();
+export type EnableDetectionBody = z.infer<typeof enableDetectionBody>;
+
+export const disableDetectionBody = z.object({}).strict().optional();
+
 const DURATION_UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: DAY_MS };
 
 /**

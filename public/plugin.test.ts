@@ -4,6 +4,7 @@
  * and Kibana's fetch errors reach the app as ApiError with status and field errors.
  */
 import { describe, expect, it } from 'vitest';
+import { buildDiscoverDrillDown } from '../common/discover';
 import { ApiError } from './app/api_client';
 import { buildServices, DISCOVER_APP_LOCATOR, kibanaHttp } from './application';
 import type {
@@ -95,14 +96,21 @@ describe('buildServices', () => {
         },
       },
     });
-    const params = {
-      timeRange: { from: 'a', to: 'b', mode: 'absolute' as const },
-      query: { language: 'kuery' as const, query: 'host.name : ("h")' },
-      columns: [],
-      sort: [],
-    };
+    // What the app hands over: the saved search and data view by id, all of it URL state.
+    const params = buildDiscoverDrillDown(
+      {
+        hosts: ['h'],
+        entityIds: ['e1'],
+        processNames: ['cmd.exe'],
+        firstSeen: '2024-05-01T10:00:00.000Z',
+        lastSeen: '2024-05-01T10:05:00.000Z',
+      },
+      { savedSearchId: 'problem-child-community-events', dataViewId: 'problem-child-events' },
+    ).params;
     s.openInDiscover!(params);
     expect(navigated).toEqual([params]);
+    expect(navigated[0]).toMatchObject({ savedSearchId: 'problem-child-community-events' });
+    expect(navigated[0]).not.toHaveProperty('dataViewSpec');
   });
 
   it('sends versioned JSON requests through core.http.fetch', async () => {

@@ -1,6 +1,8 @@
 /**
  * [Kibana glue] kibana.yml settings under `problemChild.*`, validated by Kibana's config-schema.
- * The same keys and defaults drive the standalone host (standalone/config.ts).
+ * The prefix is kibana.json's `configPath` (["problemChild"]); without it Kibana would derive
+ * `problem_child` from the plugin id (plugin_manifest_parser.ts) and refuse every documented key.
+ * The same keys and defaults drive the standalone host (standalone/serve_cli.ts).
  */
 import { schema, type TypeOf } from '@kbn/config-schema';
 import {

@@ -1,128 +1,112 @@
 /**
- * The Kibana server plugin against structural fakes of Kibana's contracts and a real
- * Elasticsearch: what setup registers, what start creates and schedules, and that a registered
- * route and the registered task really work end to end.
+ * The Kibana server plugin against a real Elasticsearch, with the Kibana contracts faked as in
+ * server/kibana/testing (Kibana cannot run here): start returns at once and set-up creates the
+ * `.kibana-problem-child-*` indices in the background; enabling detection stores a key; a
+ * run-now with a range reaches the task, which reads real events through a client carrying the
+ * key's `authorization` header (core's asScoped is a child client with that header) and writes
+ * real communities and a run report.
+ *
+ * The test cluster has no security module, so it ignores the header: what is verified here is
+ * the data path, not Elasticsearch's enforcement of the key (see server/kibana/detection_access.test.ts
+ * for that, against a fake of the security layer).
  */
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import type { Client } from '@elastic/elasticsearch';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { API_PRIVILEGE_ALL, API_PRIVILEGE_READ, FEATURE_ID, TASK_TYPE } from '../common/constants';
+import { KIBANA_INDEX_NAMES, rangedRunTaskId } from '../common/constants';
+import { generate } from './lib/generator/generate';
 import { createEsClient } from './stores/elasticsearch/client';
 import { EsStore } from './stores/elasticsearch/es_store';
-import type {
-  KibanaFeatureConfig,
-  RequestHandler,
-  TaskDefinition,
-  TaskManagerStart,
-  VersionedRouteConfig,
-} from './kibana/contracts';
-import { ProblemChildPlugin } from './plugin';
-import { configSchema, type ProblemChildConfig } from './config';
+import { ensureEventIndex, indexEvents } from './stores/elasticsearch/event_writer';
+import type { FakeRequest, KibanaRequest } from './kibana/contracts';
+import { type HarnessUser, KibanaHarness } from './kibana/testing/plugin_harness';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-// The shipped defaults, with the settings this test needs.
-const config: ProblemChildConfig = configSchema.validate({
-  indices: 'pc-plugin-events-*',
-  graphWindow: '1h',
-  partitions: 2,
-});
-const log = { debug() {}, info() {}, warn() {}, error() {}, get: () => log };
+const API = '/internal/problem_child';
+const EVENTS = 'pc-plugin-events-1';
+const ADMIN: HarnessUser = {
+  name: 'admin',
+  feature: 'all',
+  indices: { read: ['pc-plugin-events-*'], write: [] },
+};
+const DAY = 86_400_000;
 
-describe('ProblemChild Kibana plugin', () => {
+describe('ProblemChild Kibana plugin on a real Elasticsearch', () => {
   const client = createEsClient({ node: inject('esUrl') });
   afterAll(async () => {
-    await new EsStore({ client }).destroy();
+    await new EsStore({ client, names: KIBANA_INDEX_NAMES }).destroy();
+    await client.indices.delete({ index: EVENTS, ignore_unavailable: true });
     await client.close();
   });
 
-  it('registers, starts, serves a route and runs its task', async () => {
-    const routes: { method: string; config: VersionedRouteConfig; handler: RequestHandler }[] = [];
-    const versioned = Object.fromEntries(
-      ['get', 'post', 'put', 'delete'].map((m) => [
-        m,
-        (cfg: VersionedRouteConfig) => {
-          const r = {
-            addVersion: (_o: unknown, handler: RequestHandler) => {
-              routes.push({ method: m, config: cfg, handler });
-              return r;
-            },
-          };
-          return r;
-        },
-      ]),
-    );
-    const features: KibanaFeatureConfig[] = [];
-    const tasks: Record<string, TaskDefinition> = {};
-    const scheduled: string[] = [];
-    const esClients = { asCurrentUser: client, asInternalUser: client };
-    const plugin = new ProblemChildPlugin(
-      { logger: { get: () => log }, config: { get: () => config } },
-      path.join(root, 'models', 'default'),
-    );
-    plugin.setup(
-      {
-        http: { createRouter: () => ({ versioned }) as never },
-        getStartServices: async () => [{ elasticsearch: { client: esClients } }, {} as never, {}],
-      },
-      {
-        taskManager: { registerTaskDefinitions: (d) => Object.assign(tasks, d) },
-        features: { registerKibanaFeature: (f) => features.push(f) },
-      },
-    );
-    expect(features.map((f) => f.id)).toEqual([FEATURE_ID]);
-    expect(features[0]!.privileges.read.api).toEqual([API_PRIVILEGE_READ]);
-    expect(features[0]!.privileges.all.api).toEqual([API_PRIVILEGE_READ, API_PRIVILEGE_ALL]);
-    expect(Object.keys(tasks)).toEqual([TASK_TYPE]);
-    expect(routes.length).toBeGreaterThan(10);
-
-    const runSoon: string[] = [];
-    const tm: TaskManagerStart = {
-      ensureScheduled: async (t) => scheduled.push(`${t.id}@${t.schedule.interval}`),
-      runSoon: async (id) => runSoon.push(id),
-      get: async () => ({ runAt: '2026-01-01T00:15:00.000Z' }),
-    };
-    await plugin.start({ elasticsearch: { client: esClients } }, { taskManager: tm });
-    expect(scheduled).toEqual([
-      'problem_child:detection:1-of-2@15m',
-      'problem_child:detection:2-of-2@15m',
-    ]);
-    const aliases = await client.indices.getAlias({ name: 'problem-child-*' }).catch(() => ({}));
-    expect(Object.keys(aliases).length).toBeGreaterThan(0);
-
-    // Kibana's customError refuses statuses below 400 (the client then gets a 500).
-    const response = {
-      ok: ({ body }: { body: unknown }) => ({ status: 200, payload: body }),
-      custom: ({ statusCode, body }: { statusCode: number; body: unknown }) => ({
-        status: statusCode,
-        payload: body,
-      }),
-      customError: ({ statusCode, body }: { statusCode: number; body: unknown }) => {
-        if (statusCode < 400 || statusCode >= 600)
-          throw new Error(`Unexpected status ${statusCode}`);
-        return { status: statusCode, payload: body };
-      },
-    };
-    const context = { core: Promise.resolve({ elasticsearch: { client: esClients } }) };
-    const list = routes.find((r) => r.method === 'get' && r.config.path.endsWith('/communities'))!;
-    const res = await list.handler(
-      context,
-      {
-        params: {},
-        query: { page: 1, per_page: 20, sort: 'max_score', direction: 'desc' },
-        body: undefined,
-      },
-      response,
-    );
-    expect(res).toMatchObject({ status: 200, payload: { total: 0, items: [] } });
-    const run = routes.find((r) => r.config.path.endsWith('/detection/_run'))!;
-    const runRes = await run.handler(context, { params: {}, query: {}, body: undefined }, response);
-    expect(runRes.status).toBe(202);
-    expect(runSoon).toEqual(['problem_child:detection:1-of-2', 'problem_child:detection:2-of-2']);
-
-    const runner = tasks[TASK_TYPE]!.createTaskRunner({
-      taskInstance: { params: { partition: 0, partitions: 2 }, state: {} },
+  it('sets up in the background, enables, and runs a ranged detection over real events', async () => {
+    const kibana = new KibanaHarness({
+      config: { indices: 'pc-plugin-events-*', graphWindow: '1h', partitions: 1 },
     });
-    const out = await runner.run();
-    expect(out).toMatchObject({ state: { runs: 1, lastStatus: 'nothing_to_do' } });
+    kibana.addUser(ADMIN);
+    const headersSeen: string[] = [];
+    Object.assign(kibana.coreStart.elasticsearch.client, {
+      asInternalUser: client,
+      asScoped: (request: KibanaRequest | FakeRequest) => {
+        const authorization = (request as FakeRequest).headers?.authorization;
+        if (authorization) headersSeen.push(authorization);
+        const scoped = authorization ? client.child({ headers: { authorization } }) : client;
+        return { asCurrentUser: scoped as Client, asInternalUser: client };
+      },
+    });
+    kibana.setup();
+    const t0 = performance.now();
+    kibana.startPlugin();
+    expect(performance.now() - t0).toBeLessThan(1_000);
+    expect(await kibana.plugin.whenSetUp()).toMatchObject({ state: 'ready' });
+
+    const alias = await client.indices.getAlias({ name: KIBANA_INDEX_NAMES.communities });
+    expect(Object.keys(alias)).toEqual([`${KIBANA_INDEX_NAMES.communities}-000001`]);
+    expect(await client.indices.exists({ index: KIBANA_INDEX_NAMES.state })).toBe(true);
+    expect(await client.indices.exists({ index: 'problem-child-state' })).toBe(false);
+
+    // One generated day of a few hosts, two days ago.
+    const start = new Date(Math.floor(Date.now() / DAY) * DAY - 2 * DAY).toISOString();
+    await ensureEventIndex(client, EVENTS);
+    async function* events() {
+      for await (const r of generate({
+        hosts: 3,
+        days: 1,
+        attacks: 1,
+        seed: 5,
+        start,
+        eventsPerHostDay: 150,
+      }))
+        yield r.event;
+    }
+    const indexed = await indexEvents(client, EVENTS, events(), { refresh: true });
+    expect(indexed.failed).toEqual([]);
+    expect(indexed.indexed).toBeGreaterThan(100);
+
+    const enable = await kibana.request(ADMIN, 'post', `${API}/detection/_enable`, { body: {} });
+    expect(enable.status, JSON.stringify(enable.payload)).toBe(200);
+
+    const range = { from: start, to: new Date(Date.parse(start) + DAY).toISOString() };
+    const run = await kibana.request(ADMIN, 'post', `${API}/detection/_run`, { body: range });
+    expect(run.status, JSON.stringify(run.payload)).toBe(202);
+    const out = await kibana.taskManager.run(rangedRunTaskId(0, 1));
+    expect(out).toMatchObject({ state: { runs: 1, lastStatus: 'succeeded' } });
+    expect(headersSeen.length).toBeGreaterThan(0);
+    expect(headersSeen.every((h) => h.startsWith('ApiKey '))).toBe(true);
+
+    const status = await kibana.request(ADMIN, 'get', `${API}/detection/status`);
+    const body = status.payload as {
+      lastRun: { eventsRead: number; window: { start: string; end: string } };
+      access: { state: string };
+      setup: { state: string };
+    };
+    expect(body.setup.state).toBe('ready');
+    expect(body.access.state).toBe('enabled');
+    expect(body.lastRun.eventsRead).toBe(indexed.indexed);
+    expect(body.lastRun.window).toEqual({ start: range.from, end: range.to });
+
+    const list = await kibana.request(ADMIN, 'get', `${API}/communities`, {
+      query: { include_unflagged: 'true', from: range.from, to: range.to },
+    });
+    expect(list.status).toBe(200);
+    expect((list.payload as { total: number }).total).toBeGreaterThan(0);
   });
 });

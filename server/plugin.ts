@@ -1,40 +1,77 @@
 /**
- * [Kibana glue] The server plugin: registers the feature, routes and detection task in setup;
- * sets up indices and schedules the task in start. Everything it wires is host-neutral code.
+ * [Kibana glue] The server plugin: registers the feature, the detection-credentials saved object,
+ * routes and the detection task in setup; start returns at once and finishes set-up (indices,
+ * task scheduling, removal of tasks of an earlier partitioning) in the background with bounded
+ * retries, its state visible in the detection status. Kibana aborts a plugin whose start promise
+ * takes more than 10 s (plugins_system.ts), and a cluster that is still starting must not stop
+ * Kibana from starting.
  */
 import path from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
+import { KIBANA_INDEX_NAMES } from '../common/constants';
 import type { EdgeScorer } from '../common/types/scoring';
 import type { ProblemChildConfig } from './config';
 import { runDetectionJob } from './jobs/detection_job';
 import { TfjsEdgeScorer } from './lib/model/scorer';
-import type { Logger, Partition, Settings } from './ports';
+import type {
+  DetectionAccess,
+  Logger,
+  Partition,
+  RunReport,
+  SetupStatus,
+  Settings,
+  Stores,
+} from './ports';
 import { ROUTES } from './routes';
 import { EsStore } from './stores/elasticsearch/es_store';
+import { type RetryPolicy, retryDelay, sleep } from './stores/elasticsearch/retry';
 import type {
   CoreSetup,
   CoreStart,
+  EncryptedSavedObjectsSetup,
+  EncryptedSavedObjectsStart,
   FeaturesSetup,
   KibanaLogger,
+  KibanaRequest,
   PluginInitializerContext,
   TaskManagerSetup,
   TaskManagerStart,
 } from './kibana/contracts';
+import {
+  DetectionCredentials,
+  KibanaDetectionAccess,
+  registerDetectionCredentials,
+} from './kibana/detection_access';
 import { PROBLEM_CHILD_FEATURE } from './kibana/feature';
 import { registerKibanaRoutes } from './kibana/register_routes';
 import { routeContextFactory } from './kibana/route_context';
-import { registerDetectionTask, scheduleDetectionTasks } from './kibana/register_tasks';
-import { taskId } from '../common/constants';
+import {
+  type RunRange,
+  type SkippedRun,
+  registerDetectionTask,
+  removeStaleDetectionTasks,
+  scheduleDetectionTasks,
+} from './kibana/register_tasks';
+import { type AuthFailure, apiKeyAuthorization, observeAuthFailures } from './kibana/source_client';
 
 export interface SetupDeps {
   taskManager: TaskManagerSetup;
   features: FeaturesSetup;
-  security?: { authc: { getCurrentUser(request: unknown): { username: string } | null } };
+  /** Optional: without it (or without its encryption key) detection cannot be enabled. */
+  encryptedSavedObjects?: EncryptedSavedObjectsSetup;
 }
 
 export interface StartDeps {
   taskManager: TaskManagerStart;
+  encryptedSavedObjects?: EncryptedSavedObjectsStart;
 }
+
+/** How persistently start-up set-up is retried in the background (about 5 minutes by default). */
+export const DEFAULT_SETUP_RETRY: Required<Omit<RetryPolicy, 'minDelayMs'>> = {
+  attempts: 8,
+  baseDelayMs: 2_000,
+  maxDelayMs: 60_000,
+};
 
 /** Kibana compiles server code to CommonJS, where __dirname exists; models/ sits beside server/. */
 function defaultModelDir(): string {
@@ -51,25 +88,47 @@ function toLogger(log: KibanaLogger): Logger {
   };
 }
 
+const message = (e: unknown) => (e instanceof Error ? e.message.split('\n')[0]! : String(e));
+
+/** A DetectionAccess whose Kibana services are resolved on first use (routes run after start). */
+function lazyAccess(get: () => Promise<DetectionAccess>): DetectionAccess {
+  return {
+    status: async () => (await get()).status(),
+    enable: async (user, indices) => (await get()).enable(user, indices),
+    disable: async (user) => (await get()).disable(user),
+  };
+}
+
 export class ProblemChildPlugin {
   private readonly logger: Logger;
   private readonly kibanaLogger: KibanaLogger;
   private readonly config: ProblemChildConfig;
   private taskManagerStart: TaskManagerStart | undefined;
   private readonly scorers = new Map<string, Promise<EdgeScorer>>();
+  private canEncrypt = false;
+  private setupState: SetupStatus = {
+    state: 'pending',
+    attempts: 0,
+    updatedAt: new Date().toISOString(),
+  };
+  private setupDone: Promise<SetupStatus> | undefined;
+  private readonly stopping = new AbortController();
 
   constructor(
     ctx: PluginInitializerContext<ProblemChildConfig>,
     private readonly modelDir = defaultModelDir(),
+    private readonly setupRetry: RetryPolicy = DEFAULT_SETUP_RETRY,
   ) {
     this.kibanaLogger = ctx.logger.get();
     this.logger = toLogger(this.kibanaLogger);
     this.config = ctx.config.get();
   }
 
-  private storeFor(client: unknown): EsStore {
+  private storeFor(own: unknown, source?: unknown): EsStore {
     return new EsStore({
-      client: client as Client,
+      client: own as Client,
+      sourceClient: source as Client | undefined,
+      names: KIBANA_INDEX_NAMES,
       logger: this.logger,
       settingsDefaults: {
         threshold: this.config.threshold,
@@ -91,24 +150,50 @@ export class ProblemChildPlugin {
     return p;
   };
 
-  private taskIds(): string[] {
-    return Array.from({ length: this.config.partitions }, (_, i) =>
-      taskId(i, this.config.partitions),
-    );
+  private credentialsFor(coreStart: CoreStart, plugins: StartDeps): DetectionCredentials {
+    return new DetectionCredentials({
+      core: coreStart,
+      eso: plugins.encryptedSavedObjects,
+      canEncrypt: this.canEncrypt,
+      logger: this.logger,
+    });
   }
 
   setup(core: CoreSetup<StartDeps>, deps: SetupDeps): Record<string, never> {
     if (!this.config.enabled) return {};
     deps.features.registerKibanaFeature(PROBLEM_CHILD_FEATURE);
+    registerDetectionCredentials(core.savedObjects, deps.encryptedSavedObjects);
+    this.canEncrypt = deps.encryptedSavedObjects?.canEncrypt === true;
+
+    const accessFor = (request: KibanaRequest): DetectionAccess =>
+      lazyAccess(async () => {
+        const [coreStart, plugins] = await core.getStartServices();
+        return new KibanaDetectionAccess(this.credentialsFor(coreStart, plugins), {
+          core: coreStart,
+          request,
+          // The stored setting; kibana.yml's while the settings cannot be read (set-up pending).
+          defaultIndices: () =>
+            this.storeFor(coreStart.elasticsearch.client.asInternalUser)
+              .settings.get()
+              .then(
+                (s) => s.indices,
+                () => this.config.indices,
+              ),
+          logger: this.logger,
+        });
+      });
 
     registerKibanaRoutes(
       core.http.createRouter(),
       ROUTES,
       routeContextFactory({
-        storesFor: (client) => this.storeFor(client).stores,
-        userName: (request) => deps.security?.authc.getCurrentUser(request)?.username,
+        storesFor: ({ own, source }) => this.storeFor(own, source).stores,
+        userName: async (request) =>
+          (await core.getStartServices())[0].security.authc.getCurrentUser(request)?.username,
         taskManager: () => this.taskManagerStart,
-        taskIds: () => this.taskIds(),
+        partitions: this.config.partitions,
+        detectionAccess: accessFor,
+        setupStatus: () => this.setupState,
         logger: this.logger,
       }),
       this.kibanaLogger,
@@ -116,37 +201,134 @@ export class ProblemChildPlugin {
 
     registerDetectionTask(
       deps.taskManager,
-      async (partition: Partition, signal: AbortSignal) => {
-        const [coreStart] = await core.getStartServices();
-        const stores = this.storeFor(coreStart.elasticsearch.client.asInternalUser).stores;
-        return runDetectionJob(
-          { stores, scorer: this.scorer, logger: this.logger },
-          { partition, graphWindow: this.config.graphWindow },
-          signal,
-        );
-      },
+      (partition, signal, range) => this.runPartition(core, partition, signal, range),
       { timeout: this.config.taskTimeout },
     );
     return {};
   }
 
-  async start(core: CoreStart, deps: StartDeps): Promise<Record<string, never>> {
+  /**
+   * One task run: reads source events with the detection key, writes with the internal user.
+   * Without a key nothing runs; a key Elasticsearch refuses stops detection until re-enabled.
+   */
+  private async runPartition(
+    core: CoreSetup<StartDeps>,
+    partition: Partition,
+    signal: AbortSignal,
+    range?: RunRange,
+  ): Promise<RunReport | SkippedRun> {
+    const [coreStart, plugins] = await core.getStartServices();
+    const credentials = this.credentialsFor(coreStart, plugins);
+    let creds;
+    try {
+      creds = await credentials.decrypted();
+    } catch (e) {
+      const reason = `The stored detection key could not be decrypted (${message(e)}); was xpack.encryptedSavedObjects.encryptionKey changed?`;
+      await credentials.markStopped(reason).catch(() => undefined);
+      this.logger.error(reason);
+      return { status: 'stopped', message: reason };
+    }
+    if (!creds) {
+      const reason = 'detection is not enabled: no run until an administrator enables it';
+      this.logger.debug(reason);
+      return { status: 'not_enabled', message: reason };
+    }
+    if (creds.stoppedAt)
+      return { status: 'stopped', message: creds.stoppedReason ?? 'detection stopped' };
+
+    let refused: AuthFailure | undefined;
+    const keyClient = coreStart.elasticsearch.client.asScoped({
+      headers: { authorization: apiKeyAuthorization(creds.apiKeyId, creds.apiKey) },
+    }).asCurrentUser as object;
+    const source = observeAuthFailures(keyClient, (f) => (refused ??= f));
+    const stores: Stores = this.storeFor(
+      coreStart.elasticsearch.client.asInternalUser,
+      source,
+    ).stores;
+    const report = await runDetectionJob(
+      { stores, scorer: this.scorer, logger: this.logger },
+      { partition, graphWindow: this.config.graphWindow, range },
+      signal,
+    );
+    if (refused) {
+      const reason =
+        refused.status === 401
+          ? 'Elasticsearch no longer accepts the detection API key (invalidated or expired).'
+          : 'The detection API key may not read the source indices (Elasticsearch answered 403).';
+      this.logger.warn(`detection stopped: ${reason}`, { error: refused.message });
+      await credentials
+        .markStopped(reason)
+        .catch((e: unknown) =>
+          this.logger.error('could not record that detection stopped', { error: message(e) }),
+        );
+    }
+    return report;
+  }
+
+  start(core: CoreStart, deps: StartDeps): Record<string, never> {
     if (!this.config.enabled) return {};
     this.taskManagerStart = deps.taskManager;
-    try {
-      await this.storeFor(core.elasticsearch.client.asInternalUser).setup();
-      await scheduleDetectionTasks(deps.taskManager, {
-        interval: this.config.interval,
-        partitions: this.config.partitions,
-      });
-    } catch (e) {
-      // A cluster that is not ready must not stop Kibana from starting; the task retries setup.
-      this.logger.error(
-        `ProblemChild start-up failed: ${e instanceof Error ? e.message : String(e)}`,
-      );
-    }
+    this.setupDone = this.finishSetup(core, deps.taskManager);
     return {};
   }
 
-  stop(): void {}
+  /** Resolves when background set-up has succeeded, failed for good, or the plugin stopped. */
+  whenSetUp(): Promise<SetupStatus> {
+    return this.setupDone ?? Promise.resolve(this.setupState);
+  }
+
+  private async finishSetup(core: CoreStart, tm: TaskManagerStart): Promise<SetupStatus> {
+    const attempts = Math.max(1, this.setupRetry.attempts ?? DEFAULT_SETUP_RETRY.attempts);
+    let reason: string | undefined;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      if (this.stopping.signal.aborted) break;
+      this.setupState = {
+        state: 'pending',
+        attempts: attempt,
+        ...(reason ? { reason } : {}),
+        updatedAt: new Date().toISOString(),
+      };
+      let step = 'creating the plugin indices';
+      try {
+        await this.storeFor(core.elasticsearch.client.asInternalUser).setup();
+        step = 'scheduling the detection tasks';
+        await scheduleDetectionTasks(tm, {
+          interval: this.config.interval,
+          partitions: this.config.partitions,
+        });
+        step = 'removing detection tasks of an earlier partitioning';
+        const removed = await removeStaleDetectionTasks(tm, this.config.partitions);
+        if (removed.length) this.logger.info('removed stale detection tasks', { removed });
+        this.setupState = {
+          state: 'ready',
+          attempts: attempt,
+          updatedAt: new Date().toISOString(),
+        };
+        return this.setupState;
+      } catch (e) {
+        reason = `${step} failed: ${message(e)}`;
+        this.logger.warn(`ProblemChild set-up attempt ${attempt} of ${attempts}: ${reason}`);
+      }
+      if (attempt < attempts) {
+        try {
+          await sleep(retryDelay(attempt - 1, this.setupRetry), this.stopping.signal);
+        } catch {
+          break;
+        }
+      }
+    }
+    this.setupState = {
+      state: 'failed',
+      attempts: this.setupState.attempts,
+      reason: this.stopping.signal.aborted ? 'Kibana is stopping' : (reason ?? 'unknown'),
+      updatedAt: new Date().toISOString(),
+    };
+    if (!this.stopping.signal.aborted)
+      this.logger.error(`ProblemChild set-up failed; restart Kibana to retry: ${reason}`);
+    return this.setupState;
+  }
+
+  stop(): void {
+    this.stopping.abort();
+  }
 }

@@ -135,6 +135,19 @@ export class NotFoundError extends Error {
   readonly statusCode = 404;
 }
 
+/**
+ * A request the host cannot carry out as asked, with the status and the message the caller
+ * should see (e.g. 400 "xpack.encryptedSavedObjects.encryptionKey is not set").
+ */
+export class RefusedError extends Error {
+  constructor(
+    readonly statusCode: 400 | 403 | 409 | 503,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 export interface CommunityStore {
   /**
    * Upserts by deterministic id (a re-run updates, never duplicates) and keeps triage state.
@@ -212,4 +225,43 @@ export interface Stores {
   suppressions: SuppressionStore;
   state: JobStateStore;
   settings: SettingsStore;
+}
+
+/**
+ * Whether the detection job may read source events, and with what. Under Kibana an
+ * administrator enables detection, which captures an API key limited to reading the source
+ * indices; standalone, the host reads with its own connection and detection is always enabled.
+ */
+export type DetectionAccessState = 'enabled' | 'not_enabled' | 'stopped';
+
+export interface DetectionAccessStatus {
+  host: 'kibana' | 'standalone';
+  state: DetectionAccessState;
+  enabled: boolean;
+  enabledBy?: string;
+  enabledAt?: string;
+  /** Source index patterns detection reads. */
+  indices: string[];
+  /** Index privileges it holds on them. */
+  privileges: string[];
+  /** Per pattern, whether the key could read it when it was created (Kibana). */
+  readable?: Record<string, boolean>;
+  /** Why detection is not enabled or stopped, in words for the app. */
+  reason?: string;
+  stoppedAt?: string;
+}
+
+export interface DetectionAccess {
+  status(): Promise<DetectionAccessStatus>;
+  /** Throws RefusedError when the host cannot enable detection (with the reason). */
+  enable(user: string, indices?: string): Promise<DetectionAccessStatus>;
+  disable(user: string): Promise<DetectionAccessStatus>;
+}
+
+/** Background set-up of the host (indices, task scheduling): visible in the detection status. */
+export interface SetupStatus {
+  state: 'pending' | 'ready' | 'failed';
+  attempts: number;
+  reason?: string;
+  updatedAt: string;
 }

@@ -206,6 +206,22 @@ describe('standalone HTTP API', () => {
     );
   });
 
+  it('reports detection as always enabled on its own connection, with nothing to enable', async () => {
+    const st = await call(base, 'GET', `${API}/detection/status`);
+    expect(st.body.setup).toMatchObject({ state: 'ready' });
+    expect(st.body.access).toMatchObject({
+      host: 'standalone',
+      state: 'enabled',
+      enabled: true,
+      indices: ['embedded store'],
+    });
+    for (const action of ['_enable', '_disable']) {
+      const res = await call(base, 'POST', `${API}/detection/${action}`, {});
+      expect(res.status).toBe(400);
+      expect(res.body.message).toMatch(/not applicable in the standalone host/);
+    }
+  });
+
   it('answers malformed JSON with 400 and unknown API paths with a JSON 404', async () => {
     const r = await fetch(`${base}${API}/settings`, {
       method: 'PUT',

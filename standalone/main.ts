@@ -12,7 +12,15 @@ import { runDetectionJob } from '../server/jobs/detection_job';
 import { generate } from '../server/lib/generator/generate';
 import { parseWindow } from '../server/lib/detection/windowing';
 import { TfjsEdgeScorer } from '../server/lib/model/scorer';
-import type { Logger, RunReport, Settings, Stores } from '../server/ports';
+import {
+  type DetectionAccess,
+  type Logger,
+  RefusedError,
+  type RunReport,
+  type Settings,
+  type SetupStatus,
+  type Stores,
+} from '../server/ports';
 import { ROUTES } from '../server/routes';
 import { openEmbeddedStore, type EmbeddedStore } from '../server/stores/duckdb/embedded_store';
 import { createEsClient } from '../server/stores/elasticsearch/client';
@@ -121,6 +129,37 @@ async function seedDemo(
   return { events: counts.inserted, report };
 }
 
+/**
+ * The standalone host reads source events with its own connection (the embedded store, or the
+ * cluster given with --es and its key): detection is always enabled and there is no key to
+ * create or invalidate.
+ */
+export function standaloneDetectionAccess(stores: Stores, esUrl?: string): DetectionAccess {
+  const refuse = (): never => {
+    throw new RefusedError(
+      400,
+      'Enabling or disabling detection is not applicable in the standalone host: it reads source events with its own connection',
+    );
+  };
+  return {
+    status: async () => ({
+      host: 'standalone',
+      state: 'enabled',
+      enabled: true,
+      enabledBy: 'standalone host',
+      indices: esUrl
+        ? (await stores.settings.get()).indices
+            .split(',')
+            .map((p) => p.trim())
+            .filter(Boolean)
+        : ['embedded store'],
+      privileges: ['read'],
+    }),
+    enable: async () => refuse(),
+    disable: async () => refuse(),
+  };
+}
+
 export async function startStandalone(opts: StandaloneOptions = {}): Promise<RunningStandalone> {
   const logger = opts.logger ?? consoleLogger();
   const host = opts.host ?? '127.0.0.1';
@@ -176,6 +215,12 @@ export async function startStandalone(opts: StandaloneOptions = {}): Promise<Run
     runOnStart: false,
   });
 
+  const detectionAccess = standaloneDetectionAccess(stores, opts.esUrl);
+  const setupStatus: SetupStatus = {
+    state: 'ready',
+    attempts: 1,
+    updatedAt: new Date().toISOString(),
+  };
   const server = await startHttpServer({
     staticDir,
     host,
@@ -190,6 +235,9 @@ export async function startStandalone(opts: StandaloneOptions = {}): Promise<Run
         logger,
         runDetection: async (range) => scheduler.runSoon(range),
         nextRunAt: async () => scheduler.nextRunAt(),
+        detectionAccess,
+        // Stores are set up before the server listens.
+        setupStatus: () => setupStatus,
       }),
     },
   });

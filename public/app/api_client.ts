@@ -3,10 +3,12 @@
  * core.http.fetch and on the standalone host's fetch wrapper. Imports nothing from Kibana.
  */
 import { API_BASE, API_VERSION } from '../../common/constants';
+import type { DiscoverSavedSearchIds } from '../../common/discover';
 import type {
   BulkTriageResponse,
   CommunityEventsResponse,
   CommunityPage,
+  DetectionAccessStatus,
   DetectionStatus,
   ListCommunitiesParams,
   PrevalenceResponse,
@@ -125,6 +127,26 @@ export class ApiClient {
 
   detectionStatus(): Promise<DetectionStatus> {
     return this.call('GET', '/detection/status');
+  }
+
+  /**
+   * Enables detection as the current user (Kibana: creates the source-reading API key, limited to
+   * `indices` or the configured ones). Refusals (400 no encryption key, 403 nothing readable) throw.
+   */
+  enableDetection(indices?: string): Promise<DetectionAccessStatus> {
+    return this.call('POST', '/detection/_enable', {
+      body: indices === undefined ? {} : { indices },
+    });
+  }
+
+  /** Disables detection (Kibana: invalidates the key). */
+  disableDetection(): Promise<DetectionAccessStatus> {
+    return this.call('POST', '/detection/_disable', { body: {} });
+  }
+
+  /** Kibana: the Discover saved search of the drill-down, created on first use (404 elsewhere). */
+  ensureDiscoverSavedSearch(): Promise<DiscoverSavedSearchIds> {
+    return this.call('POST', '/discover/_saved_search', { body: {} });
   }
 
   prevalence(parent: string, child: string, commandLine?: string): Promise<PrevalenceResponse> {

@@ -5,7 +5,10 @@
 export type {
   CommunityPage,
   CommunitySummary,
+  DetectionAccessState,
+  DetectionAccessStatus,
   RunReport,
+  SetupStatus,
   Settings,
   StoredCommunity,
   TriageChange,
@@ -23,7 +26,14 @@ export type {
 export type { FeatureContribution, ScoredEvent } from '../../common/types/scoring';
 export type { ProcessEvent } from '../../common/types/process_event';
 
-import type { RunReport, StoredCommunity, TriageStatus, Verdict } from '../../server/ports';
+import type {
+  DetectionAccessStatus,
+  RunReport,
+  SetupStatus,
+  StoredCommunity,
+  TriageStatus,
+  Verdict,
+} from '../../server/ports';
 import type {
   CmdlinePrevalence,
   PairPrevalence,
@@ -82,6 +92,10 @@ export interface DetectionStatus {
   lastRun: RunReport | null;
   recentRuns: RunReport[];
   nextRunAt: string | null;
+  /** The host's background set-up; absent from hosts that predate it. */
+  setup?: SetupStatus;
+  /** Whether detection may read source events (Kibana: the administrator's key). */
+  access?: DetectionAccessStatus;
 }
 
 export interface PrevalenceResponse {

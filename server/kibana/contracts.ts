@@ -1,11 +1,12 @@
 /**
- * The slices of Kibana's plugin contracts this plugin touches, written out structurally because
- * no @kbn/* package is published. Shapes follow Kibana 9.x (see the notes cited in README):
- * routes via `router.versioned`, Task Manager `registerTaskDefinitions` / `ensureScheduled` /
- * `runSoon`, features `registerKibanaFeature`. Only files in this folder, plugin.ts, index.ts and
- * config.ts use them.
+ * The slices of Kibana's server contracts this plugin touches, written out structurally because
+ * no @kbn/* package is published. Only files in this folder, plugin.ts, index.ts and config.ts
+ * use them. Each interface names the elastic/kibana file it mirrors and the commit read (the
+ * search index holds one commit per file, not the v9.3.2 tag; where the 9.3 line differs from
+ * that commit it is said). Fakes of these contracts in tests must follow the same sources.
  */
 
+/** src/core/packages/logging/... Logger (`get` for child loggers). */
 export interface KibanaLogger {
   debug(m: string, meta?: unknown): void;
   info(m: string, meta?: unknown): void;
@@ -14,12 +15,16 @@ export interface KibanaLogger {
   get(...path: string[]): KibanaLogger;
 }
 
+/** src/core/packages/plugins/server/src/types.ts PluginInitializerContext (logger, config.get). */
 export interface PluginInitializerContext<C> {
   logger: { get(...path: string[]): KibanaLogger };
   config: { get(): C };
 }
 
-/** `(data, {ok, badRequest})` validators are accepted by Kibana's router since 7.x. */
+/**
+ * src/core/packages/http/server/src/router/route_validator.ts: `(data, {ok, badRequest})`
+ * function validators, accepted by Kibana's router since 7.x.
+ */
 export type RouteValidationFunction<T> = (
   data: unknown,
   validationResult: {
@@ -28,6 +33,10 @@ export type RouteValidationFunction<T> = (
   },
 ) => { value: T; error?: undefined } | { value?: undefined; error: Error };
 
+/**
+ * src/core/packages/http/server/src/router/request.ts KibanaRequest: the validated params,
+ * query and body; the object itself is what core.security and asScoped take.
+ */
 export interface KibanaRequest {
   params: unknown;
   query: unknown;
@@ -40,6 +49,7 @@ export interface KibanaResponse {
   payload?: unknown;
 }
 
+/** src/core/packages/http/server/src/router/response_factory.ts (the parts used). */
 export interface KibanaResponseFactory {
   ok(opts: { body: unknown }): KibanaResponse;
   /** Any status; Kibana's `customError` throws (and the client gets a 500) below 400. */
@@ -50,9 +60,25 @@ export interface KibanaResponseFactory {
   }): KibanaResponse;
 }
 
+/**
+ * src/core/packages/elasticsearch/server/src/client/scopeable_request.ts: `asScoped` takes a
+ * KibanaRequest or a FakeRequest `{ headers }` whose `authorization` header authenticates the
+ * calls (how the detection task uses its API key).
+ */
+export interface FakeRequest {
+  headers: Record<string, string>;
+}
+
+/** src/core/packages/elasticsearch/server/src/client/scoped_cluster_client.ts. */
 export interface ScopedEsClient {
   asCurrentUser: unknown;
   asInternalUser: unknown;
+}
+
+/** src/core/packages/elasticsearch/server/src/client/cluster_client.ts IClusterClient. */
+export interface ClusterClient {
+  asInternalUser: unknown;
+  asScoped(request: KibanaRequest | FakeRequest): ScopedEsClient;
 }
 
 export interface RequestHandlerContext {
@@ -65,6 +91,10 @@ export type RequestHandler = (
   response: KibanaResponseFactory,
 ) => Promise<KibanaResponse>;
 
+/**
+ * src/core/packages/http/server/src/versioning/types.ts; `security.authz` is required on every
+ * route (src/core/packages/http/router-server-internal/src/security_route_config_validator.ts).
+ */
 export interface VersionedRouteConfig {
   path: string;
   access: 'internal' | 'public';
@@ -100,30 +130,66 @@ export interface IRouter {
   versioned: VersionedRouter;
 }
 
+/**
+ * x-pack/platform/plugins/shared/task_manager/server/task.ts TaskInstance /
+ * ConcreteTaskInstance (@020a42515d7dc778e79812d30bfceed86a4a3b30): `status` is one of idle,
+ * claiming, running, failed, should_delete, unrecognized, dead_letter.
+ */
 export interface TaskInstance {
   id?: string;
+  taskType?: string;
   params: Record<string, unknown>;
   state: Record<string, unknown>;
+  status?: string;
+  runAt?: Date | string;
 }
 
+/** task.ts RunResult: the state handed to the next run. */
 export interface TaskRunner {
   run(): Promise<{ state: Record<string, unknown> } | void>;
   cancel?(): Promise<void>;
 }
 
+/**
+ * task.ts RunContext. What aborts a run differs by version: 8.x passes neither
+ * (@ba562bc342256b6be9c47ddb9f5294d68380412e: `{ taskInstance }` only, cancel() on timeout);
+ * 9.x from 2025-08 (9.3 included) passes `abortController`; main passes `signal`
+ * (@020a42515d7dc778e79812d30bfceed86a4a3b30). The runner accepts all three.
+ */
+export interface TaskRunContext {
+  taskInstance: TaskInstance;
+  signal?: AbortSignal;
+  abortController?: AbortController;
+}
+
+/** task.ts TaskDefinition (taskDefinitionSchema plus createTaskRunner). */
 export interface TaskDefinition {
   title: string;
   description?: string;
   timeout?: string;
   maxAttempts?: number;
   maxConcurrency?: number;
-  createTaskRunner(context: { taskInstance: TaskInstance; signal?: AbortSignal }): TaskRunner;
+  createTaskRunner(context: TaskRunContext): TaskRunner;
 }
 
+/** task_manager/server/plugin.ts TaskManagerSetupContract (@07670c19e9215cedc2074b34e68cb15c7c7bb443). */
 export interface TaskManagerSetup {
   registerTaskDefinitions(defs: Record<string, TaskDefinition>): void;
 }
 
+/**
+ * task_manager/server/plugin.ts TaskManagerStartContract (@07670c19e…): TaskScheduling's
+ * schedule / runSoon / ensureScheduled (task_scheduling.ts @0086c4b627f24a254edaa731e7439c87f1d4c164)
+ * and TaskStore's fetch / get / removeIfExists (task_store.ts @0098ca24d0be64e46c0fba5094394487fe0f46a1,
+ * lib/remove_if_exists.ts @1892a8d751518a6e8e8d50fcc8c81b2c44102f9a).
+ *
+ * runSoon throws TaskAlreadyRunningError ("Failed to run task "<id>" as it is currently running",
+ * lib/errors/task_already_running_error.ts @76136a3e34f08b90fd90ff81adbd6cb507a7b860; a plain
+ * Error with the same words on 8.x) while the task is claiming or running, and the saved-objects
+ * not-found error (a Boom error, `output.statusCode` 404) for an unknown id. `schedule` with an id
+ * that exists fails with a saved-objects conflict (409). The classes are Kibana's: callers
+ * classify by message and status, never with instanceof.
+ */
 export interface TaskManagerStart {
   ensureScheduled(task: {
     id: string;
@@ -133,14 +199,34 @@ export interface TaskManagerStart {
     state: Record<string, unknown>;
     scope?: string[];
   }): Promise<unknown>;
+  schedule(task: {
+    id?: string;
+    taskType: string;
+    params: Record<string, unknown>;
+    state: Record<string, unknown>;
+    scope?: string[];
+  }): Promise<unknown>;
   runSoon(id: string): Promise<unknown>;
-  get(id: string): Promise<{ runAt: Date | string; status?: string }>;
+  get(id: string): Promise<{ id?: string; runAt: Date | string; status?: string }>;
+  /** SearchOpts: `query` over the task index (`task.taskType`, …) and `size`. */
+  fetch(opts: {
+    query?: Record<string, unknown>;
+    size?: number;
+  }): Promise<{ docs: { id: string; taskType?: string; status?: string }[] }>;
+  removeIfExists(id: string): Promise<void>;
 }
 
+/**
+ * x-pack/platform/plugins/shared/features/common/kibana_feature.ts KibanaFeatureConfig
+ * (@25d6d3ae082575be4497ed0858c815e9a8b9fb0f). KibanaFeatureScope is an enum with the string
+ * values 'security' (role privileges) and 'spaces' (the Spaces feature visibility toggles);
+ * without `scope` a feature is security-only.
+ */
 export interface KibanaFeatureConfig {
   id: string;
   name: string;
   category: { id: string; label: string };
+  scope?: readonly ('security' | 'spaces')[];
   app: string[];
   privileges: {
     all: {
@@ -162,11 +248,127 @@ export interface FeaturesSetup {
   registerKibanaFeature(feature: KibanaFeatureConfig): void;
 }
 
-export interface CoreSetup<TStart = unknown> {
-  http: { createRouter(): IRouter };
-  getStartServices(): Promise<[{ elasticsearch: { client: ScopedEsClient } }, TStart, unknown]>;
+/**
+ * src/core/packages/saved-objects/server/src/saved_objects_type.ts SavedObjectsType (the fields
+ * used); registration is checked by base-server-internal/src/saved_objects_type_registry.ts
+ * (@0f49911453b27b624c0ee2842d1d3497ef2cf09e).
+ */
+export interface SavedObjectsType {
+  name: string;
+  hidden: boolean;
+  namespaceType: 'agnostic' | 'single' | 'multiple' | 'multiple-isolated';
+  mappings: { dynamic: false | 'strict'; properties: Record<string, unknown> };
+  management?: { importableAndExportable: boolean };
 }
 
+/** A saved object as the repository returns it. */
+export interface SavedObject<A> {
+  id: string;
+  type: string;
+  attributes: A;
+}
+
+/**
+ * src/core/packages/saved-objects/api-server/src/saved_objects_client.ts (the methods used).
+ * Errors are Boom errors: `output.statusCode` 404 for a missing object.
+ */
+export interface SavedObjectsClientContract {
+  create<A>(
+    type: string,
+    attributes: A,
+    options: { id: string; overwrite: boolean },
+  ): Promise<SavedObject<A>>;
+  get<A>(type: string, id: string): Promise<SavedObject<A>>;
+  update<A>(type: string, id: string, attributes: Partial<A>): Promise<unknown>;
+  delete(type: string, id: string): Promise<unknown>;
+}
+
+/**
+ * src/core/packages/saved-objects/server-internal/src/saved_objects_service.ts
+ * (@00dc6f5ffa263670d2bcd1bcb14a9d76305ba472). `getScopedClient(request, { excludedExtensions:
+ * ['security'] })` (SECURITY_EXTENSION_ID = 'security') writes as Kibana's internal user with
+ * the encryption extension applied, the way alerting, actions and fleet store API keys;
+ * `createInternalRepository` has no extensions: it reads and updates non-secret attributes.
+ */
+export interface SavedObjectsServiceStart {
+  getScopedClient(
+    request: KibanaRequest,
+    options: { includedHiddenTypes?: string[]; excludedExtensions?: string[] },
+  ): SavedObjectsClientContract;
+  createInternalRepository(includedHiddenTypes?: string[]): SavedObjectsClientContract;
+}
+
+/**
+ * src/core/packages/security/server/src/authentication/api_keys/api_keys.ts
+ * (@0b22416ad53d8a6445c90313c7a755c6437f59cc): grantAsInternalUser grants a key for the user of
+ * the request (limited to the intersection of that user's rights and `role_descriptors`) and
+ * answers null when API keys are disabled; invalidateAsInternalUser({ ids }).
+ */
+export interface ApiKeysService {
+  grantAsInternalUser(
+    request: KibanaRequest,
+    params: {
+      name: string;
+      role_descriptors: Record<string, unknown>;
+      metadata?: Record<string, unknown>;
+      expiration?: string;
+    },
+  ): Promise<{ id: string; name: string; api_key: string } | null>;
+  invalidateAsInternalUser(params: { ids: string[] }): Promise<{
+    invalidated_api_keys: string[];
+    previously_invalidated_api_keys: string[];
+    error_count: number;
+  } | null>;
+}
+
+/**
+ * src/core/packages/security/server/src/authc.ts CoreAuthenticationService
+ * (@0f3736063368c8a7bde4b4b56516d6f35caa254c): the current user comes from core, not from the
+ * security plugin's deprecated authc.
+ */
+export interface CoreSecurityStart {
+  authc: {
+    getCurrentUser(request: KibanaRequest): { username: string } | null;
+    apiKeys: ApiKeysService;
+  };
+}
+
+/**
+ * x-pack/platform/plugins/shared/encrypted_saved_objects/server/plugin.ts
+ * (@1dffeba6124f4c40243fbccc304b16f08d900173): `canEncrypt` is false unless
+ * `xpack.encryptedSavedObjects.encryptionKey` is set; registerType takes the attributes to
+ * encrypt (crypto/encrypted_saved_objects_service.ts). No attribute is in the AAD unless listed
+ * in `attributesToIncludeInAAD` (9.x), so non-secret attributes may be updated on their own.
+ */
+export interface EncryptedSavedObjectsSetup {
+  canEncrypt: boolean;
+  registerType(registration: {
+    type: string;
+    attributesToEncrypt: ReadonlySet<string>;
+    attributesToIncludeInAAD?: ReadonlySet<string>;
+  }): void;
+}
+
+/**
+ * encrypted_saved_objects/server/saved_objects/index.ts (@3825a338b2e8a00a67aa6c2ddc30160e8237a2ba):
+ * getClient({ includedHiddenTypes }).getDecryptedAsInternalUser(type, id).
+ */
+export interface EncryptedSavedObjectsStart {
+  getClient(options?: { includedHiddenTypes?: string[] }): {
+    getDecryptedAsInternalUser<A>(type: string, id: string): Promise<SavedObject<A>>;
+  };
+}
+
+/** src/core/packages/core/server/... CoreSetup (the services used). */
+export interface CoreSetup<TStart = unknown> {
+  http: { createRouter(): IRouter };
+  savedObjects: { registerType(type: SavedObjectsType): void };
+  getStartServices(): Promise<[CoreStart, TStart, unknown]>;
+}
+
+/** CoreStart (the services used); `security` is core's since 8.15. */
 export interface CoreStart {
-  elasticsearch: { client: ScopedEsClient };
+  elasticsearch: { client: ClusterClient };
+  savedObjects: SavedObjectsServiceStart;
+  security: CoreSecurityStart;
 }

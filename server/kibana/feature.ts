@@ -7,11 +7,17 @@ import {
 } from '../../common/constants';
 import type { KibanaFeatureConfig } from './contracts';
 
-/** The Kibana feature whose privileges gate every route: read to browse, all to triage and run. */
+/**
+ * The Kibana feature whose privileges gate every route: read to browse, all to triage, run and
+ * enable detection. `scope` lists spaces as well as security so the feature also appears in
+ * each Space's feature visibility toggles (KibanaFeatureScope, features/common/kibana_feature.ts).
+ * Communities themselves are global: a Space only decides whether the app is shown.
+ */
 export const PROBLEM_CHILD_FEATURE: KibanaFeatureConfig = {
   id: FEATURE_ID,
   name: PLUGIN_NAME,
   category: { id: 'securitySolution', label: 'Security' },
+  scope: ['security', 'spaces'],
   app: [APP_ID],
   privileges: {
     all: {

@@ -1,7 +1,10 @@
-import { ConflictError, NotFoundError } from '../ports';
+import { ConflictError, NotFoundError, RefusedError } from '../ports';
 import type { RouteResponse } from './route_types';
 
-/** The HTTP status an Elasticsearch client error carries, if any. */
+/**
+ * The HTTP status an Elasticsearch client error carries, if any. Read from the error's fields,
+ * not its class: Kibana's client is another copy of @elastic/elasticsearch than ours.
+ */
 export function storeStatus(e: unknown): number | undefined {
   const err = e as { statusCode?: unknown; meta?: { statusCode?: unknown } } | null;
   const s = err?.meta?.statusCode ?? err?.statusCode;
@@ -17,6 +20,18 @@ export function errorResponse(e: unknown): RouteResponse {
     return {
       status: 409,
       body: { statusCode: 409, error: 'Conflict', message: e.message, current_version: e.current },
+    };
+  }
+  if (e instanceof RefusedError) {
+    const error = {
+      400: 'Bad Request',
+      403: 'Forbidden',
+      409: 'Conflict',
+      503: 'Service Unavailable',
+    };
+    return {
+      status: e.statusCode,
+      body: { statusCode: e.statusCode, error: error[e.statusCode], message: e.message },
     };
   }
   if (e instanceof NotFoundError) {

@@ -1,6 +1,9 @@
 import { bulkTriageRoute } from './bulk_triage_route';
 import { communityEventsRoute } from './community_events_route';
 import { detectionStatusRoute } from './detection_status_route';
+import { discoverSavedSearchRoute } from './discover_saved_search_route';
+import { disableDetectionRoute } from './disable_detection_route';
+import { enableDetectionRoute } from './enable_detection_route';
 import { getCommunityRoute } from './get_community_route';
 import { listCommunitiesRoute } from './list_communities_route';
 import { prevalenceRoute } from './prevalence_route';
@@ -21,9 +24,12 @@ export const ROUTES: readonly RouteDef[] = [
   triageCommunityRoute,
   runDetectionRoute,
   detectionStatusRoute,
+  enableDetectionRoute,
+  disableDetectionRoute,
   prevalenceRoute,
   getSettingsRoute,
   updateSettingsRoute,
   listSuppressionsRoute,
   deleteSuppressionRoute,
+  discoverSavedSearchRoute,
 ];

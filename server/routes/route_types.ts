@@ -3,7 +3,7 @@
  * registration, the standalone host into a Fastify route. Handlers see only our ports.
  */
 import type { z } from 'zod';
-import type { Logger, Stores } from '../ports';
+import type { DetectionAccess, Logger, SetupStatus, Stores } from '../ports';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'delete';
 export type RoutePrivilege = 'read' | 'all';
@@ -14,13 +14,28 @@ export interface RouteContext {
   /** The user name recorded in triage history ("standalone" or an API-key name outside Kibana). */
   user: string;
   logger: Logger;
-  /** Starts a detection run now (Task Manager runSoon in Kibana, the scheduler standalone). */
+  /**
+   * Starts a detection run now (Task Manager in Kibana, the scheduler standalone). When nothing
+   * started, `statusCode` says why: 409 a run in progress or detection not enabled, 503 the
+   * scheduler could not be reached.
+   */
   runDetection(range?: {
     from?: string;
     to?: string;
-  }): Promise<{ started: boolean; message: string }>;
+  }): Promise<{ started: boolean; message: string; statusCode?: 409 | 503 }>;
   /** When the scheduler will run next, if known. */
   nextRunAt(): Promise<string | undefined>;
+  /** Whether detection may read source events, and enabling or disabling it. */
+  detectionAccess: DetectionAccess;
+  /** The host's background set-up (indices, scheduling). */
+  setupStatus(): SetupStatus;
+  /**
+   * Kibana only: the Discover saved search the drill-down opens, created on first use in the
+   * caller's space. Absent in the standalone host, which has no Discover.
+   */
+  discover?: {
+    ensureSavedSearch(indices: string): Promise<{ savedSearchId: string; dataViewId: string }>;
+  };
 }
 
 export interface RouteRequest<P, Q, B> {

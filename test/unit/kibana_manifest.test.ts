@@ -47,9 +47,20 @@ describe('kibana.json', () => {
     expect(manifest.server).toBe(true);
     expect(manifest.ui).toBe(true);
     expect(manifest.requiredPlugins).toEqual(
-      expect.arrayContaining(['taskManager', 'data', 'share', 'features']),
+      expect.arrayContaining(['taskManager', 'share', 'features']),
     );
-    expect(manifest.optionalPlugins).toEqual(expect.arrayContaining(['security', 'spaces']));
+    // Nothing uses the data plugin; Discover (the drill-down) and encrypted saved objects (the
+    // detection key) are optional: without them the app degrades and says why.
+    expect(manifest.requiredPlugins).not.toContain('data');
+    expect(manifest.optionalPlugins).toEqual(
+      expect.arrayContaining(['discover', 'encryptedSavedObjects']),
+    );
+  });
+
+  it('sets configPath so the documented problemChild.* keys are ours', () => {
+    // plugin_manifest_parser.ts: configPath || snakeCase(id), and snakeCase('problemChild') is
+    // 'problem_child'; configPath is a string or an array of strings.
+    expect(manifest.configPath).toEqual(['problemChild']);
   });
 
   it('ships the models folder in the plugin build', () => {

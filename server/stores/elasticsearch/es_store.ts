@@ -2,9 +2,12 @@
  * Every port of server/ports.ts on Elasticsearch: events and prevalence read the configured event
  * indices, everything the product writes lives in its own two indices (see indices.ts).
  *
- * In Kibana, build one per request with the request-scoped client (`asCurrentUser`) so reads
- * honour the analyst's index privileges, and one with `asInternalUser` for the detection task;
- * call `setup()` once from plugin start (it is idempotent and safe on several nodes at once).
+ * Two clients, because the two kinds of index need different credentials on a secured cluster:
+ * `client` for the store's own indices and `sourceClient` for reading source events (events and
+ * prevalence). In Kibana the own indices are `.kibana-problem-child-*` on `asInternalUser`; source
+ * events are read with the request's `asCurrentUser` in routes (an analyst sees only the raw
+ * events they may read) and with the detection API key in the task. `setup()` is idempotent and
+ * safe on several nodes at once.
  */
 import type { Client } from '@elastic/elasticsearch';
 import type { Logger, Settings, Stores } from '../../ports';
@@ -29,7 +32,10 @@ import {
 } from './state_store';
 
 export interface EsStoreOptions {
+  /** The store's own indices (communities, state): created, read and written with it. */
   client: Client;
+  /** Reads source event indices (events and prevalence); `client` when absent. */
+  sourceClient?: Client;
   names?: EsIndexNames;
   logger?: Logger;
   /** Overrides of the built-in setting defaults (stored settings still win). */
@@ -57,6 +63,7 @@ export class EsStore implements Stores {
 
   constructor(private readonly opts: EsStoreOptions) {
     const { client, logger, retry } = opts;
+    const sourceClient = opts.sourceClient ?? client;
     this.names = opts.names ?? DEFAULT_INDEX_NAMES;
     const refresh = opts.refresh ?? true;
     const state: StateCtx = { client, index: this.names.state, logger, refresh, retry };
@@ -64,14 +71,14 @@ export class EsStore implements Stores {
     // Event indices come from the settings at every read, so a change applies to the next run.
     const indices = async () => (await this.settings.get()).indices;
     this.events = new EsEventSource({
-      client,
+      client: sourceClient,
       logger,
       indices,
       pageSize: opts.eventPageSize,
       retry,
     });
     this.prevalence = new EsPrevalenceProvider({
-      client,
+      client: sourceClient,
       logger,
       indices,
       pageSize: opts.prevalencePageSize,

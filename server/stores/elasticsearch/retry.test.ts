@@ -1,8 +1,24 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { errors } from '@elastic/elasticsearch';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../test/harness/elasticsearch';
+import { errorResponse, storeStatus } from '../../routes/errors';
 import { createEsClient } from './client';
-import { backoffDelay, isRetryableError, requestOptions, retryDelay, withRetry } from './retry';
+import {
+  backoffDelay,
+  errorName,
+  isRetryableError,
+  requestOptions,
+  retryDelay,
+  statusOf,
+  withRetry,
+} from './retry';
 
 function responseError(statusCode: number): errors.ResponseError {
   return new errors.ResponseError({
@@ -114,5 +130,154 @@ describe('withRetry', () => {
     await client.close();
     expect(calls).toBe(3);
     expect(err).toBeInstanceOf(errors.ConnectionError);
+  });
+});
+
+/**
+ * Kibana hands the plugin its own copy of @elastic/elasticsearch, whose error classes are not
+ * ours: errors must be told apart by name and status. This copies the client and its transport
+ * into a temporary node_modules (every other dependency linked to ours) and loads them from
+ * there, so the errors below are thrown by a second module instance, as under Kibana.
+ */
+describe('error classification with a second copy of the client', () => {
+  type SecondModule = typeof import('@elastic/elasticsearch');
+  let second: SecondModule;
+  let dir: string;
+  const servers: { close(): void }[] = [];
+
+  beforeAll(() => {
+    const repoModules = path.resolve(
+      path.dirname(fileURLToPath(import.meta.url)),
+      '../../../node_modules',
+    );
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pc-second-client-'));
+    const modules = path.join(dir, 'node_modules');
+    fs.mkdirSync(path.join(modules, '@elastic'), { recursive: true });
+    for (const entry of fs.readdirSync(repoModules)) {
+      if (entry === '@elastic' || entry.startsWith('.')) continue;
+      fs.symlinkSync(path.join(repoModules, entry), path.join(modules, entry));
+    }
+    for (const pkg of ['elasticsearch', 'transport'])
+      fs.cpSync(path.join(repoModules, '@elastic', pkg), path.join(modules, '@elastic', pkg), {
+        recursive: true,
+        dereference: true,
+        filter: (src) => !src.endsWith('.d.ts') && !src.endsWith('.map'),
+      });
+    const require = createRequire(path.join(dir, 'index.js'));
+    second = require('@elastic/elasticsearch') as SecondModule;
+  });
+
+  afterAll(() => {
+    for (const s of servers) s.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** An HTTP server that answers every request with `status` as Elasticsearch would. */
+  async function answering(status: number): Promise<string> {
+    const server = http.createServer((_req, res) => {
+      res.writeHead(status, {
+        'content-type': 'application/json',
+        'x-elastic-product': 'Elasticsearch',
+      });
+      res.end(JSON.stringify({ error: { type: 'some_exception', reason: 'r' }, status }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    servers.push(server);
+    return `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  }
+
+  /** A server that accepts connections and never answers. */
+  async function silent(): Promise<string> {
+    const sockets: net.Socket[] = [];
+    const server = net.createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    servers.push({
+      close: () => {
+        for (const s of sockets) s.destroy();
+        server.close();
+      },
+    });
+    return `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  }
+
+  const client = (node: string, requestTimeout = 2_000) =>
+    new second.Client({ node, requestTimeout, maxRetries: 0 });
+
+  it('is really another copy', () => {
+    expect(second.errors.ConnectionError).not.toBe(errors.ConnectionError);
+  });
+
+  it('retries a real connection error', async () => {
+    const c = client(`http://127.0.0.1:${await freePort()}`);
+    let calls = 0;
+    const err = await withRetry(
+      () => {
+        calls++;
+        return c.cluster.health({}, requestOptions());
+      },
+      { attempts: 3, baseDelayMs: 1 },
+    ).catch((e: unknown) => e);
+    await c.close();
+    expect(err).toBeInstanceOf(second.errors.ConnectionError);
+    expect(err).not.toBeInstanceOf(errors.ConnectionError);
+    expect(errorName(err)).toBe('ConnectionError');
+    expect(calls).toBe(3);
+  });
+
+  it('retries a real timeout', async () => {
+    const c = client(await silent(), 200);
+    let calls = 0;
+    const err = await withRetry(
+      () => {
+        calls++;
+        return c.info({}, requestOptions());
+      },
+      { attempts: 2, baseDelayMs: 1 },
+    ).catch((e: unknown) => e);
+    await c.close();
+    expect(errorName(err)).toBe('TimeoutError');
+    expect(err).not.toBeInstanceOf(errors.TimeoutError);
+    expect(calls).toBe(2);
+  });
+
+  it('does not retry a real abort', async () => {
+    const c = client(await silent());
+    const ctl = new AbortController();
+    const pending = c.info({}, { signal: ctl.signal, maxRetries: 0 }).catch((e: unknown) => e);
+    setTimeout(() => ctl.abort(), 50);
+    const err = await pending;
+    await c.close();
+    expect(errorName(err)).toBe('RequestAbortedError');
+    expect(isRetryableError(err)).toBe(false);
+  });
+
+  it('retries 503 and 429 answers, not 400, and reads their status', async () => {
+    for (const [status, retried] of [
+      [503, true],
+      [429, true],
+      [400, false],
+    ] as const) {
+      const c = client(await answering(status));
+      let calls = 0;
+      const err = await withRetry(
+        () => {
+          calls++;
+          return c.info({}, requestOptions());
+        },
+        { attempts: 3, baseDelayMs: 1 },
+      ).catch((e: unknown) => e);
+      await c.close();
+      expect(err).toBeInstanceOf(second.errors.ResponseError);
+      expect(statusOf(err)).toBe(status);
+      expect(calls, `status ${status}`).toBe(retried ? 3 : 1);
+    }
+  });
+
+  it('maps a refusal from the second copy to 403, not 500, in the routes', async () => {
+    const c = client(await answering(403));
+    const err = await c.info().catch((e: unknown) => e);
+    await c.close();
+    expect(storeStatus(err)).toBe(403);
+    expect(errorResponse(err).status).toBe(403);
   });
 });

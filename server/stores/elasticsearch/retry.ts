@@ -4,8 +4,11 @@
  * The client's own retry (`maxRetries`) re-sends immediately, which turns a 429 from an
  * overloaded cluster into a burst; requests made through this helper pass `maxRetries: 0` (see
  * `requestOptions`) so that backoff is decided here, once, and an AbortSignal can cut a wait short.
+ *
+ * Errors are classified by their `name` and status, never with `instanceof`: under Kibana the
+ * client is Kibana's own copy of @elastic/elasticsearch, whose error classes are not ours, so a
+ * class check would never match and connection errors and timeouts would go unretried.
  */
-import { errors } from '@elastic/elasticsearch';
 import type { Logger } from '../../ports';
 
 /** How persistent a store is with a cluster that answers 429/5xx or cannot be reached. */
@@ -41,23 +44,47 @@ export function isRetryableStatus(status: number | undefined): boolean {
   return status === 429 || status === 502 || status === 503 || status === 504;
 }
 
+/** The HTTP status an error carries: the client's `statusCode` / `meta.statusCode`. */
 export function statusOf(err: unknown): number | undefined {
-  if (err instanceof errors.ResponseError) return err.statusCode ?? err.meta?.statusCode;
-  if (typeof err === 'object' && err !== null && 'statusCode' in err) {
-    const s = (err as { statusCode: unknown }).statusCode;
-    return typeof s === 'number' ? s : undefined;
-  }
-  return undefined;
+  if (typeof err !== 'object' || err === null) return undefined;
+  const e = err as { statusCode?: unknown; meta?: { statusCode?: unknown } | null };
+  // `statusCode` is a getter on the client's ResponseError (the body's `status` first).
+  const s = e.statusCode ?? e.meta?.statusCode;
+  return typeof s === 'number' ? s : undefined;
+}
+
+/** The client's error classes, by the `name` every @elastic/transport error sets. */
+export type EsClientErrorName =
+  | 'ResponseError'
+  | 'ConnectionError'
+  | 'NoLivingConnectionsError'
+  | 'TimeoutError'
+  | 'RequestAbortedError'
+  | 'SerializationError'
+  | 'DeserializationError'
+  | 'ConfigurationError'
+  | 'ProductNotSupportedError';
+
+export function errorName(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const n = (err as { name?: unknown }).name;
+  return typeof n === 'string' ? n : undefined;
 }
 
 export function isRetryableError(err: unknown): boolean {
-  if (err instanceof errors.RequestAbortedError) return false;
-  if (err instanceof errors.ConnectionError || err instanceof errors.NoLivingConnectionsError)
-    return true;
-  // A client-side timeout may have reached the server; every caller of this helper sends
-  // idempotent requests (searches, index/update by id, deletes guarded by seq_no), so it is safe.
-  if (err instanceof errors.TimeoutError) return true;
-  return isRetryableStatus(statusOf(err));
+  switch (errorName(err)) {
+    case 'RequestAbortedError':
+      return false;
+    case 'ConnectionError':
+    case 'NoLivingConnectionsError':
+      return true;
+    // A client-side timeout may have reached the server; every caller of this helper sends
+    // idempotent requests (searches, index/update by id, deletes guarded by seq_no), so it is safe.
+    case 'TimeoutError':
+      return true;
+    default:
+      return isRetryableStatus(statusOf(err));
+  }
 }
 
 /** Full jitter (AWS architecture blog): spreads concurrent retriers instead of synchronising them. */

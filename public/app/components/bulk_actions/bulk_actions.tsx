@@ -20,6 +20,7 @@ import type { CommunitySummary, TriageRequest } from '../../api_types';
 import { useToasts } from '../../hooks/use_toasts';
 import { describeError } from '../../lib/errors';
 import { useAppServices } from '../../services';
+import { ICONS } from '../../lib/icons';
 
 export interface BulkActionsProps {
   selected: CommunitySummary[];
@@ -83,7 +84,7 @@ export function BulkActions({ selected, onDone }: BulkActionsProps) {
     </EuiContextMenuItem>,
     <EuiContextMenuItem
       key="close"
-      icon="checkCircleFill"
+      icon={ICONS.checkCircleFill}
       onClick={() => void apply({ status: 'closed' }, 'Close')}
       data-test-subj="bulkClose"
     >
@@ -142,7 +143,7 @@ export function BulkActions({ selected, onDone }: BulkActionsProps) {
         button={
           <EuiButton
             size="s"
-            iconType="chevronSingleDown"
+            iconType={ICONS.chevronDown}
             iconSide="right"
             isDisabled={n === 0}
             isLoading={busy}

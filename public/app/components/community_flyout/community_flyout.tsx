@@ -19,10 +19,11 @@ import {
   useGeneratedHtmlId,
   type EuiBasicTableColumn,
 } from '@elastic/eui';
-import { buildDiscoverParams, discoverTargetOf } from '../../../../common/discover';
+import { buildDiscoverDrillDown, discoverTargetOf } from '../../../../common/discover';
 import { errorStatus } from '../../api_client';
 import type { CommunityEdge, StoredCommunity } from '../../api_types';
 import { useCommunity } from '../../hooks/use_community';
+import { ensureDiscoverIds, useDiscoverDrillDown } from '../../hooks/use_discover_drill_down';
 import { useToasts } from '../../hooks/use_toasts';
 import { formatDateTime } from '../../lib/format';
 import { useAppServices } from '../../services';
@@ -39,7 +40,7 @@ type TabId = 'chain' | 'edges' | 'timeline' | 'triage';
 
 export interface CommunityFlyoutProps {
   communityId: string;
-  /** Raw event indices, for the Discover data view. */
+  /** Raw event indices (the server builds the Discover data view from its own setting). */
   indexPattern?: string;
   onClose(): void;
   /** Triage changed: the list should re-read. */
@@ -50,7 +51,6 @@ export interface CommunityFlyoutProps {
 
 export function CommunityFlyout({
   communityId,
-  indexPattern,
   onClose,
   onChanged,
   onShowRawEvents,
@@ -76,11 +76,7 @@ export function CommunityFlyout({
         </EuiTitle>
         {community ? (
           <>
-            <FlyoutSummary
-              community={community}
-              indexPattern={indexPattern}
-              onShowRawEvents={onShowRawEvents}
-            />
+            <FlyoutSummary community={community} onShowRawEvents={onShowRawEvents} />
             <EuiSpacer size="s" />
             {/* Tabs sit on the header's bottom border, as in Kibana's own flyouts. */}
             <EuiTabs size="s" bottomBorder={false} style={{ marginBottom: -25 }}>
@@ -152,24 +148,29 @@ export function CommunityFlyout({
 
 function FlyoutSummary({
   community,
-  indexPattern,
   onShowRawEvents,
 }: {
   community: StoredCommunity;
-  indexPattern?: string;
   onShowRawEvents(id: string): void;
 }) {
-  const { openInDiscover } = useAppServices();
+  const { api, openInDiscover } = useAppServices();
   const toasts = useToasts();
-  const drillDown = () => {
+  const plan = useDiscoverDrillDown(community);
+  const [opening, setOpening] = useState(false);
+  const drillDown = async () => {
     if (!openInDiscover) {
       onShowRawEvents(community.id);
       return;
     }
+    setOpening(true);
     try {
-      openInDiscover(buildDiscoverParams(discoverTargetOf(community), { indexPattern }));
+      // The saved search must exist before Discover opens it; the server creates it once.
+      const ids = await ensureDiscoverIds(api);
+      openInDiscover(buildDiscoverDrillDown(discoverTargetOf(community), ids).params);
     } catch (e) {
       toasts.addDanger('Could not open Discover', e instanceof Error ? e.message : String(e));
+    } finally {
+      setOpening(false);
     }
   };
   return (
@@ -221,15 +222,21 @@ function FlyoutSummary({
             ))}
           </EuiFlexGroup>
         </EuiFlexItem>
-        <EuiFlexItem grow={false}>
+        <EuiFlexItem grow={false} style={{ maxWidth: 260 }}>
           <EuiButton
             size="s"
             iconType={openInDiscover ? 'discoverApp' : 'inspect'}
-            onClick={drillDown}
+            isLoading={opening}
+            onClick={() => void drillDown()}
             data-test-subj="openInDiscoverButton"
           >
             {openInDiscover ? 'Open in Discover' : 'View raw events'}
           </EuiButton>
+          {openInDiscover && plan?.note ? (
+            <EuiText size="xs" color="subdued" data-test-subj="discoverPrecisionNote">
+              <p>{plan.note}</p>
+            </EuiText>
+          ) : null}
         </EuiFlexItem>
       </EuiFlexGroup>
     </>

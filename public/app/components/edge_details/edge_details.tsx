@@ -17,6 +17,7 @@ import type { CommunityEdge, FeatureContribution, StoredCommunity } from '../../
 import { formatDateTime } from '../../lib/format';
 import { RawEvent } from '../raw_event/raw_event';
 import { SeverityBadge } from '../severity_badge/severity_badge';
+import { ICONS } from '../../lib/icons';
 
 /** Encoded command lines are one long token: let them wrap inside the narrow details pane. */
 const BREAK_ANYWHERE: React.CSSProperties = { wordBreak: 'break-all' };
@@ -178,7 +179,7 @@ export function EdgeDetails({ edge, community }: EdgeDetailsProps) {
       <EuiSpacer size="s" />
       <EuiButtonEmpty
         size="s"
-        iconType={showRaw ? 'chevronSingleDown' : 'chevronSingleRight'}
+        iconType={showRaw ? ICONS.chevronDown : ICONS.chevronRight}
         onClick={() => setShowRaw((v) => !v)}
         aria-expanded={showRaw}
         data-test-subj="edgeRawEventToggle"

@@ -11,6 +11,7 @@ import type { ProcessEvent } from '../../api_types';
 import { formatDateTime, formatOffset } from '../../lib/format';
 import { RawEvent } from '../raw_event/raw_event';
 import { SeverityBadge } from '../severity_badge/severity_badge';
+import { ICONS } from '../../lib/icons';
 
 export interface EventRow {
   event: ProcessEvent;
@@ -106,7 +107,7 @@ export function EventsTable({ rows, showScore, caption, ...rest }: EventsTablePr
         const id = r.event.event.id;
         return (
           <EuiButtonIcon
-            iconType={expanded[id] ? 'chevronSingleDown' : 'chevronSingleRight'}
+            iconType={expanded[id] ? ICONS.chevronDown : ICONS.chevronRight}
             aria-label={expanded[id] ? 'Hide raw event' : 'Show raw event'}
             aria-expanded={!!expanded[id]}
             onClick={() => setExpanded((m) => ({ ...m, [id]: !m[id] }))}

@@ -1,7 +1,9 @@
 import React, { useEffect, useRef, useState } from 'react';
 import {
   EuiButton,
+  EuiButtonEmpty,
   EuiCallOut,
+  EuiConfirmModal,
   EuiFlexGroup,
   EuiFlexItem,
   EuiHealth,
@@ -16,6 +18,7 @@ import { useToasts } from '../../hooks/use_toasts';
 import { describeError } from '../../lib/errors';
 import { formatCount, formatDateTime, formatDuration, formatRelative } from '../../lib/format';
 import { useAppServices } from '../../services';
+import { summariseAccess } from './access_summary';
 
 const RUN_HEALTH: Record<RunReport['status'], { color: string; label: string }> = {
   succeeded: { color: 'success', label: 'Succeeded' },
@@ -68,6 +71,42 @@ export function JobStatusPanel({ onRunFinished, runRequest, onStatus }: JobStatu
     }
   }, [lastRun, waitingSince, toasts]);
 
+  const access = summariseAccess(status.data, formatDateTime);
+  const [changingAccess, setChangingAccess] = useState(false);
+  const [confirmDisable, setConfirmDisable] = useState(false);
+
+  const enable = async () => {
+    setChangingAccess(true);
+    try {
+      const res = await api.enableDetection();
+      toasts.addSuccess('Detection enabled', `It reads ${res.indices.join(', ')}.`);
+    } catch (e) {
+      const d = describeError(e, 'enable detection');
+      toasts.addDanger(d.title, d.message);
+    } finally {
+      setChangingAccess(false);
+      status.reload();
+    }
+  };
+
+  const disable = async () => {
+    setConfirmDisable(false);
+    setChangingAccess(true);
+    try {
+      await api.disableDetection();
+      toasts.addSuccess(
+        'Detection disabled',
+        'Its API key was invalidated; no run reads events until it is enabled again.',
+      );
+    } catch (e) {
+      const d = describeError(e, 'disable detection');
+      toasts.addDanger(d.title, d.message);
+    } finally {
+      setChangingAccess(false);
+      status.reload();
+    }
+  };
+
   const runNow = async () => {
     setStarting(true);
     try {
@@ -76,7 +115,7 @@ export function JobStatusPanel({ onRunFinished, runRequest, onStatus }: JobStatu
         toasts.addSuccess('Detection started', res.message);
         setWaitingSince({ at: Date.now(), lastRunId: lastRun?.runId });
       } else {
-        toasts.addWarning('Detection is already running', res.message);
+        toasts.addWarning('Detection did not start', res.message);
       }
     } catch (e) {
       const d = describeError(e, 'start detection');
@@ -142,20 +181,87 @@ export function JobStatusPanel({ onRunFinished, runRequest, onStatus }: JobStatu
           status.data?.nextRunAt ? formatRelative(status.data.nextRunAt) : 'not scheduled',
           'jobNextRun',
         )}
+        {status.data?.access
+          ? item(
+              'Detection',
+              access.since ? (
+                <EuiToolTip content={access.since}>
+                  <span tabIndex={0}>{access.state}</span>
+                </EuiToolTip>
+              ) : (
+                access.state
+              ),
+              'detectionAccessState',
+            )
+          : null}
+        {access.reads ? item('Reads', access.reads, 'detectionReads') : null}
         {capabilities.canRun ? (
           <EuiFlexItem grow={false} style={{ marginLeft: 'auto' }}>
-            <EuiButton
-              size="s"
-              iconType="play"
-              onClick={() => void runNow()}
-              isLoading={starting || !!waitingSince}
-              data-test-subj="runDetectionButton"
-            >
-              {waitingSince ? 'Running…' : 'Run now'}
-            </EuiButton>
+            <EuiFlexGroup gutterSize="s" responsive={false}>
+              {access.canDisable ? (
+                <EuiFlexItem grow={false}>
+                  <EuiButtonEmpty
+                    size="s"
+                    color="danger"
+                    onClick={() => setConfirmDisable(true)}
+                    isLoading={changingAccess}
+                    data-test-subj="disableDetectionButton"
+                  >
+                    Disable detection
+                  </EuiButtonEmpty>
+                </EuiFlexItem>
+              ) : null}
+              <EuiFlexItem grow={false}>
+                <EuiButton
+                  size="s"
+                  iconType="play"
+                  onClick={() => void runNow()}
+                  isLoading={starting || !!waitingSince}
+                  isDisabled={!access.canRunNow}
+                  data-test-subj="runDetectionButton"
+                >
+                  {waitingSince ? 'Running…' : 'Run now'}
+                </EuiButton>
+              </EuiFlexItem>
+            </EuiFlexGroup>
           </EuiFlexItem>
         ) : null}
       </EuiFlexGroup>
+      {access.notices.map((n) => (
+        <React.Fragment key={n.testSubj}>
+          <EuiSpacer size="s" />
+          <EuiCallOut size="s" color={n.tone} title={n.title} data-test-subj={n.testSubj}>
+            {n.text ? <p>{n.text}</p> : null}
+            {n.action && capabilities.canRun ? (
+              <EuiButton
+                size="s"
+                color={n.tone === 'danger' ? 'danger' : 'primary'}
+                onClick={() => void enable()}
+                isLoading={changingAccess}
+                data-test-subj="enableDetectionButton"
+              >
+                {n.action === 'enable' ? 'Enable detection' : 'Re-enable detection'}
+              </EuiButton>
+            ) : null}
+          </EuiCallOut>
+        </React.Fragment>
+      ))}
+      {confirmDisable ? (
+        <EuiConfirmModal
+          title="Disable detection?"
+          onCancel={() => setConfirmDisable(false)}
+          onConfirm={() => void disable()}
+          cancelButtonText="Cancel"
+          confirmButtonText="Disable"
+          buttonColor="danger"
+          data-test-subj="disableDetectionConfirm"
+        >
+          <p>
+            The detection API key is invalidated and scheduled runs stop reading events. Communities
+            found so far stay. Someone with read access to the source indices can enable it again.
+          </p>
+        </EuiConfirmModal>
+      ) : null}
       {lastRun && lastRun.errors.length > 0 ? (
         <>
           <EuiSpacer size="s" />

@@ -12,6 +12,7 @@ import { scoreToSeverity } from '../../../../common/severity';
 import type { CommunityEdge } from '../../api_types';
 import { SeverityBadge } from '../severity_badge/severity_badge';
 import { buildProcessTree, type ProcessTreeNode } from './build_tree';
+import { ICONS } from '../../lib/icons';
 
 export interface ProcessTreeProps {
   edges: readonly CommunityEdge[];
@@ -197,7 +198,7 @@ function TreeItem({
             ) : null}
             {suppressed ? (
               <EuiFlexItem grow={false}>
-                <EuiBadge color="default" iconType="eyeSlash">
+                <EuiBadge color="default" iconType={ICONS.eyeSlash}>
                   suppressed
                 </EuiBadge>
               </EuiFlexItem>

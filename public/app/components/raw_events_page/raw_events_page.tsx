@@ -12,11 +12,12 @@ import {
   EuiText,
   EuiTitle,
 } from '@elastic/eui';
-import { buildDiscoverParams, discoverTargetOf } from '../../../../common/discover';
 import { useCommunity, useCommunityEvents } from '../../hooks/use_community';
+import { useDiscoverDrillDown } from '../../hooks/use_discover_drill_down';
 import { formatDateTime } from '../../lib/format';
 import { ErrorCallout } from '../error_callout/error_callout';
 import { EventsTable } from '../events_table/events_table';
+import { ICONS } from '../../lib/icons';
 
 export interface RawEventsPageProps {
   communityId: string;
@@ -31,14 +32,8 @@ export interface RawEventsPageProps {
 export function RawEventsPage({ communityId, indexPattern, onBack }: RawEventsPageProps) {
   const community = useCommunity(communityId);
   const events = useCommunityEvents(communityId);
-  const params = useMemo(() => {
-    if (!community.data) return undefined;
-    try {
-      return buildDiscoverParams(discoverTargetOf(community.data), { indexPattern });
-    } catch {
-      return undefined;
-    }
-  }, [community.data, indexPattern]);
+  const plan = useDiscoverDrillDown(community.data);
+  const params = plan?.params;
   const rows = useMemo(
     () => (events.data?.events ?? []).map((event) => ({ event })),
     [events.data],
@@ -48,7 +43,7 @@ export function RawEventsPage({ communityId, indexPattern, onBack }: RawEventsPa
   return (
     <div data-test-subj="rawEventsPage">
       <EuiButtonEmpty
-        iconType="chevronSingleLeft"
+        iconType={ICONS.chevronLeft}
         flush="left"
         onClick={onBack}
         data-test-subj="rawEventsBack"
@@ -89,10 +84,7 @@ export function RawEventsPage({ communityId, indexPattern, onBack }: RawEventsPa
               type="column"
               columnWidths={[1, 4]}
               listItems={[
-                {
-                  title: 'Data view',
-                  description: params.dataViewSpec?.title ?? params.dataViewId ?? '',
-                },
+                { title: 'Indices', description: indexPattern ?? '' },
                 {
                   title: 'Time range',
                   description: `${formatDateTime(params.timeRange.from)} – ${formatDateTime(params.timeRange.to)}`,
@@ -111,6 +103,11 @@ export function RawEventsPage({ communityId, indexPattern, onBack }: RawEventsPa
             >
               {params.query.query}
             </EuiCodeBlock>
+            {plan?.note ? (
+              <EuiText size="xs" color="subdued" data-test-subj="discoverPrecisionNote">
+                <p>{plan.note}</p>
+              </EuiText>
+            ) : null}
           </EuiPanel>
           <EuiSpacer size="m" />
         </>

@@ -20,6 +20,7 @@ import { describeError } from '../../lib/errors';
 import { formatDateTime } from '../../lib/format';
 import { useAppServices } from '../../services';
 import { ErrorCallout } from '../error_callout/error_callout';
+import { ICONS } from '../../lib/icons';
 
 export interface SuppressionsPageProps {
   onOpenCommunity(id: string): void;
@@ -193,7 +194,7 @@ export function SuppressionsPage({ onOpenCommunity }: SuppressionsPageProps) {
             'Loading suppressions…'
           ) : (
             <EuiEmptyPrompt
-              iconType="eyeSlash"
+              iconType={ICONS.eyeSlash}
               titleSize="xs"
               title={<h3>Nothing is suppressed</h3>}
               body={
