@@ -34,7 +34,12 @@ describe('ProblemChild Kibana plugin on a real Elasticsearch', () => {
   afterAll(async () => {
     await new EsStore({ client, names: KIBANA_INDEX_NAMES }).destroy();
     await client.indices.delete({ index: EVENTS, ignore_unavailable: true });
+    const left = await client.indices.get({
+      index: '.kibana-problem-child-*',
+      expand_wildcards: 'all',
+    });
     await client.close();
+    expect(Object.keys(left)).toEqual([]);
   });
 
   it('sets up in the background, enables, and runs a ranged detection over real events', async () => {
@@ -62,6 +67,9 @@ describe('ProblemChild Kibana plugin on a real Elasticsearch', () => {
     expect(Object.keys(alias)).toEqual([`${KIBANA_INDEX_NAMES.communities}-000001`]);
     expect(await client.indices.exists({ index: KIBANA_INDEX_NAMES.state })).toBe(true);
     expect(await client.indices.exists({ index: 'problem-child-state' })).toBe(false);
+    // Hidden, as Elasticsearch expects of dot-prefixed indices that are not system indices.
+    const settings = await client.indices.getSettings({ index: KIBANA_INDEX_NAMES.state });
+    expect(settings[KIBANA_INDEX_NAMES.state]?.settings?.index?.hidden).toBe('true');
 
     // One generated day of a few hosts, two days ago.
     const start = new Date(Math.floor(Date.now() / DAY) * DAY - 2 * DAY).toISOString();

@@ -143,8 +143,10 @@ export class RefusedError extends Error {
   constructor(
     readonly statusCode: 400 | 403 | 409 | 503,
     message: string,
+    /** The part of the request at fault (`path`, `body.indices`), named in a 400's `errors`. */
+    readonly field?: string,
   ) {
-    super(message);
+    super(field ? `[${field}]: ${message}` : message);
   }
 }
 

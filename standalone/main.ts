@@ -138,7 +138,8 @@ export function standaloneDetectionAccess(stores: Stores, esUrl?: string): Detec
   const refuse = (): never => {
     throw new RefusedError(
       400,
-      'Enabling or disabling detection is not applicable in the standalone host: it reads source events with its own connection',
+      'enabling or disabling detection is not applicable in the standalone host: it reads source events with its own connection',
+      'path',
     );
   };
   return {

@@ -6,7 +6,7 @@
  * that commit it is said). Fakes of these contracts in tests must follow the same sources.
  */
 
-/** src/core/packages/logging/... Logger (`get` for child loggers). */
+/** src/platform/packages/shared/kbn-logging/src/logger.ts Logger (`get` for child loggers). */
 export interface KibanaLogger {
   debug(m: string, meta?: unknown): void;
   info(m: string, meta?: unknown): void;
@@ -359,14 +359,17 @@ export interface EncryptedSavedObjectsStart {
   };
 }
 
-/** src/core/packages/core/server/... CoreSetup (the services used). */
+/** src/core/packages/lifecycle/server/src/core_setup.ts CoreSetup (the services used). */
 export interface CoreSetup<TStart = unknown> {
   http: { createRouter(): IRouter };
   savedObjects: { registerType(type: SavedObjectsType): void };
   getStartServices(): Promise<[CoreStart, TStart, unknown]>;
 }
 
-/** CoreStart (the services used); `security` is core's since 8.15. */
+/**
+ * src/core/packages/lifecycle/server/src/core_start.ts (@e2971c753e843a4efb6e0d48f12e1283aa933c62)
+ * CoreStart (the services used); `security` is core's own service in 9.x.
+ */
 export interface CoreStart {
   elasticsearch: { client: ClusterClient };
   savedObjects: SavedObjectsServiceStart;

@@ -235,7 +235,7 @@ export class KibanaDetectionAccess implements DetectionAccess {
     if (!this.credentials.canEncrypt) throw new RefusedError(400, ENCRYPTION_KEY_MISSING);
     const patterns = splitPatterns(indices ?? (await this.deps.defaultIndices()));
     if (patterns.length === 0)
-      throw new RefusedError(400, '[body.indices]: give at least one source index pattern');
+      throw new RefusedError(400, 'give at least one source index pattern', 'body.indices');
     const key = await this.deps.core.security.authc.apiKeys.grantAsInternalUser(this.deps.request, {
       name: DETECTION_API_KEY_NAME,
       role_descriptors: {

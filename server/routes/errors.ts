@@ -29,10 +29,13 @@ export function errorResponse(e: unknown): RouteResponse {
       409: 'Conflict',
       503: 'Service Unavailable',
     };
-    return {
-      status: e.statusCode,
-      body: { statusCode: e.statusCode, error: error[e.statusCode], message: e.message },
+    const body: Record<string, unknown> = {
+      statusCode: e.statusCode,
+      error: error[e.statusCode],
+      message: e.message,
     };
+    if (e.field) body.errors = [{ field: e.field, message: e.message }];
+    return { status: e.statusCode, body };
   }
   if (e instanceof NotFoundError) {
     return { status: 404, body: { statusCode: 404, error: 'Not Found', message: e.message } };

@@ -13,10 +13,11 @@
  *    kibana.json, setup → start (also against a closed port) → enable detection → the registered
  *    task once against this run's Elasticsearch, on generated Winlogbeat-index events → stop.
  *
- * Anything needing ESM, tsx or a dev dependency fails in step 3. The browser bundle is skipped
- * here (its own test loads it in Chromium); the rest is the zip `npm run build:kibana` makes.
+ * Anything needing ESM, tsx or a dev dependency fails in step 3. The zip is the one
+ * `npm run build:kibana` makes, browser bundle included (its own test loads it in Chromium).
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -119,7 +120,15 @@ interface ScenarioResult {
   setup?: { state: string; reason?: string };
   scheduledTasks: string[];
   enable: { status: number; payload: unknown };
-  grantedKeys: { user: string; params: { role_descriptors: Record<string, RoleDescriptor> } }[];
+  grantedKeys: {
+    id: string;
+    user: string;
+    params: { role_descriptors: Record<string, RoleDescriptor> };
+  }[];
+  disable: { status: number };
+  invalidatedKeys: string[];
+  accessAfter?: { state: string; enabledBy?: string };
+  accessDisabled?: { state: string };
   taskRun: { ms: number; result: { state: Record<string, unknown> } };
   communities: { status: number; total: number; hosts: string[] };
   lastRun: { status?: string; flagged?: number } | null;
@@ -180,11 +189,13 @@ describe('ProblemChild installed the way Kibana installs it', () => {
   beforeAll(async () => {
     const t0 = performance.now();
     tmp = await mkdtemp(path.join(os.tmpdir(), 'pc-kibana-install-'));
-    build = await buildKibanaPlugin({
-      outDir: path.join(tmp, 'build'),
-      skipBrowser: true,
-      log: () => {},
-    });
+    // Outside the repository, with no node_modules on the way up from it.
+    expect(path.relative(REPO, tmp).startsWith('..')).toBe(true);
+    for (let dir = path.dirname(tmp); ; dir = path.dirname(dir)) {
+      expect(existsSync(path.join(dir, 'node_modules')), `${dir}/node_modules`).toBe(false);
+      if (dir === path.dirname(dir)) break;
+    }
+    build = await buildKibanaPlugin({ outDir: path.join(tmp, 'build'), log: () => {} });
     timings.buildMs = Math.round(performance.now() - t0);
 
     const kibanaDir = path.join(tmp, 'kibana');
@@ -315,6 +326,10 @@ describe('ProblemChild installed the way Kibana installs it', () => {
     expect(entries.some((e) => /\.test\.js$/.test(e) && !e.includes('/node_modules/'))).toBe(false);
     expect(entries).toContain('kibana/problemChild/server/index.js');
     expect(entries).toContain('kibana/problemChild/models/default/model.json');
+    if (existsSync(path.join(REPO, 'scripts/build_kibana_public.ts'))) {
+      expect(build.browser).toBe('built');
+      expect(entries).toContain('kibana/problemChild/target/public/problemChild.plugin.js');
+    }
     expect(entries.some((e) => e.endsWith('.ts') && !e.includes('/node_modules/'))).toBe(false);
     const size = (await stat(build.zipFile!)).size;
     console.log(
@@ -357,6 +372,14 @@ describe('ProblemChild installed the way Kibana installs it', () => {
     expect(result.communities.status).toBe(200);
     expect(result.communities.total).toBeGreaterThan(0);
     expect(result.lastRun?.flagged).toBeGreaterThan(0);
+  });
+
+  it('reads with a key granted for the enabling administrator and invalidates it on disable', () => {
+    expect(result.grantedKeys.map((k) => k.user)).toEqual(['pc-admin']);
+    expect(result.accessAfter).toMatchObject({ state: 'enabled', enabledBy: 'pc-admin' });
+    expect(result.disable.status).toBe(200);
+    expect(result.invalidatedKeys).toEqual([result.grantedKeys[0]!.id]);
+    expect(result.accessDisabled).toMatchObject({ state: 'not_enabled' });
   });
 
   it("makes only calls kibana_system's role or the enabling administrator's key allow", async () => {

@@ -100,7 +100,7 @@ async function main() {
     body: { indices: input.sourceIndices },
   });
   out.enable = { status: enabled.status, payload: enabled.payload };
-  out.grantedKeys = host.grantedKeys.map((k) => ({ user: k.user, params: k.params }));
+  out.grantedKeys = host.grantedKeys.map((k) => ({ id: k.id, user: k.user, params: k.params }));
 
   // --- one run of the registered task, as Task Manager 9.3 calls it (RunContext with an
   // abortController; `signal` came later)
@@ -140,6 +140,18 @@ async function main() {
   });
   out.lastRun = after.payload && after.payload.lastRun;
   out.accessAfter = after.payload && after.payload.access;
+
+  // Disabling invalidates the key and forgets it.
+  host.phase = 'disable';
+  const disabled = await host.callRoute(live.services, 'post', `${API}/detection/_disable`, {
+    headers: ADMIN,
+  });
+  out.disable = { status: disabled.status };
+  out.invalidatedKeys = [...host.invalidatedKeys];
+  const final = await host.callRoute(live.services, 'get', `${API}/detection/status`, {
+    headers: ADMIN,
+  });
+  out.accessDisabled = final.payload && final.payload.access;
 
   host.phase = 'stop';
   await live.stop();

@@ -140,7 +140,7 @@ test('Kibana-style page: the bundle registers, setup registers the app, mount li
     const url = m.location().url;
     // The browser logs the refused saved-search request below; that refusal is asserted there.
     if (url.endsWith(`${API}/discover/_saved_search`) || iconChunk(url + m.text())) return;
-    errors.push(m.text());
+    errors.push(`${m.text()} (${url})`);
   });
   const html = [
     '<!doctype html><html><head><meta charset="utf-8"><title>Kibana</title>',

@@ -19,4 +19,5 @@ export const ICONS = {
   chevronLeft: pickIcon('chevronSingleLeft', 'arrowLeft'),
   checkCircleFill: pickIcon('checkCircleFill', 'checkInCircleFilled'),
   eyeSlash: pickIcon('eyeSlash', 'eyeClosed'),
+  commandLine: pickIcon('commandLine', 'console'),
 } as const;

@@ -200,6 +200,9 @@ export async function ensureIndices(
     ...(opts.replicas === undefined
       ? { auto_expand_replicas: '0-1' }
       : { number_of_replicas: opts.replicas }),
+    // Dot-prefixed names (Kibana's `.kibana-problem-child-*`) are reserved for hidden and system
+    // indices: Elasticsearch warns on creating a visible one.
+    ...(names.communities.startsWith('.') ? { hidden: true } : {}),
   };
   const retry = { logger: opts.logger, what: 'index setup' };
 
@@ -329,6 +332,8 @@ export async function deleteIndices(
     index: `${names.communities}-*`,
     ignore_unavailable: true,
     allow_no_indices: true,
+    // The Kibana names are hidden indices, which wildcards skip by default.
+    expand_wildcards: 'all',
   });
   await client.indices.delete({ index: names.state, ignore_unavailable: true });
   for (const name of [names.communities, names.state]) {

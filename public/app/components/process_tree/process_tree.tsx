@@ -163,7 +163,7 @@ function TreeItem({
               : 'transparent',
         }}
       >
-        <EuiIcon type="commandLine" size="s" aria-hidden style={{ marginTop: 4 }} />
+        <EuiIcon type={ICONS.commandLine} size="s" aria-hidden style={{ marginTop: 4 }} />
         <div style={{ minWidth: 0, flex: 1 }}>
           <EuiFlexGroup gutterSize="s" alignItems="center" responsive={false} wrap>
             <EuiFlexItem grow={false}>
