@@ -66,9 +66,13 @@ export interface StartDeps {
   encryptedSavedObjects?: EncryptedSavedObjectsStart;
 }
 
-/** How persistently start-up set-up is retried in the background (about 5 minutes by default). */
+/**
+ * How start-up set-up is retried in the background: until it succeeds or Kibana stops, at most a
+ * minute apart, so a cluster that comes up late (or a template an operator fixes) needs no
+ * Kibana restart. Tests pass a bounded policy.
+ */
 export const DEFAULT_SETUP_RETRY: Required<Omit<RetryPolicy, 'minDelayMs'>> = {
-  attempts: 8,
+  attempts: Number.POSITIVE_INFINITY,
   baseDelayMs: 2_000,
   maxDelayMs: 60_000,
 };
@@ -324,7 +328,7 @@ export class ProblemChildPlugin {
       updatedAt: new Date().toISOString(),
     };
     if (!this.stopping.signal.aborted)
-      this.logger.error(`ProblemChild set-up failed; restart Kibana to retry: ${reason}`);
+      this.logger.error(`ProblemChild set-up gave up; restart Kibana to retry: ${reason}`);
     return this.setupState;
   }
 

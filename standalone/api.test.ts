@@ -143,6 +143,13 @@ describe('standalone HTTP API', () => {
       body: JSON.stringify({ status: 'closed' }),
     });
     expect(noXsrf.status).toBe(400);
+    // Kibana's browser fetch sends kbn-version instead, which Kibana's XSRF check also accepts.
+    const kibanaStyle = await fetch(`${base}${API}/communities/${id}/triage`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'kbn-version': '9.3.2' },
+      body: JSON.stringify({ note: 'kibana-style' }),
+    });
+    expect(kibanaStyle.status).toBe(200);
     expect((await call(base, 'POST', `${API}/communities/${id}/triage`, {})).status).toBe(400);
     expect(
       (await call(base, 'POST', `${API}/communities/${id}/triage`, { status: 'done' })).status,

@@ -61,7 +61,13 @@ export function registerStandaloneRoutes(app: FastifyInstance, opts: StandaloneR
             message: 'missing or invalid API key (send it in the x-api-key header)',
           });
         }
-        if (route.method !== 'get' && req.headers['kbn-xsrf'] === undefined) {
+        // As Kibana's XSRF check (http/server-internal lifecycle_handlers.ts): either kbn-xsrf or
+        // kbn-version, which Kibana's own browser fetch sends; a cross-site form can send neither.
+        if (
+          route.method !== 'get' &&
+          req.headers['kbn-xsrf'] === undefined &&
+          req.headers['kbn-version'] === undefined
+        ) {
           return send(reply, 400, {
             statusCode: 400,
             error: 'Bad Request',

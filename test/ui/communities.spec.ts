@@ -242,7 +242,9 @@ test('API errors are shown with what to do, and retry recovers', async ({ page }
     }),
   );
   await page.getByTestId('runDetectionButton').click();
-  await expect(page.getByTestId('appToast-warning')).toContainText('Detection is already running');
+  // 409 also answers "not enabled" and "stopped", so the toast carries the server's reason.
+  await expect(page.getByTestId('appToast-warning')).toContainText('Detection did not start');
+  await expect(page.getByTestId('appToast-warning')).toContainText('already in progress');
   expect(errors).toEqual([]);
 });
 
