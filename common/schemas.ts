@@ -29,6 +29,13 @@ export const listCommunitiesQuery = z
     host: z.string().min(1).max(255).optional(),
     status: z.enum(TRIAGE_STATUSES).optional(),
     min_score: z.coerce.number().min(0).max(1).optional(),
+    /** Exclusive upper bound on `score` (a score-histogram bar is [min_score, score_below)). */
+    score_below: z.coerce.number().min(0).max(1).optional(),
+    /** `firstSeen` in [first_seen_from, first_seen_to): a bar of the over-time chart. */
+    first_seen_from: isoDate.optional(),
+    first_seen_to: isoDate.optional(),
+    /** Stored by a run at or after this time (`detectedAt`): the Kibana rule type's cursor. */
+    detected_after: isoDate.optional(),
     q: z.string().max(500).optional(),
     include_unflagged: z
       .enum(['true', 'false'])
@@ -41,6 +48,15 @@ export const listCommunitiesQuery = z
   })
   .strict();
 export type ListCommunitiesQuery = z.infer<typeof listCommunitiesQuery>;
+
+/** The charts' aggregations: the list's filters, without paging or sorting. */
+export const communityStatsQuery = listCommunitiesQuery.omit({
+  sort: true,
+  direction: true,
+  page: true,
+  per_page: true,
+});
+export type CommunityStatsQuery = z.infer<typeof communityStatsQuery>;
 
 export const communityIdParams = z
   .object({

@@ -9,8 +9,10 @@
 import path from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
 import { KIBANA_INDEX_NAMES } from '../common/constants';
+import { kibanaAppUrl } from '../common/community_link';
 import type { EdgeScorer } from '../common/types/scoring';
 import type { ProblemChildConfig } from './config';
+import { EcsAlertSink } from './alerts/ecs_alert_sink';
 import { runDetectionJob } from './jobs/detection_job';
 import { TfjsEdgeScorer } from './lib/model/scorer';
 import type {
@@ -26,6 +28,7 @@ import { ROUTES } from './routes';
 import { EsStore } from './stores/elasticsearch/es_store';
 import { type RetryPolicy, retryDelay, sleep } from './stores/elasticsearch/retry';
 import type {
+  AlertingSetup,
   CoreSetup,
   CoreStart,
   EncryptedSavedObjectsSetup,
@@ -43,6 +46,7 @@ import {
   registerDetectionCredentials,
 } from './kibana/detection_access';
 import { PROBLEM_CHILD_FEATURE } from './kibana/feature';
+import { anomalousCommunityRuleType } from './kibana/alerting_rule_type';
 import { registerKibanaRoutes } from './kibana/register_routes';
 import { routeContextFactory } from './kibana/route_context';
 import {
@@ -59,6 +63,8 @@ export interface SetupDeps {
   features: FeaturesSetup;
   /** Optional: without it (or without its encryption key) detection cannot be enabled. */
   encryptedSavedObjects?: EncryptedSavedObjectsSetup;
+  /** Optional: with it, the "ProblemChild anomalous community" rule type is registered. */
+  alerting?: AlertingSetup;
 }
 
 export interface StartDeps {
@@ -203,6 +209,16 @@ export class ProblemChildPlugin {
       this.kibanaLogger,
     );
 
+    // The rule type reads the plugin's own community index as Kibana's internal user.
+    deps.alerting?.registerType(
+      anomalousCommunityRuleType({
+        communities: async () =>
+          this.storeFor((await core.getStartServices())[0].elasticsearch.client.asInternalUser)
+            .communities,
+        publicBaseUrl: () => core.http.basePath?.publicBaseUrl,
+      }),
+    );
+
     registerDetectionTask(
       deps.taskManager,
       (partition, signal, range) => this.runPartition(core, partition, signal, range),
@@ -249,8 +265,16 @@ export class ProblemChildPlugin {
       coreStart.elasticsearch.client.asInternalUser,
       source,
     ).stores;
+    // Findings also become ECS alerts in logs-problemchild.alerts for Elastic Security, written
+    // with the detection key (its role descriptor grants that index; docs/alerts.md). Not through
+    // `source`: a refused write must fail the run, not read as a refused source index.
+    const alerts = new EcsAlertSink({
+      client: keyClient as Client,
+      appUrl: () => kibanaAppUrl(core.http.basePath?.publicBaseUrl),
+      logger: this.logger,
+    });
     const report = await runDetectionJob(
-      { stores, scorer: this.scorer, logger: this.logger },
+      { stores, scorer: this.scorer, logger: this.logger, sinks: [alerts] },
       { partition, graphWindow: this.config.graphWindow, range },
       signal,
     );

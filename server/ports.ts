@@ -4,7 +4,8 @@
  */
 import type { AnomalousCommunity, SuppressionRule, TimeWindow } from '../common/types/community';
 import type { ProcessEvent } from '../common/types/process_event';
-import type { ListCommunitiesQuery } from '../common/schemas';
+import type { CommunityStatsQuery, ListCommunitiesQuery } from '../common/schemas';
+import type { SeverityLevel } from '../common/severity';
 import type { PrevalenceService } from './lib/detection/prevalence';
 import type { SuppressionSource } from './lib/detection/suppression';
 
@@ -107,6 +108,23 @@ export interface CommunityPage {
   counts: { flagged: number; reviewed: number; open: number; acknowledged: number; closed: number };
 }
 
+/**
+ * Counts over all communities matching the list's filters (not a page of them). Each of the three
+ * views sums to `total`. Time buckets are [start, start + intervalMs) of `firstSeen`, aligned to
+ * the Unix epoch, non-empty ones only; score buckets are [from, to) with the first open below and
+ * the last open above; severities are common/severity.ts levels of `score`.
+ */
+export interface CommunityStats {
+  total: number;
+  overTime: {
+    intervalMs: number;
+    buckets: { start: string; total: number; severities: Record<SeverityLevel, number> }[];
+  };
+  /** Most frequent hosts (count descending, then host key), and the rest as `other`. */
+  hosts: { top: { host: string; count: number }[]; other: number };
+  scores: { step: number; buckets: { from: number; to: number; count: number }[] };
+}
+
 export interface TriagePatch {
   status?: TriageStatus;
   assignee?: string | null;
@@ -161,6 +179,8 @@ export interface CommunityStore {
     meta: { runId: string; detectedAt: string; replaced: { host: string; window: TimeWindow }[] },
   ): Promise<WriteReport>;
   list(query: ListCommunitiesQuery): Promise<CommunityPage>;
+  /** Aggregations over every community `list` would return for the same filters (charts). */
+  stats(query: CommunityStatsQuery): Promise<CommunityStats>;
   get(id: string): Promise<StoredCommunity | undefined>;
   /** Throws NotFoundError, or ConflictError when `expectedVersion` is stale. */
   triage(
@@ -227,6 +247,8 @@ export interface Stores {
   suppressions: SuppressionStore;
   state: JobStateStore;
   settings: SettingsStore;
+  /** The webhook outbox (standalone host's notifications); absent where a host has none. */
+  notifications?: NotificationOutbox;
 }
 
 /**
@@ -266,4 +288,88 @@ export interface SetupStatus {
   attempts: number;
   reason?: string;
   updatedAt: string;
+}
+
+/** A flagged community of a run, with what was stored for it before (absent when it is new). */
+export interface FlaggedChange {
+  community: AnomalousCommunity;
+  previous?: { score: number; maxAnomaly: number };
+}
+
+/**
+ * Where a run's flagged communities go besides the community store (ECS alerts for Elastic
+ * Security, the webhook outbox). Called after the communities are stored and before the
+ * checkpoint moves: a throw fails the run and the next run publishes again, so a sink must be
+ * idempotent by community id.
+ */
+export interface FindingSink {
+  readonly name: string;
+  publish(
+    changes: readonly FlaggedChange[],
+    meta: { runId: string; detectedAt: string },
+    signal?: AbortSignal,
+  ): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Webhook notifications (standalone host): a durable outbox the sink fills and a worker drains.
+
+/** Stored webhook configuration. The secret is write-only: routes answer `secretSet` instead. */
+export interface WebhookConfig {
+  urls: string[];
+  secret: string | null;
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+/** One POST of one notification to one URL; `id` is stable, so receivers deduplicate by it. */
+export interface NotificationDelivery {
+  id: string;
+  communityId: string;
+  url: string;
+  /** new: first notification of the community; escalated: its severity rose since the last one. */
+  kind: 'new' | 'escalated' | 'test';
+  score: number;
+  severity: string;
+  /** The JSON body, serialised once so every attempt (and its signature) sends the same bytes. */
+  body: string;
+  status: DeliveryStatus;
+  attempts: number;
+  createdAt: string;
+  nextAttemptAt: string;
+  lastAttemptAt?: string;
+  deliveredAt?: string;
+  lastError?: string;
+}
+
+export type NewDelivery = Pick<
+  NotificationDelivery,
+  'id' | 'communityId' | 'url' | 'kind' | 'score' | 'severity' | 'body' | 'createdAt'
+>;
+
+export interface NotificationOutbox {
+  getConfig(): Promise<WebhookConfig>;
+  /** `secret: null` clears it, an absent key keeps it. */
+  setConfig(patch: { urls?: string[]; secret?: string | null }): Promise<WebhookConfig>;
+  /**
+   * The highest score and severity already enqueued per community (test sends excluded): what
+   * decides "new" or "escalated", whatever the community store says the community was before.
+   */
+  lastNotified(
+    communityIds: readonly string[],
+  ): Promise<Map<string, { score: number; severity: string }>>;
+  /** Inserts the deliveries whose id is not stored yet (idempotent); returns how many were new. */
+  enqueue(deliveries: readonly NewDelivery[]): Promise<number>;
+  /** Pending deliveries due at `now`, oldest first. */
+  due(now: string, limit: number): Promise<NotificationDelivery[]>;
+  /** Records an attempt's outcome (status, attempts, next attempt, error). */
+  recordAttempt(
+    id: string,
+    outcome: Pick<NotificationDelivery, 'status' | 'attempts' | 'nextAttemptAt'> &
+      Partial<Pick<NotificationDelivery, 'lastAttemptAt' | 'deliveredAt' | 'lastError'>>,
+  ): Promise<void>;
+  /** A failed delivery back to pending, due now (manual retry); false when unknown. */
+  retry(id: string, now: string): Promise<boolean>;
+  /** Newest first. */
+  list(opts: { limit: number; status?: DeliveryStatus }): Promise<NotificationDelivery[]>;
 }

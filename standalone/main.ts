@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { DEFAULT_GRAPH_WINDOW, DEFAULT_INTERVAL } from '../common/constants';
 import type { EdgeScorer } from '../common/types/scoring';
+import { EcsAlertSink } from '../server/alerts/ecs_alert_sink';
 import { runDetectionJob } from '../server/jobs/detection_job';
 import { generate } from '../server/lib/generator/generate';
 import { parseWindow } from '../server/lib/detection/windowing';
@@ -22,6 +23,11 @@ import {
   type Stores,
 } from '../server/ports';
 import { ROUTES } from '../server/routes';
+import {
+  type DeliveryTiming,
+  WebhookDeliveryWorker,
+} from '../server/notifications/webhook_delivery';
+import { createWebhookSink } from '../server/notifications/webhook_sink';
 import { openEmbeddedStore, type EmbeddedStore } from '../server/stores/duckdb/embedded_store';
 import { createEsClient } from '../server/stores/elasticsearch/client';
 import { openEsStore } from '../server/stores/elasticsearch/es_store';
@@ -61,6 +67,8 @@ export interface StandaloneOptions {
   /** Settings stored before anything runs (e.g. a test's threshold). */
   settings?: Partial<Settings>;
   logger?: Logger;
+  /** Webhook delivery timing (tests shorten it); `false` leaves the outbox undrained. */
+  webhooks?: DeliveryTiming | false;
 }
 
 export interface RunningStandalone {
@@ -68,6 +76,8 @@ export interface RunningStandalone {
   app: FastifyInstance;
   stores: Stores;
   scheduler: DetectionScheduler;
+  /** Sends the webhook outbox (absent with `webhooks: false` or a store without an outbox). */
+  webhooks?: WebhookDeliveryWorker;
   /** The demo seeding's detection report, when seeding ran. */
   demo?: { events: number; report: RunReport };
   close(): Promise<void>;
@@ -175,8 +185,10 @@ export async function startStandalone(opts: StandaloneOptions = {}): Promise<Run
   let stores: Stores;
   let embedded: EmbeddedStore | undefined;
   let closeStores: () => Promise<void>;
+  let esClient: ReturnType<typeof createEsClient> | undefined;
   if (opts.esUrl) {
     const client = createEsClient({ node: opts.esUrl });
+    esClient = client;
     stores = await openEsStore({ client, logger });
     closeStores = () => client.close();
   } else {
@@ -190,11 +202,38 @@ export async function startStandalone(opts: StandaloneOptions = {}): Promise<Run
   if (opts.settings) await stores.settings.update(opts.settings);
   const scorer = scorerFactory(modelDir);
   const graphWindow = opts.graphWindow ?? DEFAULT_GRAPH_WINDOW;
+  // Webhooks: the sink queues findings in the durable outbox, the worker sends them once the
+  // server listens (its URL is the link receivers get).
+  let appUrl = `http://${host}:${opts.port ?? 5601}`;
+  const outbox = stores.notifications;
+  const webhooks =
+    outbox && opts.webhooks !== false
+      ? new WebhookDeliveryWorker({ outbox, logger, ...(opts.webhooks ?? {}) })
+      : undefined;
+  const sinks = outbox
+    ? [createWebhookSink({ outbox, appUrl: () => appUrl, onEnqueued: () => webhooks?.kick() })]
+    : [];
+  // With --es, findings also become ECS alerts Elastic Security finds (docs/alerts.md), written
+  // with the host's own client; the embedded store has no Elastic Security, so no alert sink.
+  const alertSinks = esClient
+    ? [
+        new EcsAlertSink({
+          client: esClient,
+          appUrl: () => `${appUrl.replace(/\/+$/, '')}/`,
+          logger,
+        }),
+      ]
+    : [];
   const runPartition = (
     partition: { index: number; count: number },
     signal: AbortSignal | undefined,
     range?: { from?: string; to?: string },
-  ) => runDetectionJob({ stores, scorer, logger }, { partition, graphWindow, range }, signal);
+  ) =>
+    runDetectionJob(
+      { stores, scorer, logger, sinks: [...sinks, ...alertSinks] },
+      { partition, graphWindow, range },
+      signal,
+    );
 
   let demo: RunningStandalone['demo'];
   if (embedded && opts.demo !== false && (await embedded.events.count()) === 0) {
@@ -239,9 +278,14 @@ export async function startStandalone(opts: StandaloneOptions = {}): Promise<Run
         detectionAccess,
         // Stores are set up before the server listens.
         setupStatus: () => setupStatus,
+        ...(webhooks
+          ? { webhooks: { testSend: () => webhooks.testSend(appUrl), kick: () => webhooks.kick() } }
+          : {}),
       }),
     },
   });
+  appUrl = server.url;
+  webhooks?.start();
   if (opts.schedule !== false) scheduler.start();
   logger.info(`ProblemChild listening on ${server.url}`, {
     store: opts.esUrl ? 'elasticsearch' : 'embedded',
@@ -252,9 +296,11 @@ export async function startStandalone(opts: StandaloneOptions = {}): Promise<Run
     app: server.app,
     stores,
     scheduler,
+    webhooks,
     demo,
     async close() {
       await scheduler.stop();
+      await webhooks?.stop();
       await server.close();
       await closeStores();
     },

@@ -8,6 +8,8 @@ import type {
   BulkTriageResponse,
   CommunityEventsResponse,
   CommunityPage,
+  CommunityStatsParams,
+  CommunityStatsResponse,
   DetectionAccessStatus,
   DetectionStatus,
   ListCommunitiesParams,
@@ -19,6 +21,13 @@ import type {
   TriageRequest,
   TriageResponse,
 } from './api_types';
+import type {
+  DeliveriesResponse,
+  DeliveryEntry,
+  NotificationSettings,
+  NotificationSettingsPatch,
+  TestSendResponse,
+} from './components/notifications_page/notification_types';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 export type QueryValue = string | number | boolean | undefined;
@@ -70,6 +79,16 @@ export function errorStatus(e: unknown): number | undefined {
 
 const enc = encodeURIComponent;
 
+function toQuery(params: object): Record<string, QueryValue> {
+  const query: Record<string, QueryValue> = {};
+  for (const [k, v] of Object.entries(params) as [string, QueryValue][]) {
+    // The server validates strictly: empty strings would be a 400, so they mean "no filter".
+    if (v === undefined || v === '') continue;
+    query[k] = typeof v === 'boolean' ? String(v) : v;
+  }
+  return query;
+}
+
 export class ApiClient {
   constructor(private readonly http: HttpFn) {}
 
@@ -81,13 +100,12 @@ export class ApiClient {
   }
 
   listCommunities(params: ListCommunitiesParams = {}): Promise<CommunityPage> {
-    const query: Record<string, QueryValue> = {};
-    for (const [k, v] of Object.entries(params) as [string, QueryValue][]) {
-      // The server validates strictly: empty strings would be a 400, so they mean "no filter".
-      if (v === undefined || v === '') continue;
-      query[k] = typeof v === 'boolean' ? String(v) : v;
-    }
-    return this.call('GET', '/communities', { query });
+    return this.call('GET', '/communities', { query: toQuery(params) });
+  }
+
+  /** Counts for the charts over every community matching the same filters as the list. */
+  communityStats(params: CommunityStatsParams = {}): Promise<CommunityStatsResponse> {
+    return this.call('GET', '/communities/_stats', { query: toQuery(params) });
   }
 
   getCommunity(id: string): Promise<StoredCommunity> {
@@ -169,5 +187,27 @@ export class ApiClient {
 
   deleteSuppression(id: string): Promise<{ removed: string }> {
     return this.call('DELETE', `/suppressions/${enc(id)}`);
+  }
+
+  // Webhook notifications (standalone host; Kibana answers `available: false`).
+
+  getNotificationSettings(): Promise<NotificationSettings> {
+    return this.call('GET', '/notifications/settings');
+  }
+
+  updateNotificationSettings(patch: NotificationSettingsPatch): Promise<NotificationSettings> {
+    return this.call('PUT', '/notifications/settings', { body: patch });
+  }
+
+  testNotification(): Promise<TestSendResponse> {
+    return this.call('POST', '/notifications/_test', { body: {} });
+  }
+
+  listDeliveries(status?: DeliveryEntry['status']): Promise<DeliveriesResponse> {
+    return this.call('GET', '/notifications/deliveries', { query: { status } });
+  }
+
+  retryDelivery(id: string): Promise<{ retried: string }> {
+    return this.call('POST', `/notifications/deliveries/${enc(id)}/_retry`, { body: {} });
   }
 }

@@ -27,6 +27,7 @@ export type { FeatureContribution, ScoredEvent } from '../../common/types/scorin
 export type { ProcessEvent } from '../../common/types/process_event';
 
 import type {
+  CommunityStats,
   DetectionAccessStatus,
   RunReport,
   SetupStatus,
@@ -51,6 +52,11 @@ export interface ListCommunitiesParams {
   host?: string;
   status?: TriageStatus;
   min_score?: number;
+  /** Exclusive upper bound on the score (a score-histogram bar). */
+  score_below?: number;
+  /** First seen in [first_seen_from, first_seen_to) (a bar of the over-time chart). */
+  first_seen_from?: string;
+  first_seen_to?: string;
   q?: string;
   include_unflagged?: boolean;
   sort?: SortField;
@@ -58,6 +64,15 @@ export interface ListCommunitiesParams {
   page?: number;
   per_page?: number;
 }
+
+/** The charts' filters: the list's, without paging or sorting. */
+export type CommunityStatsParams = Omit<
+  ListCommunitiesParams,
+  'sort' | 'direction' | 'page' | 'per_page'
+>;
+
+/** GET communities/_stats: counts over all matching communities and the detection threshold. */
+export type CommunityStatsResponse = CommunityStats & { threshold: number };
 
 export interface TriageRequest {
   status?: TriageStatus;

@@ -10,6 +10,7 @@ import {
   DEFAULT_LIST_STATE,
   type ListState,
 } from './components/communities_page/communities_page';
+import { NotificationsPage } from './components/notifications_page/notifications_page';
 import { RawEventsPage } from './components/raw_events_page/raw_events_page';
 import { SuppressionsPage } from './components/suppressions_page/suppressions_page';
 import { ToastsProvider } from './components/toasts_provider/toasts_provider';
@@ -32,20 +33,24 @@ export function AppRoot({ services }: AppRootProps) {
 
 /** A view switch instead of a router: three views, and the host owns the URL. */
 type View =
-  { kind: 'list' } | { kind: 'suppressions' } | { kind: 'raw_events'; communityId: string };
+  | { kind: 'list' }
+  | { kind: 'suppressions' }
+  | { kind: 'notifications' }
+  | { kind: 'raw_events'; communityId: string };
 
 function App() {
   const { host } = useAppServices();
   const [view, setView] = useState<View>({ kind: 'list' });
   const [listState, setListState] = useState<ListState>(DEFAULT_LIST_STATE);
-  const [openCommunityId, setOpenCommunityId] = useState<string | undefined>(undefined);
+  // Notification links open a community with `#community=<id>`.
+  const [openCommunityId, setOpenCommunityId] = useState<string | undefined>(communityFromHash);
   const settings = useSettings();
   const indexPattern = settings.data?.indices;
 
   const tabs = [
     {
       label: 'Communities',
-      isSelected: view.kind !== 'suppressions',
+      isSelected: view.kind === 'list' || view.kind === 'raw_events',
       onClick: () => setView({ kind: 'list' }),
       'data-test-subj': 'navCommunities',
     },
@@ -55,6 +60,17 @@ function App() {
       onClick: () => setView({ kind: 'suppressions' }),
       'data-test-subj': 'navSuppressions',
     },
+    // Webhooks are the standalone host's; Kibana notifies through its alerting rule type.
+    ...(host === 'standalone'
+      ? [
+          {
+            label: 'Notifications',
+            isSelected: view.kind === 'notifications',
+            onClick: () => setView({ kind: 'notifications' }),
+            'data-test-subj': 'navNotifications',
+          },
+        ]
+      : []),
   ];
 
   return (
@@ -92,6 +108,7 @@ function App() {
             }}
           />
         ) : null}
+        {view.kind === 'notifications' ? <NotificationsPage /> : null}
         {view.kind === 'raw_events' ? (
           <RawEventsPage
             communityId={view.communityId}
@@ -102,4 +119,15 @@ function App() {
       </EuiPageTemplate.Section>
     </EuiPageTemplate>
   );
+}
+
+function communityFromHash(): string | undefined {
+  if (typeof window === 'undefined') return undefined;
+  const m = /(?:^#|&)community=([^&]+)/.exec(window.location.hash);
+  if (!m) return undefined;
+  try {
+    return decodeURIComponent(m[1]!);
+  } catch {
+    return undefined;
+  }
 }

@@ -20,7 +20,16 @@ import type { EdgeScorer, ScoredEvent } from '../../common/types/scoring';
 import { findBadCommunitiesInStream } from '../lib/detection/find_bad_communities';
 import { hostKey } from '../lib/detection/names';
 import { parseWindow } from '../lib/detection/windowing';
-import type { Logger, Partition, ReadAccounting, RunReport, Settings, Stores } from '../ports';
+import type {
+  FindingSink,
+  FlaggedChange,
+  Logger,
+  Partition,
+  ReadAccounting,
+  RunReport,
+  Settings,
+  Stores,
+} from '../ports';
 
 export interface DetectionJobDeps {
   stores: Stores;
@@ -28,6 +37,8 @@ export interface DetectionJobDeps {
   scorer: (settings: Settings) => Promise<EdgeScorer>;
   logger: Logger;
   now?: () => Date;
+  /** Receive each run's flagged communities once they are stored (see FindingSink). */
+  sinks?: readonly FindingSink[];
 }
 
 export interface DetectionJobParams {
@@ -209,6 +220,19 @@ export async function runDetectionJob(
         });
       }
     }
+    // What each flagged community was before this run, so sinks can tell new from escalated.
+    const sinks = deps.sinks ?? [];
+    const changes: FlaggedChange[] = [];
+    if (sinks.length) {
+      stage = 'reading stored communities for notifications';
+      for (const community of result.communities) {
+        const before = await stores.communities.get(community.id);
+        changes.push({
+          community,
+          ...(before ? { previous: { score: before.score, maxAnomaly: before.maxAnomaly } } : {}),
+        });
+      }
+    }
     stage = 'writing communities';
     const write = await stores.communities.writeCommunities(result.communities, {
       runId,
@@ -220,7 +244,14 @@ export async function runDetectionJob(
       report.errors.push(
         `${write.failed.length} communities could not be written or removed (first: ${write.failed[0]!.id}: ${write.failed[0]!.reason}); the checkpoint was not moved, the next run retries`,
       );
-    } else if (!explicit) {
+    }
+    if (!write.failed.length) {
+      for (const sink of sinks) {
+        stage = `publishing findings to ${sink.name}`;
+        await sink.publish(changes, { runId, detectedAt: startedAt }, signal);
+      }
+    }
+    if (!write.failed.length && !explicit) {
       stage = 'saving the checkpoint';
       await stores.state.saveCheckpoint(params.partition, {
         processedUntil: window.end,

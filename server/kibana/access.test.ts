@@ -58,6 +58,13 @@ const CALLS: {
   // Creates Discover saved objects with the user's own saved objects client, whose Kibana
   // privileges decide; our feature's read privilege is enough to ask.
   { method: 'post', path: `${API}/discover/_saved_search`, write: false },
+  // Webhook notifications: the standalone host's; in Kibana reads answer `available: false`
+  // and writes 404 (the alerting rule type notifies there).
+  { method: 'get', path: `${API}/notifications/settings`, write: false },
+  { method: 'get', path: `${API}/notifications/deliveries`, write: false },
+  { method: 'put', path: `${API}/notifications/settings`, body: { urls: [] }, write: true },
+  { method: 'post', path: `${API}/notifications/_test`, body: {}, write: true },
+  { method: 'post', path: `${API}/notifications/deliveries/d-1/_retry`, body: {}, write: true },
 ];
 
 const READS_LOGS = { read: ['logs-*'], write: [] };

@@ -228,20 +228,42 @@ export interface KibanaFeatureConfig {
   category: { id: string; label: string };
   scope?: readonly ('security' | 'spaces')[];
   app: string[];
+  /** Rule types the feature grants access to (features/common/kibana_feature.ts `alerting`). */
+  alerting?: AlertingKibanaPrivilege;
   privileges: {
     all: {
       app: string[];
       api: string[];
       ui: string[];
       savedObject: { all: string[]; read: string[] };
+      alerting?: FeatureAlertingPrivileges;
     };
     read: {
       app: string[];
       api: string[];
       ui: string[];
       savedObject: { all: string[]; read: string[] };
+      alerting?: FeatureAlertingPrivileges;
     };
   };
+}
+
+/**
+ * x-pack/platform/plugins/shared/features/common/alerting_kibana_privilege.ts
+ * AlertingKibanaPrivilege: rule type ids with the consumers a privilege covers.
+ */
+export type AlertingKibanaPrivilege = ReadonlyArray<{
+  ruleTypeId: string;
+  consumers: readonly string[];
+}>;
+
+/**
+ * x-pack/platform/plugins/shared/features/common/feature_kibana_privileges.ts
+ * (@9e98c9d426b3d3e6f4e1bdeea72275c9d1b94cca) FeatureKibanaPrivileges.alerting.
+ */
+export interface FeatureAlertingPrivileges {
+  rule?: { all?: AlertingKibanaPrivilege; read?: AlertingKibanaPrivilege };
+  alert?: { all?: AlertingKibanaPrivilege; read?: AlertingKibanaPrivilege };
 }
 
 export interface FeaturesSetup {
@@ -361,7 +383,8 @@ export interface EncryptedSavedObjectsStart {
 
 /** src/core/packages/lifecycle/server/src/core_setup.ts CoreSetup (the services used). */
 export interface CoreSetup<TStart = unknown> {
-  http: { createRouter(): IRouter };
+  /** basePath.publicBaseUrl: server.publicBaseUrl (http/base_path_service), when configured. */
+  http: { createRouter(): IRouter; basePath?: { publicBaseUrl?: string } };
   savedObjects: { registerType(type: SavedObjectsType): void };
   getStartServices(): Promise<[CoreStart, TStart, unknown]>;
 }
@@ -374,4 +397,85 @@ export interface CoreStart {
   elasticsearch: { client: ClusterClient };
   savedObjects: SavedObjectsServiceStart;
   security: CoreSecurityStart;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Alerting (optional plugin `alerting`): the slices of its contracts the rule type uses.
+// x-pack/platform/plugins/shared/alerting/server/types.ts (@03e79409d866616c68b231c63c1f25daa6060fdd)
+// RuleType, RuleExecutorOptions, RuleExecutorServices; alerts_client/types.ts
+// (@023dbe9a5732a251d589a468e6e35f1802afa8b7) PublicAlertsClient.report / ReportedAlert;
+// alert/alert.ts Alert.scheduleActions; plugin.ts AlertingServerSetup.registerType.
+
+export type AlertContext = Record<string, unknown>;
+
+/** alerts_client/types.ts PublicAlertsClient (the part used). */
+export interface PublicAlertsClient {
+  report(alert: {
+    id: string;
+    actionGroup: string;
+    state?: Record<string, unknown>;
+    context?: AlertContext;
+    payload?: Record<string, unknown>;
+  }): { uuid: string; start: string | null };
+}
+
+/** alert/create_alert_factory.ts PublicAlertFactory (deprecated path, used when no alertsClient). */
+export interface PublicAlertFactory {
+  create(id: string): { scheduleActions(actionGroup: string, context?: AlertContext): unknown };
+}
+
+export interface RuleExecutorOptions<P, S> {
+  executionId: string;
+  params: P;
+  state: S;
+  startedAt: Date;
+  previousStartedAt: Date | null;
+  spaceId: string;
+  rule: { id: string; name: string; tags?: string[] };
+  services: {
+    /** Only when the rule type registers `alerts` with shouldWrite (we do). */
+    alertsClient: PublicAlertsClient | null;
+    alertFactory: PublicAlertFactory;
+    shouldStopExecution(): boolean;
+  };
+}
+
+export interface ActionVariable {
+  name: string;
+  description: string;
+  usesPublicBaseUrl?: boolean;
+}
+
+/** types.ts RuleType (the fields this plugin sets; 9.x requires category and solution). */
+export interface RuleType<P, S> {
+  id: string;
+  name: string;
+  validate: { params: { validate(object: unknown): P } };
+  actionGroups: { id: string; name: string }[];
+  defaultActionGroupId: string;
+  executor(options: RuleExecutorOptions<P, S>): Promise<{ state: S }>;
+  category: string;
+  producer: string;
+  solution: 'stack' | 'security' | 'observability';
+  actionVariables?: {
+    context?: ActionVariable[];
+    state?: ActionVariable[];
+    params?: ActionVariable[];
+  };
+  minimumLicenseRequired: 'basic' | 'standard' | 'gold' | 'platinum' | 'enterprise' | 'trial';
+  isExportable: boolean;
+  defaultScheduleInterval?: string;
+  doesSetRecoveryContext?: boolean;
+  /** IRuleTypeAlerts: alerts-as-data index context; shouldWrite gives the executor alertsClient. */
+  alerts?: {
+    context: string;
+    mappings: { fieldMap: Record<string, unknown> };
+    shouldWrite?: boolean;
+    useEcs?: boolean;
+  };
+}
+
+/** plugin.ts AlertingServerSetup (the part used). */
+export interface AlertingSetup {
+  registerType<P, S>(ruleType: RuleType<P, S>): void;
 }

@@ -91,6 +91,12 @@ describe('detection access under Kibana', () => {
               privileges: ['read', 'view_index_metadata'],
               allow_restricted_indices: false,
             },
+            // And writing the Elastic Security alerts, on that one index only.
+            {
+              names: ['logs-problemchild.alerts'],
+              privileges: ['read', 'create_index', 'index'],
+              allow_restricted_indices: false,
+            },
           ],
         },
       },

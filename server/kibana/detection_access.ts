@@ -20,6 +20,8 @@ import {
   SOURCE_READER_ROLE,
   SOURCE_READ_PRIVILEGES,
 } from '../../common/constants';
+import { ALERT_INDEX } from '../alerts/ecs_alert';
+import { ALERT_INDEX_PRIVILEGES } from '../alerts/ecs_alert_sink';
 import { RefusedError } from '../ports';
 import type { DetectionAccess, DetectionAccessStatus, Logger } from '../ports';
 import type {
@@ -67,6 +69,13 @@ export function registerDetectionCredentials(
     attributesToEncrypt: new Set(['apiKey']),
   });
 }
+
+/** The detection key's second grant: the one index its findings are written to. */
+export const ALERT_INDEX_GRANT = {
+  names: [ALERT_INDEX],
+  privileges: [...ALERT_INDEX_PRIVILEGES],
+  allow_restricted_indices: false,
+};
 
 export const ENCRYPTION_KEY_MISSING =
   'Detection cannot be enabled until xpack.encryptedSavedObjects.encryptionKey (32 or more characters) is set in kibana.yml: Kibana stores the detection API key encrypted with it. Set it and restart Kibana.';
@@ -247,6 +256,9 @@ export class KibanaDetectionAccess implements DetectionAccess {
               privileges: [...SOURCE_READ_PRIVILEGES],
               allow_restricted_indices: false,
             },
+            // The findings published for Elastic Security (server/alerts/ecs_alert_sink.ts):
+            // kibana_system may not write logs-*, so the task writes them with this key too.
+            ALERT_INDEX_GRANT,
           ],
         },
       },

@@ -36,6 +36,16 @@ export interface RouteContext {
   discover?: {
     ensureSavedSearch(indices: string): Promise<{ savedSearchId: string; dataViewId: string }>;
   };
+  /**
+   * Standalone only: the webhook delivery worker (Kibana notifies through its alerting rule
+   * type instead). `testSend` attempts one test notification per configured URL at once.
+   */
+  webhooks?: {
+    testSend(): Promise<
+      { id: string; url: string; status: string; httpStatus?: number; error?: string }[]
+    >;
+    kick(): void;
+  };
 }
 
 export interface RouteRequest<P, Q, B> {

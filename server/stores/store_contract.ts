@@ -43,6 +43,8 @@ import {
   type Stores,
 } from '../ports';
 import { fixtureCommunity, fixtureEvent, fixtureEvents, fixtureRule } from './testing/fixtures';
+import { describeNotificationOutboxContract } from './notification_outbox_contract';
+import { describeCommunityStatsContract } from './community_stats_contract';
 
 export interface StoreHarness {
   stores: Stores;
@@ -789,6 +791,9 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
     });
 
     // -----------------------------------------------------------------------------------------
+    describeCommunityStatsContract(() => stores);
+
+    // -----------------------------------------------------------------------------------------
     describe('SuppressionStore', () => {
       it('adds, lists, filters by host and removes rules', async () => {
         const everywhere = fixtureRule({ id: 'r1' });
@@ -881,6 +886,8 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
       });
     });
 
+    describeNotificationOutboxContract(() => stores);
+
     // -----------------------------------------------------------------------------------------
     describe('SettingsStore', () => {
       it('starts from the defaults and persists partial updates', async () => {
@@ -899,6 +906,46 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
         const u2 = await stores.settings.update({ lookback: '2h' });
         expect(u2).toEqual({ ...u, lookback: '2h' });
         expect(await stores.settings.update({})).toEqual(u2);
+      });
+    });
+
+    // -----------------------------------------------------------------------------------------
+    describe('CommunityStore search in decoded commands', () => {
+      it('finds words that appear only inside an encoded command, at any depth', async () => {
+        const utf16 = (t: string) => Buffer.from(t, 'utf16le').toString('base64');
+        const inner = Buffer.from('Invoke-Kerberoast -Output hashcat', 'utf8').toString('base64');
+        const script = `IEX ([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('${inner}'))); Invoke-Mimikatz`;
+        const encoded = fixtureCommunity({
+          tag: 'enc',
+          events: [
+            fixtureEvent({
+              id: 'enc-a',
+              time: '2024-03-01T10:01:00.000Z',
+              parent: 'cmd.exe',
+              child: 'powershell.exe',
+              cmd: `powershell.exe -nop -w hidden \u2013EnC ${utf16(script)}`,
+            }),
+          ],
+        });
+        const plain = fixtureCommunity({
+          tag: 'plain',
+          window: { start: '2024-03-01T12:00:00.000Z', end: '2024-03-01T12:45:00.000Z' },
+        });
+        await stores.communities.writeCommunities([encoded, plain], {
+          runId: 'run-dec',
+          detectedAt: '2024-03-01T13:00:00.000Z',
+          replaced: [],
+        });
+        const ids = async (q: string) =>
+          (await stores.communities.list(query({ q, per_page: 100 }))).items.map((i) => i.id);
+        // Only in the decoded script, in any case, and in a base64 string inside it.
+        expect(await ids('invoke-MIMIKATZ')).toEqual([encoded.id]);
+        expect(await ids('Kerberoast')).toEqual([encoded.id]);
+        expect(await ids('mimikatz hashcat')).toEqual([encoded.id]);
+        // The raw command line is still searched; a decoded word does not match the other one.
+        expect(await ids('hidden')).toEqual([encoded.id]);
+        expect(await ids('mimikatz notthere')).toEqual([]);
+        expect((await ids('whoami')).includes(encoded.id)).toBe(false);
       });
     });
   });

@@ -49,6 +49,8 @@ const running = await startStandalone({
   // Runs start only through the API in these tests, never on a timer behind their back.
   interval: '7d',
   logger,
+  // Webhook tests shorten the delivery timing (JSON of DeliveryTiming) to keep their run short.
+  ...(process.env.PC_WEBHOOK_TIMING ? { webhooks: JSON.parse(process.env.PC_WEBHOOK_TIMING) } : {}),
 });
 out(`listening ${running.url}`);
 

@@ -5,6 +5,8 @@
 import React from 'react';
 import { createRoot } from 'react-dom/client';
 import { EuiProvider } from '@elastic/eui';
+// @elastic/charts' legend and tooltip styles; Kibana's page already carries them.
+import '@elastic/charts/dist/theme_only_light.css';
 import { ApiClient } from '../../public/app/api_client';
 import { AppRoot } from '../../public/app/app_root';
 import type { AppServices } from '../../public/app/services';

@@ -24,6 +24,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KIBANA_INDEX_NAMES } from '../../common/constants';
+import { ALERT_INDEX } from '../../server/alerts/ecs_alert';
 import { generateSync } from '../../server/lib/generator/generate';
 import { createEsClient } from '../../server/stores/elasticsearch/client';
 import { ensureEventIndex, indexEvents } from '../../server/stores/elasticsearch/event_writer';
@@ -78,7 +79,10 @@ const API_PRIVILEGES: Record<string, { index?: string; cluster?: string }> = {
   create: { index: 'write' },
   update: { index: 'write' },
   delete: { index: 'delete' },
-  bulk: { index: 'write' },
+  // Bulk of `index` operations, the only kind the plugin sends other than as kibana_system (the
+  // alert sink, server/alerts/ecs_alert_sink.ts): IndexPrivilege.java's `index` covers
+  // indices:data/write/bulk* and index*; a bulk with deletes would need `delete` as well.
+  bulk: { index: 'index' },
   deleteByQuery: { index: 'delete' },
   updateByQuery: { index: 'write' },
   'indices.create': { index: 'create_index' },
@@ -274,6 +278,7 @@ describe('ProblemChild installed the way Kibana installs it', () => {
       .delete({ index: '.kibana-problem-child-*', expand_wildcards: 'all' })
       .catch(() => {});
     await client.indices.deleteIndexTemplate({ name: '.kibana-problem-child-*' }).catch(() => {});
+    await client.indices.delete({ index: ALERT_INDEX, ignore_unavailable: true }).catch(() => {});
   }
 
   afterAll(async () => {
@@ -425,6 +430,16 @@ describe('ProblemChild installed the way Kibana installs it', () => {
           c.indices.some((i) => i.startsWith(KIBANA_INDEX_NAMES.communities)),
       ),
     ).toBe(true);
+    // Findings are published for Elastic Security with the key, never as kibana_system (which
+    // may not write logs-*): the checks above hold those writes to the key's alert-index grant.
+    expect(
+      taskCalls.some(
+        (c) => c.client === 'api-key' && c.api === 'bulk' && c.indices.includes(ALERT_INDEX),
+      ),
+    ).toBe(true);
+    expect(
+      result.calls.filter((c) => c.client === 'internal' && c.indices.includes(ALERT_INDEX)),
+    ).toEqual([]);
     const summary = [
       ...new Set(result.calls.map((c) => `${c.client} ${c.api} ${c.indices.join(',')}`)),
     ].sort();

@@ -26,6 +26,8 @@ const LIBRARY_MARKERS = [
   'euiFlyout',
   'euiBasicTable',
   'RFC2822 or ISO format',
+  // @elastic/charts (the charts panel): Kibana's ElasticCharts shared dep.
+  'echChartStatus',
 ];
 
 const OURS = path.resolve(HERE, '../../node_modules');
@@ -118,7 +120,11 @@ test('the bundle takes React, EUI, Emotion and moment from __kbnSharedDeps__ and
   const globals = new Set(Object.values(KBN_SHARED_DEPS));
   for (const g of read) expect(globals.has(g), g).toBe(true);
   expect([...read]).toEqual(
-    expect.arrayContaining(['__kbnSharedDeps__.React', '__kbnSharedDeps__.ElasticEui']),
+    expect.arrayContaining([
+      '__kbnSharedDeps__.React',
+      '__kbnSharedDeps__.ElasticEui',
+      '__kbnSharedDeps__.ElasticCharts',
+    ]),
   );
   expect(pluginJs).toContain('__kbnBundles__.define(`plugin/problemChild/public`');
   expect(pluginJs).not.toMatch(/\bimport\s*\(|\brequire\(/);

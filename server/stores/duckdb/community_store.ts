@@ -8,10 +8,11 @@
  * change: the second one either sees a stale version (409) or is applied on top and recorded.
  */
 import type { AnomalousCommunity, TimeWindow } from '../../../common/types/community';
-import type { ListCommunitiesQuery } from '../../../common/schemas';
+import type { CommunityStatsQuery, ListCommunitiesQuery } from '../../../common/schemas';
 import { hostKey } from '../../lib/detection/names';
 import {
   type CommunityPage,
+  type CommunityStats,
   type CommunityStore,
   type CommunitySummary,
   ConflictError,
@@ -35,6 +36,9 @@ import {
   tsParam,
 } from './database';
 import { checkTriagePatch, validateCommunity } from '../community_validation';
+import { decodedTextOfCommandLines } from '../../../common/decode_command';
+import { communityWhere } from './community_filter';
+import { communityStats } from './community_stats';
 
 type SortField = ListCommunitiesQuery['sort'];
 
@@ -215,25 +219,7 @@ export class DuckCommunityStore implements CommunityStore {
       params.push(v);
       return `$${params.length}`;
     };
-    const where: string[] = [];
-    if (!query.include_unflagged) where.push('flagged');
-    if (query.from !== undefined) where.push(`last_seen >= ${p(new Date(Date.parse(query.from)))}`);
-    if (query.to !== undefined) where.push(`first_seen < ${p(new Date(Date.parse(query.to)))}`);
-    if (query.host !== undefined) where.push(`host_key = ${p(hostKey(query.host))}`);
-    if (query.min_score !== undefined) where.push(`score >= ${p(query.min_score)}`);
-    for (const term of (query.q ?? '')
-      .trim()
-      .split(/\s+/)
-      .filter((t) => t.length > 0)) {
-      const t = p(term);
-      // An uncorrelated semi-join: DuckDB plans it as one hash join (several times faster
-      // than the equivalent correlated EXISTS on 10K communities).
-      where.push(
-        `c.id IN (SELECT community_id FROM community_events
-                   WHERE contains(lower(command_line), lower(${t})) OR contains(lower(parent_command_line), lower(${t})))`,
-      );
-    }
-    const base = where.length > 0 ? where.join(' AND ') : 'true';
+    const base = communityWhere(query, p);
     const baseParams = [...params];
     const withStatus =
       query.status !== undefined ? `${base} AND status = ${p(query.status)}` : base;
@@ -277,6 +263,10 @@ export class DuckCommunityStore implements CommunityStore {
         closed: num(cr.closed),
       },
     };
+  }
+
+  stats(query: CommunityStatsQuery): Promise<CommunityStats> {
+    return communityStats(this.db, query);
   }
 
   async get(id: string): Promise<StoredCommunity | undefined> {
@@ -401,6 +391,12 @@ async function stage(
         appendText(e, ev.process?.entity_id);
         appendText(e, ev.process?.command_line);
         appendText(e, ev.process?.parent?.command_line);
+        // Decoded once here, so `q` finds words that only appear inside an encoded command.
+        const decoded = decodedTextOfCommandLines([
+          ev.process?.command_line,
+          ev.process?.parent?.command_line,
+        ]);
+        appendText(e, decoded.length > 0 ? decoded : null);
         e.endRow();
       }
     }

@@ -16,6 +16,7 @@ import {
   type InsertCounts,
 } from './event_store';
 import { DuckJobStateStore } from './job_state_store';
+import { DuckNotificationOutbox } from './notification_outbox';
 import { DuckPrevalenceProvider } from './prevalence_provider';
 import { migrate } from './schema';
 import { DEFAULT_SETTINGS, DuckSettingsStore } from './settings_store';
@@ -56,6 +57,7 @@ export class EmbeddedStore implements Stores {
   readonly suppressions: DuckSuppressionStore;
   readonly state: DuckJobStateStore;
   readonly settings: DuckSettingsStore;
+  readonly notifications: DuckNotificationOutbox;
 
   constructor(
     private readonly db: Database,
@@ -68,6 +70,7 @@ export class EmbeddedStore implements Stores {
     this.suppressions = new DuckSuppressionStore(db);
     this.state = new DuckJobStateStore(db);
     this.settings = new DuckSettingsStore(db, { ...DEFAULT_SETTINGS, ...opts.settingsDefaults });
+    this.notifications = new DuckNotificationOutbox(db);
   }
 
   /** The ports alone, for code that must not see import or close. */
@@ -79,6 +82,7 @@ export class EmbeddedStore implements Stores {
       suppressions: this.suppressions,
       state: this.state,
       settings: this.settings,
+      notifications: this.notifications,
     };
   }
 

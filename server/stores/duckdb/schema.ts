@@ -3,12 +3,15 @@
  * build is brought forward on open, inside one transaction per step, so a crash mid-migration
  * leaves the file at the previous version rather than half-changed.
  */
-import type { Database } from './database';
+import { decodedTextOfCommandLines } from '../../../common/decode_command';
+import type { Database, SqlRunner } from './database';
 
 export interface Migration {
   version: number;
   description: string;
   statements: string[];
+  /** Work SQL cannot do (runs after the statements, in the same transaction). */
+  backfill?: (tx: SqlRunner) => Promise<void>;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -129,7 +132,36 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    description: 'decoded encoded commands of community events, for search',
+    statements: ['ALTER TABLE community_events ADD COLUMN decoded_command VARCHAR'],
+    backfill: backfillDecodedCommands,
+  },
 ];
+
+/**
+ * Fills `decoded_command` for communities stored before it existed. Only rows that can hold an
+ * encoded command are read (SQL's own regex engine, RE2, is linear); most stay NULL.
+ */
+async function backfillDecodedCommands(tx: SqlRunner): Promise<void> {
+  const rows = await tx.all(
+    `SELECT community_id, event_id, command_line, parent_command_line FROM community_events
+      WHERE regexp_matches(coalesce(command_line, '') || ' ' || coalesce(parent_command_line, ''),
+                           '(?i)(powershell|pwsh)')`,
+  );
+  for (const r of rows) {
+    const text = decodedTextOfCommandLines([
+      r.command_line as string | null,
+      r.parent_command_line as string | null,
+    ]);
+    if (text.length === 0) continue;
+    await tx.run(
+      'UPDATE community_events SET decoded_command = $1 WHERE community_id = $2 AND event_id = $3',
+      [text, r.community_id as string, r.event_id as string],
+    );
+  }
+}
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
 
@@ -149,6 +181,7 @@ export async function migrate(db: Database): Promise<{ from: number; to: number 
     if (m.version <= from) continue;
     await db.transaction(async (tx) => {
       for (const s of m.statements) await tx.run(s);
+      if (m.backfill) await m.backfill(tx);
       await tx.run('INSERT INTO schema_version VALUES ($1, $2, $3)', [
         m.version,
         m.description,

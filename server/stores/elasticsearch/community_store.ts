@@ -17,10 +17,11 @@
  */
 import type { Client, estypes } from '@elastic/elasticsearch';
 import type { AnomalousCommunity, TimeWindow } from '../../../common/types/community';
-import type { ListCommunitiesQuery } from '../../../common/schemas';
+import type { CommunityStatsQuery, ListCommunitiesQuery } from '../../../common/schemas';
 import { hostKey } from '../../lib/detection/names';
 import {
   type CommunityPage,
+  type CommunityStats,
   type CommunityStore,
   type CommunitySummary,
   ConflictError,
@@ -47,6 +48,9 @@ import {
 } from './retry';
 import type { Refresh } from './state_store';
 import { checkTriagePatch, validateCommunity } from '../community_validation';
+import { communityFilter } from './community_filter';
+import { decodedTextOfCommandLines } from '../../../common/decode_command';
+import { communityStats } from './community_stats';
 
 type Query = estypes.QueryDslQueryContainer;
 type SortField = ListCommunitiesQuery['sort'];
@@ -100,6 +104,8 @@ interface CommunityDoc {
   techniques: string[];
   chain: string;
   command_lines: string[];
+  /** Decoded encoded commands of the events (see decodedCommandChunks); searched by `q`. */
+  decoded_commands?: string[];
   detected_at: string;
   run_id: string;
   version: number;
@@ -170,6 +176,28 @@ function commandLines(c: AnomalousCommunity): string[] {
   return [...out];
 }
 
+/**
+ * The decoded text of the events' encoded commands, computed once at write time, in keyword
+ * values of at most COMMAND_LINE_KEEP characters that overlap by DECODED_OVERLAP, so any word
+ * shorter than the overlap lies whole inside one value for the wildcard search.
+ */
+const DECODED_OVERLAP = 256;
+function decodedCommandChunks(c: AnomalousCommunity): string[] {
+  const lines: string[] = [];
+  for (const se of c.events ?? []) {
+    const p = se.event?.process;
+    lines.push(p?.command_line as string, p?.parent?.command_line as string);
+  }
+  const text = decodedTextOfCommandLines(lines);
+  const out: string[] = [];
+  const step = COMMAND_LINE_KEEP - DECODED_OVERLAP;
+  for (let i = 0; i < text.length; i += step) {
+    out.push(text.slice(i, i + COMMAND_LINE_KEEP));
+    if (i + COMMAND_LINE_KEEP >= text.length) break;
+  }
+  return out;
+}
+
 function buildDoc(
   p: Prepared,
   meta: { runId: string; detectedAt: string },
@@ -194,6 +222,7 @@ function buildDoc(
     techniques: (c.techniques ?? []).map((t) => t.id),
     chain: c.chain ?? '',
     command_lines: commandLines(c),
+    decoded_commands: decodedCommandChunks(c),
     detected_at: meta.detectedAt,
     run_id: meta.runId,
     version,
@@ -241,11 +270,6 @@ function toSummary(d: Partial<CommunityDoc>): CommunitySummary {
     verdict: d.triage?.verdict ?? null,
     version: d.version ?? 0,
   };
-}
-
-/** `q` terms are literal: escape the wildcard query's own syntax. */
-function wildcardLiteral(term: string): string {
-  return term.replace(/[\\*?]/g, (ch) => `\\${ch}`);
 }
 
 interface ItemResult {
@@ -626,26 +650,7 @@ export class EsCommunityStore implements CommunityStore {
   // Reads
 
   async list(query: ListCommunitiesQuery): Promise<CommunityPage> {
-    const filter: Query[] = [];
-    if (!query.include_unflagged) filter.push({ term: { flagged: true } });
-    if (query.from !== undefined)
-      filter.push({
-        range: { last_seen: { gte: Date.parse(query.from), format: 'epoch_millis' } },
-      });
-    if (query.to !== undefined)
-      filter.push({ range: { first_seen: { lt: Date.parse(query.to), format: 'epoch_millis' } } });
-    if (query.host !== undefined) filter.push({ term: { host_key: hostKey(query.host) } });
-    if (query.min_score !== undefined) filter.push({ range: { score: { gte: query.min_score } } });
-    for (const term of (query.q ?? '')
-      .trim()
-      .split(/\s+/)
-      .filter((t) => t.length > 0)) {
-      filter.push({
-        wildcard: {
-          command_lines: { value: `*${wildcardLiteral(term)}*`, case_insensitive: true },
-        },
-      });
-    }
+    const filter = communityFilter(query);
     const page = query.page ?? 1;
     const perPage = query.per_page ?? 20;
     const field = SORT_FIELDS[query.sort ?? 'max_score'] ?? SORT_FIELDS.max_score;
@@ -709,6 +714,10 @@ export class EsCommunityStore implements CommunityStore {
         closed: byStatus.get('closed') ?? 0,
       },
     };
+  }
+
+  stats(query: CommunityStatsQuery): Promise<CommunityStats> {
+    return communityStats(this.client, this.index, query, { ...this.retry, logger: this.logger });
   }
 
   private async read(

@@ -20,6 +20,7 @@ import {
   deleteIndices,
   ensureIndices,
 } from './indices';
+import { EsNotificationOutbox } from './notification_outbox';
 import { EsPrevalenceProvider } from './prevalence';
 import type { RetryPolicy } from './retry';
 import {
@@ -59,6 +60,7 @@ export class EsStore implements Stores {
   readonly suppressions: EsSuppressionStore;
   readonly state: EsJobStateStore;
   readonly settings: EsSettingsStore;
+  readonly notifications: EsNotificationOutbox;
   readonly names: EsIndexNames;
 
   constructor(private readonly opts: EsStoreOptions) {
@@ -94,6 +96,7 @@ export class EsStore implements Stores {
     });
     this.suppressions = new EsSuppressionStore(state);
     this.state = new EsJobStateStore(state);
+    this.notifications = new EsNotificationOutbox(state);
   }
 
   /** Templates and indices (idempotent): call from plugin start / standalone start. */
@@ -115,6 +118,7 @@ export class EsStore implements Stores {
       suppressions: this.suppressions,
       state: this.state,
       settings: this.settings,
+      notifications: this.notifications,
     };
   }
 }

@@ -26,7 +26,7 @@ export const DEFAULT_INDEX_NAMES: EsIndexNames = {
 };
 
 /** Bumped when a mapping changes; stored in `_meta` so an operator can tell what installed it. */
-export const MAPPING_VERSION = 1;
+export const MAPPING_VERSION = 2; // 2: decoded_commands
 const MANAGED_BY = 'problem_child';
 
 const keyword = { type: 'keyword', ignore_above: 1024 } as const;
@@ -59,6 +59,9 @@ export const COMMUNITY_MAPPINGS: estypes.MappingTypeMapping = {
     // case-insensitive substring (wildcard) queries: affordable because this index is small.
     // The writer truncates values to COMMAND_LINE_KEEP so none is silently left unindexed.
     command_lines: { type: 'keyword' },
+    // Decoded PowerShell encoded commands of the events, searched by `q` like command_lines
+    // (the writer splits them into overlapping values of at most COMMAND_LINE_KEEP).
+    decoded_commands: { type: 'keyword' },
     detected_at: date,
     run_id: keyword,
     /** Starts at 1, +1 on every write (detection re-write, triage change, unflagging). */
@@ -141,6 +144,28 @@ export const STATE_MAPPINGS: estypes.MappingTypeMapping = {
         rule: notIndexed,
       },
     },
+    // Webhook outbox (notification_outbox.ts): one document per delivery, and the settings.
+    notification: {
+      properties: {
+        id: keyword,
+        community_id: keyword,
+        url: { type: 'keyword', ignore_above: 4096 },
+        kind: keyword,
+        score: { type: 'double' },
+        severity: keyword,
+        status: keyword,
+        attempts: { type: 'integer' },
+        created_at: date,
+        next_attempt_at: date,
+        last_attempt_at: date,
+        delivered_at: date,
+        last_error: { type: 'keyword', ignore_above: 4096 },
+        // The exact body sent on every attempt.
+        payload: notIndexed,
+      },
+    },
+    // URLs and the write-only secret: never searched.
+    notification_config: notIndexed,
   },
 };
 

@@ -21,6 +21,7 @@ import { formatDateTime } from '../../lib/format';
 import { resolveTimeRange } from '../../lib/time_range';
 import { useAppServices } from '../../services';
 import { BulkActions } from '../bulk_actions/bulk_actions';
+import { ChartsPanel } from '../charts_panel/charts_panel';
 import { CommunitiesTable } from '../communities_table/communities_table';
 import { CommunityFlyout } from '../community_flyout/community_flyout';
 import { CountsPanel } from '../counts_panel/counts_panel';
@@ -58,7 +59,15 @@ export interface CommunitiesPageProps {
 }
 
 function hasNarrowingFilters(f: ListFilters) {
-  return f.host !== '' || f.status !== '' || f.minScore !== '' || f.q !== '';
+  return (
+    f.host !== '' ||
+    f.status !== '' ||
+    f.minScore !== '' ||
+    f.q !== '' ||
+    f.scoreBelow !== '' ||
+    f.firstSeenFrom !== '' ||
+    f.firstSeenTo !== ''
+  );
 }
 
 export function CommunitiesPage({
@@ -96,6 +105,9 @@ export function CommunitiesPage({
       host: filters.host.trim() || undefined,
       status: filters.status || undefined,
       min_score: minScore === 'invalid' ? undefined : minScore,
+      score_below: filters.scoreBelow === '' ? undefined : Number(filters.scoreBelow),
+      first_seen_from: filters.firstSeenFrom || undefined,
+      first_seen_to: filters.firstSeenTo || undefined,
       q: filters.q.trim() || undefined,
       include_unflagged: filters.includeUnflagged || undefined,
       sort: state.sort.field,
@@ -106,6 +118,12 @@ export function CommunitiesPage({
   }, [range, filters, minScore, state.sort, state.pageIndex, state.pageSize]);
 
   const list = useCommunities(params, refreshNonce);
+  // The charts count what the list shows, over every page.
+  const statsParams = useMemo(() => {
+    if (!params) return undefined;
+    const { sort: _s, direction: _d, page: _p, per_page: _pp, ...rest } = params;
+    return rest;
+  }, [params]);
 
   const refresh = useCallback(() => setRefreshNonce((n) => n + 1), []);
 
@@ -233,6 +251,13 @@ export function CommunitiesPage({
           <JobStatusPanel onRunFinished={refresh} runRequest={runRequest} onStatus={onStatus} />
         </EuiFlexItem>
       </EuiFlexGroup>
+      <EuiSpacer size="m" />
+      <ChartsPanel
+        params={statsParams}
+        refreshKey={refreshNonce}
+        filters={filters}
+        onFiltersChange={setFilters}
+      />
       <EuiSpacer size="m" />
       {list.error ? (
         <>

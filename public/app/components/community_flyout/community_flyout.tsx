@@ -4,6 +4,7 @@ import {
   EuiBasicTable,
   EuiButton,
   EuiButtonEmpty,
+  EuiButtonGroup,
   EuiFlexGroup,
   EuiFlexItem,
   EuiFlyout,
@@ -32,11 +33,32 @@ import { ErrorCallout } from '../error_callout/error_callout';
 import { EventsTable } from '../events_table/events_table';
 import { buildProcessTree, type ProcessTreeNode } from '../process_tree/build_tree';
 import { ProcessTree } from '../process_tree/process_tree';
+import { CommunityGraph } from '../community_graph/community_graph';
+import { MAX_GRAPH_NODES } from '../community_graph/build_graph';
 import { SeverityBadge } from '../severity_badge/severity_badge';
 import { StatusBadge } from '../status_badge/status_badge';
 import { TriageForm } from '../triage_form/triage_form';
 
 type TabId = 'chain' | 'edges' | 'timeline' | 'triage';
+
+/** The chain tab draws the community as a tree (the default) or as a laid-out graph. */
+type ChainView = 'tree' | 'graph';
+/**
+ * The tree draws every process, which takes seconds beyond a few hundred; the graph is bounded
+ * (MAX_GRAPH_NODES), so a community larger than that opens on the graph.
+ */
+function defaultChainView(c: StoredCommunity): ChainView {
+  const processes = new Set(c.entityIds);
+  for (const e of c.edges) {
+    processes.add(e.parentEntityId);
+    processes.add(e.childEntityId);
+  }
+  return processes.size > MAX_GRAPH_NODES ? 'graph' : 'tree';
+}
+const CHAIN_VIEWS: Array<{ id: ChainView; label: string; 'data-test-subj': string }> = [
+  { id: 'tree', label: 'Tree', 'data-test-subj': 'chainViewTree' },
+  { id: 'graph', label: 'Graph', 'data-test-subj': 'chainViewGraph' },
+];
 
 export interface CommunityFlyoutProps {
   communityId: string;
@@ -275,6 +297,8 @@ function CommunityBody({
   onReload(): void;
 }) {
   const [selected, setSelected] = useState<string>(community.drivingEdge.childEntityId);
+  const [chainView, setChainView] = useState<ChainView>(() => defaultChainView(community));
+  useEffect(() => setChainView(defaultChainView(community)), [community.id]); // new community, its own default
   useEffect(() => setSelected(community.drivingEdge.childEntityId), [community.id]); // new community, new focus
   const tree = useMemo(
     () =>
@@ -291,13 +315,32 @@ function CommunityBody({
       {tab === 'chain' ? (
         <EuiFlexGroup gutterSize="l" alignItems="flexStart">
           <EuiFlexItem grow={6} style={{ minWidth: 0 }}>
-            <ProcessTree
-              edges={community.edges}
-              entityIds={community.entityIds}
-              drivingEdge={community.drivingEdge}
-              selectedEntityId={selected}
-              onSelect={setSelected}
+            <EuiButtonGroup
+              legend="How to show the process chain"
+              buttonSize="compressed"
+              options={CHAIN_VIEWS}
+              idSelected={chainView}
+              onChange={(id) => setChainView(id as ChainView)}
+              data-test-subj="chainViewToggle"
             />
+            <EuiSpacer size="s" />
+            {chainView === 'graph' ? (
+              <CommunityGraph
+                edges={community.edges}
+                entityIds={community.entityIds}
+                drivingEdge={community.drivingEdge}
+                selectedEntityId={selected}
+                onSelect={setSelected}
+              />
+            ) : (
+              <ProcessTree
+                edges={community.edges}
+                entityIds={community.entityIds}
+                drivingEdge={community.drivingEdge}
+                selectedEntityId={selected}
+                onSelect={setSelected}
+              />
+            )}
             {community.suppressed.length > 0 ? (
               <>
                 <EuiSpacer size="m" />

@@ -15,6 +15,8 @@ import {
 } from '@elastic/eui';
 import type { CommunityEdge, FeatureContribution, StoredCommunity } from '../../api_types';
 import { formatDateTime } from '../../lib/format';
+import { DecodedCommand } from '../decoded_command/decoded_command';
+import { visibleText } from '../../../../common/decode_command';
 import { RawEvent } from '../raw_event/raw_event';
 import { SeverityBadge } from '../severity_badge/severity_badge';
 import { ICONS } from '../../lib/icons';
@@ -59,8 +61,9 @@ export function EdgeDetails({ edge, community }: EdgeDetailsProps) {
   return (
     <EuiPanel hasBorder paddingSize="m" data-test-subj="edgeDetails" data-event-id={edge.eventId}>
       <EuiTitle size="xs">
+        {/* Names are shown with bidi and control characters escaped, so none can reorder the title. */}
         <h3 data-test-subj="edgeDetailsTitle">
-          {edge.parentName} → {edge.childName}
+          {visibleText(edge.parentName)} → {visibleText(edge.childName)}
         </h3>
       </EuiTitle>
       <EuiSpacer size="s" />
@@ -146,6 +149,11 @@ export function EdgeDetails({ edge, community }: EdgeDetailsProps) {
       >
         {edge.commandLine ?? '(not recorded)'}
       </EuiCodeBlock>
+      <DecodedCommand
+        commandLine={edge.commandLine}
+        processName={edge.childName}
+        data-test-subj="edgeDecodedCommand"
+      />
       {edge.parentCommandLine ? (
         <>
           <EuiSpacer size="s" />
@@ -162,6 +170,12 @@ export function EdgeDetails({ edge, community }: EdgeDetailsProps) {
           >
             {edge.parentCommandLine}
           </EuiCodeBlock>
+          <DecodedCommand
+            commandLine={edge.parentCommandLine}
+            processName={edge.parentName}
+            what="parent command line"
+            data-test-subj="edgeDecodedParentCommand"
+          />
         </>
       ) : null}
       <EuiSpacer size="m" />
@@ -204,7 +218,7 @@ export function RootDetails({ name, commandLine }: { name: string; commandLine?:
   return (
     <EuiPanel hasBorder paddingSize="m" data-test-subj="rootDetails">
       <EuiTitle size="xs">
-        <h3>{name}</h3>
+        <h3>{visibleText(name)}</h3>
       </EuiTitle>
       <EuiText size="s">
         <p>
@@ -217,6 +231,7 @@ export function RootDetails({ name, commandLine }: { name: string; commandLine?:
           {commandLine}
         </EuiCodeBlock>
       ) : null}
+      <DecodedCommand commandLine={commandLine} processName={name} />
     </EuiPanel>
   );
 }

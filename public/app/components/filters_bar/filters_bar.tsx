@@ -24,6 +24,10 @@ export interface ListFilters {
   minScore: string;
   q: string;
   includeUnflagged: boolean;
+  /** Set by the charts: exclusive upper score bound, and a first-seen range (ISO, '' = none). */
+  scoreBelow: string;
+  firstSeenFrom: string;
+  firstSeenTo: string;
 }
 
 export const DEFAULT_FILTERS: ListFilters = {
@@ -34,6 +38,9 @@ export const DEFAULT_FILTERS: ListFilters = {
   minScore: '',
   q: '',
   includeUnflagged: false,
+  scoreBelow: '',
+  firstSeenFrom: '',
+  firstSeenTo: '',
 };
 
 export function parseMinScore(s: string): number | undefined | 'invalid' {
