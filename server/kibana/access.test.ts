@@ -27,6 +27,7 @@ const CALLS: {
   write: boolean;
 }[] = [
   { method: 'get', path: `${API}/communities`, write: false },
+  { method: 'get', path: `${API}/communities/_stats`, write: false },
   { method: 'get', path: `${API}/communities/c-1`, write: false },
   { method: 'get', path: `${API}/communities/c-1/events`, write: false },
   { method: 'get', path: `${API}/detection/status`, write: false },

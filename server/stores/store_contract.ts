@@ -25,6 +25,9 @@
  *    are not in the new set; triaged ones stay but become unflagged.
  *  - triage: version + 1 per effective change, one history entry per call listing from → to of
  *    each changed field; a no-op patch changes nothing; stale expectedVersion → ConflictError.
+ *
+ * Longer than the ~800-line guide on purpose: the contract is one suite so that both stores are
+ * held to every case in one place (the stats and outbox contracts live in their own files).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AnomalousCommunity, TimeWindow } from '../../common/types/community';

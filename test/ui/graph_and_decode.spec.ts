@@ -396,6 +396,7 @@ test('hostile graph labels and decoded text stay inert text, with hidden charact
   await expect(decoded).toContainText(`Write-Host "${XSS}"`);
   await expect(decoded).toContainText("'evil\\u{202E}txt.exe'");
   // The details title escapes the bidi override too, so it cannot reverse the text after it.
+  await expect(flyout.getByTestId('edgeDetailsTitle')).toContainText('\\u{202E}');
   await expect(flyout.getByTestId('edgeDetailsTitle')).not.toContainText('\u202e');
   // eslint-disable-next-line no-control-regex
   expect(await decoded.innerText()).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u202a-\u202e]/);

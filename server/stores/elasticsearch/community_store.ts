@@ -14,6 +14,9 @@
  *
  * The alias must point at a single index (get/mget by id need that); communities are mutable,
  * so rollover would scatter ids over indices and is not used.
+ *
+ * Past the ~800-line guide: writes, triage and stale-window removal share the one
+ * optimistic-concurrency scheme above and are kept together so it reads in one place.
  */
 import type { Client, estypes } from '@elastic/elasticsearch';
 import type { AnomalousCommunity, TimeWindow } from '../../../common/types/community';

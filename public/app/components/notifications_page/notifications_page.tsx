@@ -268,6 +268,7 @@ export function NotificationsPage() {
               />
             </EuiFormRow>
           ) : null}
+          <EuiSpacer size="s" />
           <EuiFlexGroup gutterSize="s" responsive={false}>
             <EuiFlexItem grow={false}>
               <EuiButton
