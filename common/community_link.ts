@@ -11,7 +11,11 @@ export function communityUrl(appUrl: string, communityId: string): string {
   return `${appUrl}#community=${encodeURIComponent(communityId)}`;
 }
 
-/** The app's address under Kibana, from core's IBasePath.publicBaseUrl (server.publicBaseUrl). */
-export function kibanaAppUrl(publicBaseUrl: string | undefined): string {
-  return `${(publicBaseUrl ?? '').replace(/\/+$/, '')}/app/${APP_ID}`;
+/**
+ * The app's address under Kibana, from core's IBasePath.publicBaseUrl (server.publicBaseUrl),
+ * in a space other than the default one when given (Kibana's `/s/<space>` prefix).
+ */
+export function kibanaAppUrl(publicBaseUrl: string | undefined, spaceId?: string): string {
+  const space = spaceId && spaceId !== 'default' ? `/s/${encodeURIComponent(spaceId)}` : '';
+  return `${(publicBaseUrl ?? '').replace(/\/+$/, '')}${space}/app/${APP_ID}`;
 }

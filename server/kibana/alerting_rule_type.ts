@@ -14,7 +14,8 @@
  * message per community.
  */
 import { z } from 'zod';
-import { APP_ID, FEATURE_ID } from '../../common/constants';
+import { FEATURE_ID } from '../../common/constants';
+import { communityUrl, kibanaAppUrl } from '../../common/community_link';
 import { listCommunitiesQuery } from '../../common/schemas';
 import { SEVERITY_LEVELS, scoreToSeverity } from '../../common/severity';
 import type { CommunityStore, CommunitySummary } from '../ports';
@@ -81,8 +82,7 @@ export interface RuleTypeDeps {
 const rank = (s: string) => SEVERITY_LEVELS.indexOf(s as never);
 
 export function communityAppLink(publicBaseUrl: string | undefined, spaceId: string, id: string) {
-  const space = spaceId && spaceId !== 'default' ? `/s/${encodeURIComponent(spaceId)}` : '';
-  return `${(publicBaseUrl ?? '').replace(/\/+$/, '')}${space}/app/${APP_ID}#community=${encodeURIComponent(id)}`;
+  return communityUrl(kibanaAppUrl(publicBaseUrl, spaceId), id);
 }
 
 function contextOf(c: CommunitySummary, link: string, escalated: boolean) {

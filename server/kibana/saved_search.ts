@@ -23,6 +23,7 @@
  * Multi-namespace objects share one id across all spaces, so the ids carry the space id outside
  * the default space; otherwise a second space's create would meet the first space's object.
  */
+import { storeStatus } from '../routes/errors';
 import {
   DISCOVER_COLUMNS,
   DISCOVER_DATA_VIEW_ID,
@@ -126,15 +127,7 @@ export function savedSearchReferences(dataViewId: string): SavedObjectReference[
 }
 
 /** The HTTP status of a saved objects error (a Boom error) or of an Elasticsearch error. */
-export function savedObjectsStatus(e: unknown): number | undefined {
-  const err = e as {
-    output?: { statusCode?: unknown };
-    statusCode?: unknown;
-    meta?: { statusCode?: unknown };
-  } | null;
-  const s = err?.output?.statusCode ?? err?.statusCode ?? err?.meta?.statusCode;
-  return typeof s === 'number' ? s : undefined;
-}
+export const savedObjectsStatus = storeStatus;
 
 async function existing<T>(
   client: SavedObjectsClientLike,

@@ -1,19 +1,9 @@
 import { API_BASE } from '../../common/constants';
+import { storeStatus as statusOf } from './errors';
 import { defineRoute, ok, type RouteResponse } from './route_types';
 
 function refusal(status: 400 | 403 | 404, error: string, message: string): RouteResponse {
   return { status, body: { statusCode: status, error, message } };
-}
-
-/** Status of a saved objects (Boom) or Elasticsearch error, read from fields, not classes. */
-function statusOf(e: unknown): number | undefined {
-  const err = e as {
-    output?: { statusCode?: unknown };
-    statusCode?: unknown;
-    meta?: { statusCode?: unknown };
-  } | null;
-  const s = err?.output?.statusCode ?? err?.statusCode ?? err?.meta?.statusCode;
-  return typeof s === 'number' ? s : undefined;
 }
 
 /**

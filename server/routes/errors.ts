@@ -6,8 +6,14 @@ import type { RouteResponse } from './route_types';
  * not its class: Kibana's client is another copy of @elastic/elasticsearch than ours.
  */
 export function storeStatus(e: unknown): number | undefined {
-  const err = e as { statusCode?: unknown; meta?: { statusCode?: unknown } } | null;
-  const s = err?.meta?.statusCode ?? err?.statusCode;
+  // Elasticsearch client errors carry meta.statusCode; Kibana's saved objects errors are Boom
+  // errors with output.statusCode. Read from fields, never classes: Kibana's copies differ.
+  const err = e as {
+    statusCode?: unknown;
+    meta?: { statusCode?: unknown };
+    output?: { statusCode?: unknown };
+  } | null;
+  const s = err?.meta?.statusCode ?? err?.statusCode ?? err?.output?.statusCode;
   return typeof s === 'number' ? s : undefined;
 }
 

@@ -1,4 +1,6 @@
 /** Wire types of the notification routes (server/routes/*notification*, list_deliveries_route). */
+import type { NotificationDelivery } from '../../../../server/ports';
+
 export interface NotificationSettings {
   available: boolean;
   /** Why not, when unavailable (Kibana: use the alerting rule type). */
@@ -14,22 +16,8 @@ export interface NotificationSettingsPatch {
   secret?: string | null;
 }
 
-export interface DeliveryEntry {
-  id: string;
-  communityId: string;
-  url: string;
-  kind: 'new' | 'escalated' | 'test';
-  event?: string;
-  score: number;
-  severity: string;
-  status: 'pending' | 'delivered' | 'failed';
-  attempts: number;
-  createdAt: string;
-  nextAttemptAt: string;
-  lastAttemptAt?: string;
-  deliveredAt?: string;
-  lastError?: string;
-}
+/** A delivery as the log route sends it: the stored one without its body. */
+export type DeliveryEntry = Omit<NotificationDelivery, 'body'>;
 
 export interface DeliveriesResponse {
   available: boolean;
