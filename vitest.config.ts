@@ -41,6 +41,18 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        test: {
+          name: 'cluster',
+          // A three-node cluster of its own per file (test/harness/es_cluster.ts), killed node by node.
+          include: ['**/*.cluster.test.ts'],
+          exclude: ['node_modules/**'],
+          environment: 'node',
+          testTimeout: 540_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

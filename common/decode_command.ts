@@ -405,38 +405,5 @@ export function decodedTextOfCommandLines(
     : joined;
 }
 
-/**
- * Decoded text for display: control, bidi, zero-width and line-separator characters are shown
- * as `\u{…}` escapes, so decoded text cannot reorder or hide what is around it. Tabs and line
- * feeds stay; CR LF becomes LF.
- */
-export function visibleText(s: string): string {
-  let out = '';
-  for (let i = 0; i < s.length; i++) {
-    const ch = s[i] as string;
-    const x = ch.charCodeAt(0);
-    if (x === 0x0d && s.charCodeAt(i + 1) === 0x0a) continue;
-    if (x === 0x0a || x === 0x09) {
-      out += ch;
-      continue;
-    }
-    const hidden =
-      x < 0x20 ||
-      (x >= 0x7f && x <= 0x9f) ||
-      (x >= 0x200b && x <= 0x200f) ||
-      (x >= 0x202a && x <= 0x202e) ||
-      (x >= 0x2060 && x <= 0x2069) ||
-      x === 0x2028 ||
-      x === 0x2029 ||
-      x === 0xfeff ||
-      // A lone surrogate (UTF-16LE of arbitrary bytes) would render as a replacement box.
-      (x >= 0xd800 &&
-        x <= 0xdbff &&
-        !(s.charCodeAt(i + 1) >= 0xdc00 && s.charCodeAt(i + 1) <= 0xdfff)) ||
-      (x >= 0xdc00 &&
-        x <= 0xdfff &&
-        !(s.charCodeAt(i - 1) >= 0xd800 && s.charCodeAt(i - 1) <= 0xdbff));
-    out += hidden ? `\\u{${x.toString(16).toUpperCase().padStart(4, '0')}}` : ch;
-  }
-  return out;
-}
+/** Decoded text for display: see common/display_text.ts (shared by every view of event text). */
+export { visibleText } from './display_text';

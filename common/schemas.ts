@@ -4,10 +4,57 @@
  */
 import { z } from 'zod';
 
-const isoDate = z
+/**
+ * ISO-8601 date-time with a zone, e.g. 2026-02-01T10:00:00Z or 2026-02-01T10:00:00.5+01:00.
+ * Strict because `Date.parse` is not: it takes `1` (year 2001), `2026-02-30` (rolls into
+ * March) and zone-less times (read as local time, so the answer depended on the server's zone).
+ */
+const ISO_DATE_TIME_RE =
+  /^([+-]\d{6}|\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-](\d{2}):(\d{2}))$/;
+
+/** Whether `s` is a strict ISO-8601 date-time with a zone and a real calendar date and time. */
+export function isStrictIsoDateTime(s: string): boolean {
+  const m = ISO_DATE_TIME_RE.exec(s);
+  if (!m) return false;
+  const [, y, mo, d, h, mi, sec, , zh, zm] = m;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  // Day 0 of the next month is the last day of this one (leap years included); setUTCFullYear
+  // has no two-digit-year quirk, unlike Date.UTC.
+  const last = new Date(0);
+  last.setUTCFullYear(year, month, 0);
+  if (month < 1 || month > 12 || day < 1 || day > last.getUTCDate()) return false;
+  if (Number(h) > 23 || Number(mi) > 59 || Number(sec ?? 0) > 59) return false;
+  if (zh !== undefined && (Number(zh) > 23 || Number(zm) > 59)) return false;
+  return !Number.isNaN(Date.parse(s));
+}
+
+const isoDate = z.string().max(64).refine(isStrictIsoDateTime, {
+  message: 'must be an ISO-8601 date-time with a zone, e.g. 2026-02-01T10:00:00Z',
+});
+
+/** Bounds on `q`: each term costs a scan of the community events, so the work stays bounded. */
+export const MAX_SEARCH_TERMS = 16;
+export const MAX_SEARCH_TERM_LENGTH = 100;
+
+/** The words of a `q` search: whitespace-separated, empty ones dropped. */
+export function searchTerms(q: string | undefined): string[] {
+  return (q ?? '')
+    .trim()
+    .split(/\s+/)
+    .filter((t) => t.length > 0);
+}
+
+const searchQuery = z
   .string()
-  .max(64)
-  .refine((s) => !Number.isNaN(Date.parse(s)), { message: 'must be an ISO-8601 date' });
+  .max(2_000)
+  .refine((q) => searchTerms(q).length <= MAX_SEARCH_TERMS, {
+    message: `at most ${MAX_SEARCH_TERMS} words`,
+  })
+  .refine((q) => searchTerms(q).every((t) => t.length <= MAX_SEARCH_TERM_LENGTH), {
+    message: `each word at most ${MAX_SEARCH_TERM_LENGTH} characters`,
+  });
 
 export const TRIAGE_STATUSES = ['open', 'acknowledged', 'closed'] as const;
 export const VERDICTS = ['benign', 'malicious'] as const;
@@ -36,7 +83,7 @@ export const listCommunitiesQuery = z
     first_seen_to: isoDate.optional(),
     /** Stored by a run at or after this time (`detectedAt`): the Kibana rule type's cursor. */
     detected_after: isoDate.optional(),
-    q: z.string().max(500).optional(),
+    q: searchQuery.optional(),
     include_unflagged: z
       .enum(['true', 'false'])
       .transform((v) => v === 'true')

@@ -210,7 +210,11 @@ export interface RunReport {
   finishedAt: string;
   durationMs: number;
   window: TimeWindow | null;
-  status: 'succeeded' | 'failed' | 'aborted' | 'nothing_to_do';
+  /**
+   * `running` is recorded when a run starts and replaced by its outcome, so a run whose host
+   * was killed still shows in the history (as aborted once it is stale, see run_history.ts).
+   */
+  status: 'succeeded' | 'failed' | 'aborted' | 'nothing_to_do' | 'running';
   eventsRead: number;
   eventsRejected: number;
   communities: number;
@@ -218,11 +222,38 @@ export interface RunReport {
   errors: string[];
 }
 
+/**
+ * A host-window whose analysis failed (exception, time or memory budget): reported as a finding
+ * (`communityId`) and retried by later runs until `attempts` reaches `maxAttempts`.
+ */
+export interface QuarantinedHostWindow {
+  /** `${partition index}/${count}|${host key}|${window start}` */
+  id: string;
+  partition: Partition;
+  host: string;
+  window: TimeWindow;
+  stage: string;
+  error: string;
+  attempts: number;
+  maxAttempts: number;
+  /** pending: a later run retries it; exhausted: attempts used up (retry from the app). */
+  status: 'pending' | 'exhausted';
+  communityId: string;
+  firstFailedAt: string;
+  lastFailedAt: string;
+}
+
 export interface JobStateStore {
   getCheckpoint(partition: Partition): Promise<Checkpoint | undefined>;
   saveCheckpoint(partition: Partition, checkpoint: Checkpoint): Promise<void>;
   recordRun(report: RunReport): Promise<void>;
   recentRuns(limit: number): Promise<RunReport[]>;
+  /** Quarantined host-windows, oldest first failure first (a few at most: not paged). */
+  listQuarantine(): Promise<QuarantinedHostWindow[]>;
+  /** Upserts by id. */
+  saveQuarantine(record: QuarantinedHostWindow): Promise<void>;
+  /** False when unknown. */
+  deleteQuarantine(id: string): Promise<boolean>;
 }
 
 export interface Settings {

@@ -17,6 +17,7 @@ import { generateSync } from '../server/lib/generator/generate';
 import { hostPartition } from '../server/partition';
 import { parseWindow } from '../server/lib/detection/windowing';
 import type { RunReport, StoredCommunity } from '../server/ports';
+import { UNFINISHED_RUN_ERROR } from '../server/stores/run_history';
 import { openEmbeddedStore, type IntegrityReport } from '../server/stores/duckdb/embedded_store';
 import type { ImportReport } from '../server/stores/duckdb/event_store';
 import { volumeLines } from '../server/stores/testing/volume';
@@ -286,6 +287,9 @@ describe('standalone host killed with SIGKILL', () => {
           status: 'acknowledged',
           note,
         });
+      // Issue 18: the killed run is in the history (its unfinished partition as aborted).
+      const runs = await pm.state.recentRuns(50);
+      expect(runs.some((r) => r.errors.includes(UNFINISHED_RUN_ERROR))).toBe(true);
     } finally {
       await pm.close();
     }

@@ -2,7 +2,9 @@
  * The standalone host: the same routes, detection job and analyst app as the Kibana plugin, on
  * the embedded DuckDB store (default) or an Elasticsearch cluster, with an in-process scheduler.
  */
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
@@ -29,9 +31,12 @@ import {
 } from '../server/notifications/webhook_delivery';
 import { createWebhookSink } from '../server/notifications/webhook_sink';
 import { openEmbeddedStore, type EmbeddedStore } from '../server/stores/duckdb/embedded_store';
+import { outsideRequest } from '../server/stores/duckdb/request_scope';
 import { createEsClient } from '../server/stores/elasticsearch/client';
 import { openEsStore } from '../server/stores/elasticsearch/es_store';
+import { EsLeases } from '../server/stores/elasticsearch/lease';
 import { LOOPBACK_HOSTS, startHttpServer } from './http_server';
+import { LeasedPartitionRunner } from './lease_runner';
 import { DetectionScheduler } from './scheduler';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -69,6 +74,14 @@ export interface StandaloneOptions {
   logger?: Logger;
   /** Webhook delivery timing (tests shorten it); `false` leaves the outbox undrained. */
   webhooks?: DeliveryTiming | false;
+  /** A request's time budget, e.g. 30s (default); its store reads are interrupted past it. */
+  requestTimeout?: string;
+  /** How often the scheduler re-reads the interval setting (default 15 s; tests shorten it). */
+  intervalPollMs?: number;
+  /** With --es: how long a partition lease lasts without renewal (default 30s). */
+  leaseTtl?: string;
+  /** With --es: this host's id among the hosts sharing the cluster (default hostname:pid:random). */
+  hostId?: string;
 }
 
 export interface RunningStandalone {
@@ -76,6 +89,8 @@ export interface RunningStandalone {
   app: FastifyInstance;
   stores: Stores;
   scheduler: DetectionScheduler;
+  /** With --es: the partition leases this host holds and renews. */
+  leases?: LeasedPartitionRunner;
   /** Sends the webhook outbox (absent with `webhooks: false` or a store without an outbox). */
   webhooks?: WebhookDeliveryWorker;
   /** The demo seeding's detection report, when seeding ran. */
@@ -111,6 +126,46 @@ function scorerFactory(modelDir: string): (s: Settings) => Promise<EdgeScorer> {
   };
 }
 
+/**
+ * Whole UTC days on the latest working days before today: the generator's office-hours
+ * schedule (logons, and the attacks planned inside user sessions) needs weekdays, and the app's
+ * default range (last 7 days) still shows them.
+ */
+function demoStart(days: number): string {
+  const day = 86_400_000;
+  let firstDay = Math.floor(Date.now() / day) - days;
+  while ([0, 6].includes(new Date(firstDay * day).getUTCDay())) firstDay--;
+  return new Date(firstDay * day).toISOString();
+}
+
+/**
+ * Seeding is recorded in a file beside the database before the first event is written and
+ * removed once the demo detection has run, so a seeding killed half-way (kill -9) is finished on
+ * the next start: the same options and start regenerate the same events, which the store
+ * stores once, and the detection runs.
+ */
+const SEEDING_MARKER = 'demo-seeding.json';
+
+function pendingSeeding(dataDir: string): DemoOptions | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dataDir, SEEDING_MARKER), 'utf8')) as DemoOptions;
+  } catch {
+    return undefined;
+  }
+}
+
+function markSeeding(dataDir: string, demo: DemoOptions): void {
+  const file = path.join(dataDir, SEEDING_MARKER);
+  const fd = fs.openSync(`${file}.tmp`, 'w');
+  try {
+    fs.writeSync(fd, JSON.stringify(demo));
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(`${file}.tmp`, file);
+}
+
 async function seedDemo(
   store: EmbeddedStore,
   demo: DemoOptions,
@@ -119,13 +174,7 @@ async function seedDemo(
 ): Promise<{ events: number; report: RunReport }> {
   let first: string | undefined;
   let last: string | undefined;
-  // Whole UTC days on the latest working days before today: the generator's office-hours
-  // schedule (logons, and the attacks planned inside user sessions) needs weekdays, and the app's
-  // default range (last 7 days) still shows them.
-  const day = 86_400_000;
-  let firstDay = Math.floor(Date.now() / day) - demo.days;
-  while ([0, 6].includes(new Date(firstDay * day).getUTCDay())) firstDay--;
-  const start = demo.start ?? new Date(firstDay * day).toISOString();
+  const start = demo.start ?? demoStart(demo.days);
   async function* events() {
     for await (const r of generate({ ...demo, start, sourceFile: 'demo' })) {
       first ??= r.event['@timestamp'];
@@ -186,10 +235,19 @@ export async function startStandalone(opts: StandaloneOptions = {}): Promise<Run
   let embedded: EmbeddedStore | undefined;
   let closeStores: () => Promise<void>;
   let esClient: ReturnType<typeof createEsClient> | undefined;
+  let leases: EsLeases | undefined;
   if (opts.esUrl) {
     const client = createEsClient({ node: opts.esUrl });
     esClient = client;
-    stores = await openEsStore({ client, logger });
+    const esStore = await openEsStore({ client, logger });
+    stores = esStore;
+    // Several hosts may share the cluster: partitions are leased, not run by every host.
+    leases = new EsLeases({
+      client,
+      index: esStore.names.state,
+      holder: opts.hostId ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+      ttlMs: parseWindow(opts.leaseTtl ?? '30s'),
+    });
     closeStores = () => client.close();
   } else {
     const dataDir = path.resolve(opts.dataDir ?? 'problemchild-data');
@@ -228,31 +286,54 @@ export async function startStandalone(opts: StandaloneOptions = {}): Promise<Run
     partition: { index: number; count: number },
     signal: AbortSignal | undefined,
     range?: { from?: string; to?: string },
+    runStores: Stores = stores,
   ) =>
     runDetectionJob(
-      { stores, scorer, logger, sinks: [...sinks, ...alertSinks] },
+      { stores: runStores, scorer, logger, sinks: [...sinks, ...alertSinks] },
       { partition, graphWindow, range },
       signal,
     );
 
   let demo: RunningStandalone['demo'];
-  if (embedded && opts.demo !== false && (await embedded.events.count()) === 0) {
-    demo = await seedDemo(
-      embedded,
-      opts.demo ?? DEFAULT_DEMO,
-      (range) => runPartition({ index: 0, count: 1 }, undefined, range),
-      logger,
-    );
+  if (embedded) {
+    const dataDir = path.resolve(opts.dataDir ?? 'problemchild-data');
+    let seeding = opts.demo === false ? undefined : pendingSeeding(dataDir);
+    if (seeding) logger.info('finishing the demo seeding an earlier start did not complete');
+    else if (opts.demo !== false && (await embedded.events.count()) === 0) {
+      const d = opts.demo ?? DEFAULT_DEMO;
+      seeding = { ...d, start: d.start ?? demoStart(d.days) };
+      markSeeding(dataDir, seeding);
+    }
+    if (seeding) {
+      demo = await seedDemo(
+        embedded,
+        seeding,
+        (range) => runPartition({ index: 0, count: 1 }, undefined, range),
+        logger,
+      );
+      fs.rmSync(path.join(dataDir, SEEDING_MARKER), { force: true });
+    }
   }
 
+  const leaseRunner = leases
+    ? new LeasedPartitionRunner({ leases, stores, logger, run: runPartition })
+    : undefined;
   const settings = await stores.settings.get();
   const scheduler = new DetectionScheduler({
     intervalMs: parseWindow(opts.interval ?? settings.interval ?? DEFAULT_INTERVAL),
     timeoutMs: parseWindow(opts.taskTimeout ?? '10m'),
     partitions: opts.partitions ?? 1,
-    run: runPartition,
+    run: leaseRunner ? (p, signal, range) => leaseRunner.run(p, signal, range) : runPartition,
     logger,
     runOnStart: false,
+    // Without --interval the settings' interval rules, and a change to it applies to the next wait.
+    ...(opts.interval
+      ? {}
+      : {
+          currentIntervalMs: async () =>
+            parseWindow((await stores.settings.get()).interval ?? DEFAULT_INTERVAL),
+          ...(opts.intervalPollMs ? { pollMs: opts.intervalPollMs } : {}),
+        }),
   });
 
   const detectionAccess = standaloneDetectionAccess(stores, opts.esUrl);
@@ -269,6 +350,7 @@ export async function startStandalone(opts: StandaloneOptions = {}): Promise<Run
       routes: ROUTES,
       apiKey: opts.apiKey,
       logger,
+      ...(opts.requestTimeout ? { requestTimeoutMs: parseWindow(opts.requestTimeout) } : {}),
       context: () => ({
         stores,
         user: opts.apiKey ? 'api-key' : 'standalone',
@@ -279,13 +361,20 @@ export async function startStandalone(opts: StandaloneOptions = {}): Promise<Run
         // Stores are set up before the server listens.
         setupStatus: () => setupStatus,
         ...(webhooks
-          ? { webhooks: { testSend: () => webhooks.testSend(appUrl), kick: () => webhooks.kick() } }
+          ? {
+              webhooks: {
+                testSend: () => webhooks.testSend(appUrl),
+                // The delivery loop outlives the request that kicked it.
+                kick: () => outsideRequest(() => webhooks.kick()),
+              },
+            }
           : {}),
       }),
     },
   });
   appUrl = server.url;
   webhooks?.start();
+  await leaseRunner?.start();
   if (opts.schedule !== false) scheduler.start();
   logger.info(`ProblemChild listening on ${server.url}`, {
     store: opts.esUrl ? 'elasticsearch' : 'embedded',
@@ -296,10 +385,12 @@ export async function startStandalone(opts: StandaloneOptions = {}): Promise<Run
     app: server.app,
     stores,
     scheduler,
+    ...(leaseRunner ? { leases: leaseRunner } : {}),
     webhooks,
     demo,
     async close() {
       await scheduler.stop();
+      await leaseRunner?.close();
       await webhooks?.stop();
       await server.close();
       await closeStores();

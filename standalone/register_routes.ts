@@ -9,6 +9,7 @@ import { formatZodError } from '../common/schemas';
 import type { Logger } from '../server/ports';
 import { errorResponse } from '../server/routes/errors';
 import type { RouteContext, RouteDef } from '../server/routes/route_types';
+import { withRequestSignal } from '../server/stores/duckdb/request_scope';
 
 export interface StandaloneRouteOptions {
   routes: readonly RouteDef[];
@@ -17,6 +18,40 @@ export interface StandaloneRouteOptions {
   /** When set, every API call must carry it in `x-api-key` or `Authorization: ApiKey <key>`. */
   apiKey?: string;
   logger: Logger;
+  /** A request's time budget; its store reads are interrupted past it (default 30 s). */
+  requestTimeoutMs?: number;
+}
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+/** Why a request's store reads were stopped: its time budget ran out. */
+class RequestTimeout extends Error {}
+
+/**
+ * Aborts when the client goes away before the answer is sent, or when the time budget is
+ * spent. The response's `close` also fires after a normal answer; then nothing is aborted.
+ */
+function requestLifetime(
+  reply: FastifyReply,
+  timeoutMs: number,
+): { signal: AbortSignal; done(): void } {
+  const controller = new AbortController();
+  const onClose = (): void => {
+    if (!reply.raw.writableFinished) controller.abort(new Error('the client went away'));
+  };
+  reply.raw.once('close', onClose);
+  const timer = setTimeout(
+    () => controller.abort(new RequestTimeout(`the request took longer than ${timeoutMs} ms`)),
+    timeoutMs,
+  );
+  timer.unref?.();
+  return {
+    signal: controller.signal,
+    done: () => {
+      clearTimeout(timer);
+      reply.raw.off('close', onClose);
+    },
+  };
 }
 
 function digest(s: string): Buffer {
@@ -95,10 +130,20 @@ export function registerStandaloneRoutes(app: FastifyInstance, opts: StandaloneR
           if (!r.success) return badRequest(reply, where, r.error);
           parsed[where] = r.data;
         }
+        const life = requestLifetime(reply, opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
         try {
-          const res = await route.handler(opts.context(req), parsed as never);
+          const res = await withRequestSignal(life.signal, () =>
+            route.handler(opts.context(req), parsed as never),
+          );
           return send(reply, res.status, res.body);
         } catch (e) {
+          if (life.signal.aborted && life.signal.reason instanceof RequestTimeout) {
+            return send(reply, 503, {
+              statusCode: 503,
+              error: 'Service Unavailable',
+              message: `${life.signal.reason.message}; narrow the query and retry`,
+            });
+          }
           const res = errorResponse(e);
           if (res.status >= 500) {
             opts.logger.error(`${route.method.toUpperCase()} ${route.path} failed`, {
@@ -106,6 +151,8 @@ export function registerStandaloneRoutes(app: FastifyInstance, opts: StandaloneR
             });
           }
           return send(reply, res.status, res.body);
+        } finally {
+          life.done();
         }
       },
     });

@@ -95,4 +95,32 @@ describe('DetectionScheduler', () => {
     expect(aborted).toBe(true);
     await s.stop();
   });
+
+  // Issue 18, finding 6: a new interval in the settings changed nothing until a restart.
+  it('takes a changed interval at the next poll, without a restart', async () => {
+    let interval = 3_600_000;
+    const starts: number[] = [];
+    const s = new DetectionScheduler({
+      intervalMs: interval,
+      timeoutMs: 5_000,
+      partitions: 1,
+      logger,
+      runOnStart: false,
+      pollMs: 20,
+      currentIntervalMs: async () => interval,
+      async run(p) {
+        starts.push(Date.now());
+        return report(p);
+      },
+    });
+    s.start();
+    await sleep(100);
+    expect(starts).toEqual([]);
+    const changed = Date.now();
+    interval = 50;
+    await sleep(400);
+    await s.stop();
+    expect(starts.length).toBeGreaterThanOrEqual(2);
+    expect(starts[0]! - changed).toBeLessThan(200);
+  });
 });

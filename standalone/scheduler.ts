@@ -4,6 +4,7 @@
  * through its AbortSignal. Partitions run one after another in this single process.
  */
 import type { Logger, Partition, RunReport } from '../server/ports';
+import { outsideRequest } from '../server/stores/duckdb/request_scope';
 
 export interface SchedulerOptions {
   intervalMs: number;
@@ -17,7 +18,16 @@ export interface SchedulerOptions {
   logger: Logger;
   /** Run once right after start (default true). */
   runOnStart?: boolean;
+  /**
+   * The interval as currently set (the settings), read again while waiting so a change takes
+   * effect without a restart; `intervalMs` is used until it answers.
+   */
+  currentIntervalMs?: () => Promise<number>;
+  /** How often the wait re-reads `currentIntervalMs` (default 15 s, at most the interval). */
+  pollMs?: number;
 }
+
+export const DEFAULT_INTERVAL_POLL_MS = 15_000;
 
 export class DetectionScheduler {
   private timer: NodeJS.Timeout | undefined;
@@ -25,12 +35,15 @@ export class DetectionScheduler {
   private controller: AbortController | undefined;
   private nextAt: number | undefined;
   private stopped = true;
+  private intervalMs: number;
 
-  constructor(private readonly opts: SchedulerOptions) {}
+  constructor(private readonly opts: SchedulerOptions) {
+    this.intervalMs = opts.intervalMs;
+  }
 
   start(): void {
     this.stopped = false;
-    this.schedule(this.opts.runOnStart === false ? this.opts.intervalMs : 0);
+    this.schedule(this.opts.runOnStart === false ? this.intervalMs : 0);
   }
 
   get running(): boolean {
@@ -67,8 +80,40 @@ export class DetectionScheduler {
   private schedule(delayMs: number): void {
     if (this.stopped) return;
     this.nextAt = Date.now() + delayMs;
-    this.timer = setTimeout(() => this.launch(), delayMs);
+    this.arm();
+  }
+
+  /** Waits for the next run, in steps of at most the poll period when the interval may change. */
+  private arm(): void {
+    const due = this.nextAt ?? Date.now();
+    const poll = this.opts.currentIntervalMs
+      ? Math.min(this.opts.pollMs ?? DEFAULT_INTERVAL_POLL_MS, this.intervalMs)
+      : Infinity;
+    const wait = Math.max(0, Math.min(due - Date.now(), poll));
+    this.timer = setTimeout(() => void this.tick(), wait);
     this.timer.unref?.();
+  }
+
+  private async tick(): Promise<void> {
+    this.timer = undefined;
+    if (this.opts.currentIntervalMs) {
+      try {
+        const ms = await this.opts.currentIntervalMs();
+        // The next run is one (new) interval after the last one ended.
+        if (ms > 0 && ms !== this.intervalMs && this.nextAt !== undefined) {
+          this.nextAt += ms - this.intervalMs;
+          this.intervalMs = ms;
+        }
+      } catch (e) {
+        this.opts.logger.warn('could not read the detection interval; keeping the last one', {
+          error: String(e),
+        });
+      }
+    }
+    // Stopped, or "run now" started a run (and maybe scheduled the next) while we read.
+    if (this.stopped || this.current || this.timer || this.nextAt === undefined) return;
+    if (Date.now() >= this.nextAt) this.launch();
+    else this.arm();
   }
 
   private launch(range?: { from?: string; to?: string }): void {
@@ -81,7 +126,8 @@ export class DetectionScheduler {
       controller.abort();
     }, this.opts.timeoutMs);
     timeout.unref?.();
-    this.current = (async () => {
+    // A run started by "run now" belongs to no request: its reads must not stop with the request.
+    this.current = outsideRequest(async () => {
       try {
         for (let index = 0; index < this.opts.partitions; index++) {
           if (controller.signal.aborted) break;
@@ -93,8 +139,8 @@ export class DetectionScheduler {
         clearTimeout(timeout);
         this.current = undefined;
         this.controller = undefined;
-        this.schedule(this.opts.intervalMs);
+        this.schedule(this.intervalMs);
       }
-    })();
+    });
   }
 }

@@ -2,6 +2,7 @@
  * `problemchild serve`: runs the standalone host until interrupted.
  */
 import { parseArgs } from 'node:util';
+import { visibleName } from '../common/display_text';
 import { listCommunitiesQuery } from '../common/schemas';
 import { consoleLogger, DEFAULT_DEMO, startStandalone } from './main';
 
@@ -82,7 +83,8 @@ export async function runServeCli(argv: string[]): Promise<number> {
     );
     const rows = top.items.map(
       (c) =>
-        `${String(c.rank).padStart(4)}  ${c.maxAnomaly.toFixed(2)}  ${c.host.padEnd(28).slice(0, 28)}  ${c.chain.slice(0, 90)}`,
+        // Event text on a terminal: control and bidi characters printed as escapes.
+        `${String(c.rank).padStart(4)}  ${c.maxAnomaly.toFixed(2)}  ${visibleName(c.host).padEnd(28).slice(0, 28)}  ${visibleName(c.chain).slice(0, 90)}`,
     );
     process.stdout.write(
       [

@@ -14,6 +14,8 @@ import type {
   DetectionStatus,
   ListCommunitiesParams,
   PrevalenceResponse,
+  QuarantinedHostWindow,
+  QuarantineResponse,
   RunDetectionResponse,
   Settings,
   StoredCommunity,
@@ -209,5 +211,19 @@ export class ApiClient {
 
   retryDelivery(id: string): Promise<{ retried: string }> {
     return this.call('POST', `/notifications/deliveries/${enc(id)}/_retry`, { body: {} });
+  }
+
+  // Host-windows whose analysis failed (the id travels in the body: it holds "/" and "|").
+
+  listQuarantine(): Promise<QuarantineResponse> {
+    return this.call('GET', '/detection/quarantine');
+  }
+
+  retryQuarantine(id: string): Promise<{ item: QuarantinedHostWindow }> {
+    return this.call('POST', '/detection/quarantine/_retry', { body: { id } });
+  }
+
+  dismissQuarantine(id: string): Promise<{ dismissed: string }> {
+    return this.call('POST', '/detection/quarantine/_dismiss', { body: { id } });
   }
 }

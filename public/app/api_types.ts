@@ -7,6 +7,7 @@ export type {
   CommunitySummary,
   DetectionAccessState,
   DetectionAccessStatus,
+  QuarantinedHostWindow,
   RunReport,
   SetupStatus,
   Settings,
@@ -29,6 +30,7 @@ export type { ProcessEvent } from '../../common/types/process_event';
 import type {
   CommunityStats,
   DetectionAccessStatus,
+  QuarantinedHostWindow,
   RunReport,
   SetupStatus,
   StoredCommunity,
@@ -124,4 +126,9 @@ export interface PrevalenceResponse {
 export interface SuppressionsResponse {
   total: number;
   rules: SuppressionRule[];
+}
+
+/** GET /detection/quarantine */
+export interface QuarantineResponse {
+  items: QuarantinedHostWindow[];
 }

@@ -11,6 +11,7 @@ import {
   type ListState,
 } from './components/communities_page/communities_page';
 import { NotificationsPage } from './components/notifications_page/notifications_page';
+import { QuarantinePanel } from './components/quarantine_panel/quarantine_panel';
 import { RawEventsPage } from './components/raw_events_page/raw_events_page';
 import { SuppressionsPage } from './components/suppressions_page/suppressions_page';
 import { ToastsProvider } from './components/toasts_provider/toasts_provider';
@@ -87,6 +88,7 @@ function App() {
         data-test-subj="problemChildHeader"
       />
       <EuiPageTemplate.Section>
+        {view.kind === 'list' ? <QuarantinePanel onOpenCommunity={setOpenCommunityId} /> : null}
         {view.kind === 'list' ? (
           <CommunitiesPage
             state={listState}

@@ -17,7 +17,7 @@ import { DEFAULT_GRAPH_WINDOW } from '../../common/constants';
 import type { TimeWindow } from '../../common/types/community';
 import type { ProcessEvent } from '../../common/types/process_event';
 import type { EdgeScorer, ScoredEvent } from '../../common/types/scoring';
-import { findBadCommunitiesInStream } from '../lib/detection/find_bad_communities';
+import { rankCommunities } from '../lib/detection/find_bad_communities';
 import { hostKey } from '../lib/detection/names';
 import { parseWindow } from '../lib/detection/windowing';
 import type {
@@ -30,6 +30,15 @@ import type {
   Settings,
   Stores,
 } from '../ports';
+import {
+  analyseHostWindowsIsolated,
+  DEFAULT_HOST_WINDOW_BUDGET,
+  type HostWindowBudget,
+  nextQuarantine,
+  quarantineId,
+  retryQuarantined,
+  scoreByHost,
+} from './host_window_isolation';
 
 export interface DetectionJobDeps {
   stores: Stores;
@@ -52,6 +61,8 @@ export interface DetectionJobParams {
   seed?: number;
   /** Events scored per model call. */
   scoreBatch?: number;
+  /** Time budget per host-window and retries of a failed one (DEFAULT_HOST_WINDOW_BUDGET). */
+  budget?: Partial<HostWindowBudget>;
 }
 
 export class JobAbortedError extends Error {
@@ -87,11 +98,12 @@ async function* scoreStream(
   batchSize: number,
   seen: Set<string>,
   signal: AbortSignal | undefined,
+  scoreFailures: Map<string, string>,
 ): AsyncGenerator<ScoredEvent> {
   let batch: ProcessEvent[] = [];
   const flush = async function* () {
     checkAbort(signal);
-    const scored = await scorer.score(batch);
+    const scored = await scoreByHost(scorer, batch, scoreFailures, () => !!signal?.aborted);
     batch = [];
     yield* scored;
   };
@@ -128,6 +140,13 @@ export async function runDetectionJob(
   };
   const t0 = performance.now();
   const { stores, logger } = deps;
+  // [H10, issue 18 finding 6] Recorded before any work, so a run whose host is killed still
+  // shows in the history; the outcome below replaces it (server/stores/run_history.ts).
+  await stores.state
+    .recordRun({ ...report, status: 'running' })
+    .catch((e: unknown) =>
+      logger.warn(`could not record the start of run ${runId}`, { error: String(e) }),
+    );
   // Named in the report when the run fails, so "connect ECONNREFUSED" says what it interrupted.
   let stage = 'reading settings';
   const accounting: ReadAccounting = { read: 0, normalised: 0, rejected: {}, skipped: {} };
@@ -169,23 +188,66 @@ export async function runDetectionJob(
     const scorer = await deps.scorer(settings);
     checkAbort(signal);
 
+    stage = 'reading quarantined host-windows';
+    const budget = { ...DEFAULT_HOST_WINDOW_BUDGET, ...params.budget };
+    const pk = (p: Partition) => `${p.index}/${p.count}`;
+    const quarantined = new Map(
+      (await stores.state.listQuarantine())
+        .filter((q) => pk(q.partition) === pk(params.partition))
+        .map((q) => [q.id, q]),
+    );
+
     stage = 'reading and scoring events';
     const hosts = new Set<string>();
+    const scoreFailures = new Map<string, string>();
     const scored = scoreStream(
       stores.events.readEvents({ window, partition: params.partition, signal }, accounting),
       scorer,
       params.scoreBatch ?? 8_192,
       hosts,
       signal,
+      scoreFailures,
     );
-    const result = await findBadCommunitiesInStream(scored, {
+    const findOpts = {
       prevalence,
       suppressions: stores.suppressions,
       threshold: settings.threshold,
       seed: params.seed,
       window: graphMs,
-    });
+    };
+    const aborted = () => !!signal?.aborted;
+    // Each host-window on its own: one that fails is a finding, not the end of the run.
+    const result = await analyseHostWindowsIsolated(
+      scored,
+      findOpts,
+      budget,
+      scoreFailures,
+      aborted,
+    );
     checkAbort(signal);
+    stage = 'retrying quarantined host-windows';
+    const retried = await retryQuarantined(
+      [...quarantined.values()].filter(
+        (q) =>
+          q.status === 'pending' &&
+          (Date.parse(q.window.start) < span.start || Date.parse(q.window.start) >= span.end),
+      ),
+      (w) =>
+        stores.events.readEvents({ window: w, partition: params.partition, signal }, accounting),
+      scorer,
+      findOpts,
+      budget,
+      aborted,
+    );
+    checkAbort(signal);
+    if (retried.analysed.length) {
+      result.communities = rankCommunities([...result.communities, ...retried.communities]);
+      result.failures.push(...retried.failures);
+    }
+    for (const f of result.failures)
+      report.errors.push(
+        `analysis failed on host ${f.host} for ${f.window.start}..${f.window.end} (${f.stage}: ${f.error}); reported as a finding with a degraded analysis and quarantined`,
+      );
     report.eventsRead = accounting.read;
     report.eventsRejected = Object.values(accounting.rejected).reduce((a, b) => a + b, 0);
     report.communities = result.stats.communities;
@@ -220,6 +282,7 @@ export async function runDetectionJob(
         });
       }
     }
+    for (const r of retried.analysed) replaced.push(r);
     // What each flagged community was before this run, so sinks can tell new from escalated.
     const sinks = deps.sinks ?? [];
     const changes: FlaggedChange[] = [];
@@ -249,6 +312,21 @@ export async function runDetectionJob(
       for (const sink of sinks) {
         stage = `publishing findings to ${sink.name}`;
         await sink.publish(changes, { runId, detectedAt: startedAt }, signal);
+      }
+    }
+    if (!write.failed.length) {
+      // Failed host-windows counted (bounded retries); recovered ones leave the quarantine.
+      stage = 'updating quarantined host-windows';
+      const failedIds = new Set<string>();
+      for (const f of result.failures) {
+        const id = quarantineId(params.partition, f.host, f.window);
+        failedIds.add(id);
+        const q = nextQuarantine(quarantined.get(id), params.partition, f, budget, startedAt);
+        await stores.state.saveQuarantine(q);
+      }
+      for (const r of replaced) {
+        const id = quarantineId(params.partition, r.host, r.window);
+        if (quarantined.has(id) && !failedIds.has(id)) await stores.state.deleteQuarantine(id);
       }
     }
     if (!write.failed.length && !explicit) {

@@ -18,7 +18,8 @@ export const detectionStatusRoute = defineRoute({
       return [];
     });
     return ok({
-      lastRun: runs[0] ?? null,
+      // The last finished run: a run in progress is listed in recentRuns only.
+      lastRun: runs.find((r) => r.status !== 'running') ?? null,
       recentRuns: runs,
       nextRunAt: (await ctx.nextRunAt()) ?? null,
       setup,

@@ -20,6 +20,9 @@ import { updateSettingsRoute } from './update_settings_route';
 import { deleteSuppressionRoute } from './delete_suppression_route';
 import { listSuppressionsRoute } from './list_suppressions_route';
 import { triageCommunityRoute } from './triage_community_route';
+import { listQuarantineRoute } from './list_quarantine_route';
+import { retryQuarantineRoute } from './retry_quarantine_route';
+import { dismissQuarantineRoute } from './dismiss_quarantine_route';
 
 /** Every API route, registered as-is by the Kibana glue and by the standalone host. */
 export const ROUTES: readonly RouteDef[] = [
@@ -44,4 +47,7 @@ export const ROUTES: readonly RouteDef[] = [
   testNotificationRoute,
   listDeliveriesRoute,
   retryDeliveryRoute,
+  listQuarantineRoute,
+  retryQuarantineRoute,
+  dismissQuarantineRoute,
 ];

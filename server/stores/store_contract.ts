@@ -38,6 +38,7 @@ import { commandLineTemplate } from '../lib/detection/command_line_template';
 import { hostKey, processName } from '../lib/detection/names';
 import { InMemoryPrevalence } from '../lib/detection/prevalence';
 import { hostPartition } from '../partition';
+import { UNFINISHED_RUN_ERROR } from './run_history';
 import {
   ConflictError,
   NotFoundError,
@@ -887,6 +888,35 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
         await stores.state.recordRun(r1p);
         expect(await stores.state.recentRuns(10)).toHaveLength(4);
       });
+
+      // Issue 18: a run whose host was killed never appeared in the history.
+      it('lists a run that never finished: running while fresh, then aborted', async () => {
+        const now = Date.now();
+        const at = (ms: number) => new Date(ms).toISOString();
+        const fresh = runReport({
+          runId: 'fresh',
+          status: 'running',
+          finishedAt: at(now - 60_000),
+        });
+        const dead = runReport({
+          runId: 'dead',
+          status: 'running',
+          finishedAt: at(now - 3 * 3_600_000),
+        });
+        for (const r of [fresh, dead]) await stores.state.recordRun(r);
+        const runs = await stores.state.recentRuns(10);
+        expect(runs.map((r) => [r.runId, r.status])).toEqual([
+          ['fresh', 'running'],
+          ['dead', 'aborted'],
+        ]);
+        expect(runs[1]!.errors.at(-1)).toBe(UNFINISHED_RUN_ERROR);
+        // The outcome replaces the running entry.
+        await stores.state.recordRun({ ...fresh, status: 'succeeded' });
+        expect((await stores.state.recentRuns(1))[0]).toMatchObject({
+          runId: 'fresh',
+          status: 'succeeded',
+        });
+      });
     });
 
     describeNotificationOutboxContract(() => stores);
@@ -949,6 +979,35 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
         expect(await ids('hidden')).toEqual([encoded.id]);
         expect(await ids('mimikatz notthere')).toEqual([]);
         expect((await ids('whoami')).includes(encoded.id)).toBe(false);
+      });
+
+      // Issue 18: 250 words took minutes on DuckDB (planning grew with the words).
+      it('matches each word in any event of a community, many words in one pass', async () => {
+        const c = fixtureCommunity({ tag: 'multi' });
+        const other = fixtureCommunity({ tag: 'other', host: 'ws02.example.local' });
+        await stores.communities.writeCommunities([c, other], {
+          runId: 'run-multi',
+          detectedAt: '2024-03-01T13:00:00.000Z',
+          replaced: [],
+        });
+        const ids = async (q: string) =>
+          (await stores.communities.list(query({ q, per_page: 100 }))).items.map((i) => i.id);
+        // Words from different events (and from a parent command line) of one community.
+        expect((await ids('whoami DOMAIN report.docm')).sort()).toEqual([c.id, other.id].sort());
+        expect(await ids('whoami 10.0.0.5/multi')).toEqual([c.id]);
+        // The end of a command line and the start of its parent's are not one text.
+        expect(await ids('/all"c:')).toEqual([]);
+        // Past the routes' bound on words (the store must not depend on it to stay fast).
+        const raw = async (q: string) =>
+          (await stores.communities.list({ ...query({ per_page: 100 }), q })).items.map(
+            (i) => i.id,
+          );
+        const many = Array.from({ length: 250 }, (_, i) => ['whoami', 'domain', 'multi'][i % 3]);
+        const t0 = Date.now();
+        expect(await raw(many.join(' '))).toEqual([c.id]);
+        expect(await raw([...many, 'notthere'].join(' '))).toEqual([]);
+        // Generous: seconds of planning per word before; a single pass now.
+        expect(Date.now() - t0).toBeLessThan(20_000);
       });
     });
   });

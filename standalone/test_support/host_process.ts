@@ -17,6 +17,13 @@ export interface HostArgs {
   partitions?: number;
   importFile?: string;
   batch?: number;
+  /** Serve on this Elasticsearch cluster instead of the embedded store in `data`. */
+  es?: string;
+  /** With `es`: the partition lease TTL (e.g. 3s) and this host's id. */
+  leaseTtl?: string;
+  hostId?: string;
+  /** Scheduler interval (default 7d); 'settings' follows the stored setting, re-read every 500 ms. */
+  interval?: string;
 }
 
 export interface HostExit {
@@ -39,6 +46,10 @@ export class HostProcess {
     if (args.partitions !== undefined) argv.push('--partitions', String(args.partitions));
     if (args.importFile !== undefined) argv.push('--import', args.importFile);
     if (args.batch !== undefined) argv.push('--batch', String(args.batch));
+    if (args.es !== undefined) argv.push('--es', args.es);
+    if (args.leaseTtl !== undefined) argv.push('--lease-ttl', args.leaseTtl);
+    if (args.hostId !== undefined) argv.push('--host-id', args.hostId);
+    if (args.interval !== undefined) argv.push('--interval', args.interval);
     this.child = spawn(process.execPath, ['--import', 'tsx', entry, ...argv], {
       cwd: repoRoot,
       stdio: ['ignore', 'pipe', 'pipe'],

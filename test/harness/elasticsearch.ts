@@ -134,7 +134,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function ensureUser(): { uid: number; gid: number } | undefined {
+export function ensureUser(): { uid: number; gid: number } | undefined {
   if (process.getuid?.() !== 0) return undefined;
   const lookup = spawnSync('id', ['-u', ES_USER], { encoding: 'utf8' });
   if (lookup.status !== 0) {
@@ -146,7 +146,7 @@ function ensureUser(): { uid: number; gid: number } | undefined {
   };
 }
 
-function chownTree(dir: string, owner: { uid: number; gid: number }): void {
+export function chownTree(dir: string, owner: { uid: number; gid: number }): void {
   fs.chownSync(dir, owner.uid, owner.gid);
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, entry.name);
@@ -182,7 +182,7 @@ async function waitForHealth(
   throw new Error(`Elasticsearch not healthy after ${timeoutMs} ms:\n${tail(logFile)}`);
 }
 
-function tail(file: string, lines = 40): string {
+export function tail(file: string, lines = 40): string {
   try {
     return fs.readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
   } catch {

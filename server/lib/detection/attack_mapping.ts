@@ -5,6 +5,7 @@
  * regex is a literal with bounded gaps so matching stays linear in the command-line length.
  */
 import type { ProcessEvent } from '../../../common/types/process_event';
+import { textBudget } from '../text_scan';
 import { processName } from './names';
 
 export interface TechniqueRef {
@@ -344,7 +345,8 @@ export function techniquesForEvent(e: ProcessEvent): TechniqueMatch[] {
   const ctx: MatchContext = {
     parent: processName(e.process.parent.name ?? e.process.parent.executable),
     child: processName(e.process.name ?? e.process.executable),
-    cmd: (e.process.command_line ?? e.process.args?.join(' ') ?? '').toLowerCase(),
+    // Within the text budget: a 6 MB forged command line overflowed the regex engine here.
+    cmd: textBudget(e.process.command_line ?? e.process.args?.join(' ') ?? '').toLowerCase(),
   };
   const out = new Map<string, TechniqueMatch>();
   for (const rule of ATTACK_RULES) {

@@ -11,10 +11,10 @@
  */
 
 import type { ProcessEvent } from '../../../common/types/process_event';
-import { hasGuidStart } from '../text_scan';
+import { hasGuidStart, MAX_TEXT_LENGTH } from '../text_scan';
 
 /** Windows refuses longer command lines; anything longer is not a real one. */
-const MAX_INPUT = 32_768;
+const MAX_INPUT = MAX_TEXT_LENGTH;
 /** Prevalence stores one key per template: bound the key size. */
 export const MAX_TEMPLATE_LENGTH = 512;
 

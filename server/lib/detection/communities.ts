@@ -417,7 +417,8 @@ function mergeAnomalousNeighbours(
   members.forEach((m, i) => {
     const r = find(i);
     const l = out.get(r);
-    if (l) l.push(...m);
+    // A loop, not push(...m): a community of a 100,000-deep chain is more than a call's arguments.
+    if (l) for (const n of m) l.push(n);
     else out.set(r, [...m]);
   });
   return [...out.keys()].sort((x, y) => x - y).map((r) => out.get(r) as string[]);

@@ -11,6 +11,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { visibleName } from '../../../common/display_text';
 import type { AnomalousCommunity, SuppressionRule } from '../../../common/types/community';
 import type { NormaliseSummary, ProcessEvent } from '../../../common/types/process_event';
 import type { EdgeScorer, ScoredEvent } from '../../../common/types/scoring';
@@ -29,11 +30,18 @@ import {
 import { analyseHost, type HostAnalysis } from './host_analysis';
 import { HostSpill } from './host_spill';
 import { normaliseInThread } from './normalise_thread';
-import { analyseHostsInWorkers, type ParallelSpec } from './parallel_hosts';
+import {
+  analyseHostsInWorkers,
+  DEFAULT_HOST_BUDGET,
+  type HostAnalysisFailure,
+  type ParallelSpec,
+} from './parallel_hosts';
+import { addFailedHosts } from './failed_hosts';
 import { hostKey } from './names';
 import { PrevalenceLog } from './prevalence';
 import { PrevalenceIndex } from './prevalence_index';
 import { parseWindow } from './windowing';
+import { writeJsonReport } from './report_writer';
 
 /** Runs smaller than this are analysed in the main thread: starting workers costs more. */
 export const MIN_PARALLEL_EVENTS = 50_000;
@@ -73,6 +81,9 @@ Options:
   --top N                communities printed by --format table (default 20; all are written)
   --threads N            threads that score and analyse hosts on runs of ${MIN_PARALLEL_EVENTS.toLocaleString('en-US')}+ events
                          (default: one per core, up to 8; 1 = no worker threads)
+  --host-timeout S       seconds one host's analysis may take in its thread (default 600)
+  --host-memory MB       heap of each analysis thread, MB (default 4096); a host over either
+                         budget is tried twice, then reported as a finding with a degraded analysis
   --progress             show progress on stderr even when it is not a terminal (default: only on
                          a terminal)
   -h, --help             show this help
@@ -110,6 +121,9 @@ export interface DetectArgs {
   top: number;
   /** Threads that analyse hosts (1 = this thread only). */
   threads: number;
+  /** Per-host budgets of the analysis threads (parallel_hosts.ts DEFAULT_HOST_BUDGET). */
+  hostTimeoutMs: number;
+  hostMemoryMb: number;
 }
 
 /** Validates a numeric flag value; `fail` is the command's own usage error. */
@@ -196,6 +210,8 @@ export function parseDetectArgs(argv: readonly string[]): DetectArgs {
     scoreMode: 'model',
     top: 20,
     threads: DEFAULT_THREADS,
+    hostTimeoutMs: DEFAULT_HOST_BUDGET.timeMs,
+    hostMemoryMb: DEFAULT_HOST_BUDGET.memoryMb,
   };
   for (let i = 0; i < args.length; i++) {
     const flag = args[i] as string;
@@ -252,6 +268,18 @@ export function parseDetectArgs(argv: readonly string[]): DetectArgs {
         a.scoreMode = m;
         break;
       }
+      case '--host-timeout':
+        a.hostTimeoutMs =
+          1000 * numberFlag(flag, value(), (n) => n > 0 && n <= 86_400, 'seconds from 0 to 86400');
+        break;
+      case '--host-memory':
+        a.hostMemoryMb = numberFlag(
+          flag,
+          value(),
+          (n) => Number.isInteger(n) && n >= 16 && n <= 65_536,
+          'an integer from 16 to 65536 (MB)',
+        );
+        break;
       case '--threads':
         a.threads = numberFlag(
           flag,
@@ -414,7 +442,7 @@ function reportFile(io: DetectIo, file: string, summary: NormaliseSummary, event
     const first = summary.rejections[0];
     io.stderr(
       `detect: ${file}: none of its ${summary.records} records is a process-creation event` +
-        (first ? ` (first rejection, line ${first.line}: ${first.reason})` : '') +
+        (first ? ` (first rejection, line ${first.line}: ${visibleName(first.reason)})` : '') +
         '\n',
     );
   } else if (rejected > 0) {
@@ -535,7 +563,8 @@ export async function scoreByHost(
   }
   const out: ScoredEvent[] = [];
   for (const hostEvents of byHost.values()) {
-    out.push(...(await scorer.score(hostEvents)));
+    // A loop, not push(...): one host can have more events than a call takes arguments.
+    for (const s of await scorer.score(hostEvents)) out.push(s);
     progress?.update('scoring', out.length, events.length, `${fmt(out.length)} events`);
   }
   progress?.done();
@@ -649,6 +678,8 @@ export interface FileDetectionRun extends DetectionRun {
    */
   timingsMs: DetectionRun['timingsMs'] & { normalise: number; analyse: number };
   threads: number;
+  /** Hosts whose analysis failed: each is a finding (score 1) with a degraded analysis. */
+  failures: HostAnalysisFailure[];
 }
 
 /** Inputs smaller than this (bytes on disk) are normalised in the main thread. */
@@ -740,6 +771,8 @@ export async function detectFiles(
     t = performance.now();
     let analyses: HostAnalysis[];
     let threads = 1;
+    const failures: HostAnalysisFailure[] = [];
+    const failedEvents = new Map<string, ProcessEvent[]>();
     if (
       parallel &&
       parallel.threads > 1 &&
@@ -752,6 +785,7 @@ export async function detectFiles(
         { ...parallel, modelDir: path.resolve(parallel.modelDir) },
         prepareOpts,
         onHost,
+        (f) => failures.push(f),
       );
       threads = Math.min(parallel.threads, hosts.length);
     } else {
@@ -760,7 +794,13 @@ export async function detectFiles(
       for (const host of hosts) {
         const hostEvents = spill.read(host);
         spill.drop(host);
-        analyses.push(await analyseHost(host, hostEvents, scorer, prepareOpts));
+        // In this thread a host cannot be stopped mid-way; an exception is still its own.
+        try {
+          analyses.push(await analyseHost(host, hostEvents, scorer, prepareOpts));
+        } catch (err) {
+          failures.push({ host, stage: 'analysis', error: String(err), attempts: 1 });
+          failedEvents.set(host, hostEvents);
+        }
         events += hostEvents.length;
         onHost(analyses.length, events);
       }
@@ -779,8 +819,25 @@ export async function detectFiles(
       suppressions: opts.suppressions ?? [],
       ...prepareOpts,
     });
-    for (const a of analyses) await finder.addPrepared(a.prepared);
-    const result = finder.finish();
+    for (const a of analyses) {
+      try {
+        await finder.addPrepared(a.prepared);
+      } catch (err) {
+        failures.push({
+          host: a.host,
+          stage: 'weighing communities by prevalence',
+          error: String(err),
+          attempts: 1,
+        });
+      }
+    }
+    const result = await addFailedHosts(
+      finder.finish(),
+      failures,
+      { read: (h) => failedEvents.get(h) ?? spill.read(h) },
+      scorer,
+      source,
+    );
     return {
       result,
       prevalence: index,
@@ -788,6 +845,7 @@ export async function detectFiles(
       normalised: spill.size,
       spilledBytes: spill.spilledBytes,
       threads,
+      failures,
       timingsMs: {
         normalise: normaliseMs,
         analyse: analyseMs,
@@ -872,7 +930,7 @@ function addCounts(into: Record<string, number>, from: Record<string, number>): 
   for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
 }
 
-function reportCommunity(c: AnomalousCommunity, flagged: boolean): ReportCommunity {
+export function reportCommunity(c: AnomalousCommunity, flagged: boolean): ReportCommunity {
   const anomalyOf = new Map<string, number>();
   for (const e of c.edges) for (const id of e.eventIds) anomalyOf.set(id, e.anomaly);
   return {
@@ -961,14 +1019,24 @@ function pad(s: string, n: number): string {
   return s.length >= n ? s : s + ' '.repeat(n - s.length);
 }
 
+/**
+ * The ranked table for a terminal. Host names and chains come from events, so an intruder
+ * writes them: control characters (escape sequences set a window title or hide text), bidi
+ * overrides and invisible characters are printed as `\u{…}` escapes. JSON output stays exact.
+ */
 export function renderSummary(communities: AnomalousCommunity[], top: number): string {
   if (communities.length === 0) return 'No community reached the threshold.\n';
-  const hostW = Math.min(40, Math.max(4, ...communities.slice(0, top).map((c) => c.host.length)));
+  const shown = communities.slice(0, top).map((c) => ({
+    c,
+    host: visibleName(c.host),
+    chain: visibleName(c.chain),
+  }));
+  const hostW = Math.min(40, Math.max(4, ...shown.map((s) => s.host.length)));
   const lines = [`${pad('rank', 5)} ${pad('host', hostW)}  score  max    chain  [techniques]`];
-  for (const c of communities.slice(0, top)) {
-    const techniques = c.techniques.map((t) => t.id).join(' ');
+  for (const { c, host, chain } of shown) {
+    const techniques = visibleName(c.techniques.map((t) => t.id).join(' '));
     lines.push(
-      `${String(c.rank).padStart(4)}  ${pad(c.host.slice(0, hostW), hostW)}  ${c.score.toFixed(2)}   ${c.maxAnomaly.toFixed(2)}   ${c.chain}` +
+      `${String(c.rank).padStart(4)}  ${pad(host.slice(0, hostW), hostW)}  ${c.score.toFixed(2)}   ${c.maxAnomaly.toFixed(2)}   ${chain}` +
         (techniques ? `  [${techniques}]` : ''),
     );
   }
@@ -1027,7 +1095,12 @@ export async function runDetectCli(
       progress,
       undefined,
       deps.workers && args.threads > 1
-        ? { modelDir: args.model, mode: args.scoreMode, threads: args.threads }
+        ? {
+            modelDir: args.model,
+            mode: args.scoreMode,
+            threads: args.threads,
+            budget: { timeMs: args.hostTimeoutMs, memoryMb: args.hostMemoryMb },
+          }
         : undefined,
     );
     if (run === undefined) {
@@ -1035,20 +1108,31 @@ export async function runDetectCli(
       return 1;
     }
     const { result, prevalence } = run;
+    // Said on stderr whatever the format: the run completed, these hosts only in degraded form.
+    for (const f of run.failures)
+      io.stderr(
+        `detect: analysis failed on host ${visibleName(f.host)} after ${f.attempts} ${f.attempts === 1 ? 'try' : 'tries'} (${f.stage}: ${visibleName(f.error)}); reported as a finding with a degraded analysis\n`,
+      );
 
     if (args.format === 'json') {
-      const report = buildReport(run, run, {
+      const meta = {
         model: scorer.modelName,
         threshold: args.threshold,
         window: args.window,
         seed: args.seed,
         lookbackDays: args.lookbackDays,
-      });
-      const text = `${JSON.stringify(report)}\n`;
-      if (args.out === undefined || args.out === '-') io.stdout(text);
+      };
+      // Piece by piece: with --all the whole document as one string cost gigabytes.
+      if (args.out === undefined || args.out === '-')
+        await writeJsonReport((t) => io.stdout(t), run, run, meta);
       else {
         await fs.mkdir(path.dirname(path.resolve(args.out)), { recursive: true });
-        await fs.writeFile(args.out, text);
+        const fh = await fs.open(args.out, 'w');
+        try {
+          await writeJsonReport(async (t) => void (await fh.write(t)), run, run, meta);
+        } finally {
+          await fh.close();
+        }
         io.stderr(
           `detect: flagged ${fmt(result.stats.flagged)} of ${fmt(result.stats.communities)} communities; wrote ${args.out}\n`,
         );
@@ -1101,7 +1185,7 @@ export async function runDetectCli(
     return 0;
   } catch (err) {
     progress.done();
-    io.stderr(`detect: ${err instanceof Error ? err.message : String(err)}\n`);
+    io.stderr(`detect: ${visibleName(err instanceof Error ? err.message : String(err))}\n`);
     return 1;
   }
 }

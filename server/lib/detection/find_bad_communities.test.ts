@@ -36,6 +36,19 @@ describe('findBadCommunities', () => {
   const scored = scoredOf(env);
   const attackIds = new Set(env.filter((l) => l.malicious).map((l) => l.event.event.id));
 
+  // Issue 18: the summary counted communities made only of event-less parent processes.
+  it('counts only communities with events', async () => {
+    const res = await findBadCommunities(scored, {
+      prevalence: await prevalenceOf(env),
+      seed: 42,
+      window: '1h',
+      includeUnflagged: true,
+      threshold: 0,
+    });
+    expect(res.stats.parentsWithoutEvent).toBeGreaterThan(0);
+    expect(res.stats.communities).toBe(res.communities.length);
+  });
+
   it('finds the blended attack chain as one flagged community, ranked first', async () => {
     const res = await findBadCommunities(scored, {
       prevalence: await prevalenceOf(env),

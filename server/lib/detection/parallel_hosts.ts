@@ -23,12 +23,39 @@ export type WorkerReply =
   | { type: 'result'; index: number; result: HostAnalysis }
   | { type: 'error'; host?: string; message: string };
 
+/** Per-host budgets of a worker-thread run (DEFAULT_HOST_BUDGET). */
+export interface HostBudget {
+  /** Wall-clock time one host's analysis may take in its thread before the thread is ended. */
+  timeMs: number;
+  /** V8 old-generation heap of each thread (`resourceLimits.maxOldGenerationSizeMb`). */
+  memoryMb: number;
+  /** Tries per host before it is reported as failed (a fresh thread for each). */
+  attempts: number;
+}
+
+export const DEFAULT_HOST_BUDGET: HostBudget = { timeMs: 600_000, memoryMb: 4_096, attempts: 2 };
+
+/** A host whose analysis failed every try: reported as a finding, never the end of the run. */
+export interface HostAnalysisFailure {
+  host: string;
+  stage: string;
+  error: string;
+  attempts: number;
+}
+
 export interface ParallelSpec {
   modelDir: string;
   mode: 'model' | 'elastic' | 'blend';
   threads: number;
+  budget?: Partial<HostBudget>;
 }
 
+/**
+ * Analyses hosts in worker threads. A host that throws, runs past its time budget (its thread is
+ * terminated) or past its memory budget (its thread stops with ERR_WORKER_OUT_OF_MEMORY) is tried
+ * again in a fresh thread up to `attempts` times, then given to `onFailure`; the other hosts go
+ * on. Returns the analyses that succeeded, in host order.
+ */
 export async function analyseHostsInWorkers(
   spill: { fd: number; chunks: Map<string, Array<[number, number]>> },
   hosts: readonly string[],
@@ -36,58 +63,118 @@ export async function analyseHostsInWorkers(
   spec: ParallelSpec,
   opts: PrepareOptions,
   onHostDone?: (done: number, events: number) => void,
+  onFailure?: (f: HostAnalysisFailure) => void,
 ): Promise<HostAnalysis[]> {
+  if (hosts.length === 0) return [];
+  const budget = { ...DEFAULT_HOST_BUDGET, ...spec.budget };
   const results: Array<HostAnalysis | undefined> = new Array(hosts.length);
+  const tries = new Array<number>(hosts.length).fill(0);
   const queue = hosts.map((_, i) => i).sort((a, b) => (sizes[b] ?? 0) - (sizes[a] ?? 0) || a - b);
   const threads = Math.max(1, Math.min(spec.threads, hosts.length));
-  const workers: Worker[] = [];
+  const live = new Set<Worker>();
   let done = 0;
   let events = 0;
   try {
     await new Promise<void>((resolve, reject) => {
-      let failed = false;
+      let settled = false;
       const fail = (err: Error): void => {
-        if (failed) return;
-        failed = true;
+        if (settled) return;
+        settled = true;
         reject(err);
       };
-      const next = (w: Worker): void => {
-        const i = queue.shift();
-        if (i === undefined) {
-          if (done === hosts.length) resolve();
-          return;
+      const finishOne = (): void => {
+        done++;
+        onHostDone?.(done, events);
+        if (done === hosts.length && !settled) {
+          settled = true;
+          resolve();
         }
-        const host = hosts[i] as string;
-        const req: WorkerRequest = {
-          type: 'host',
-          index: i,
-          host,
-          chunks: spill.chunks.get(host) ?? [],
-        };
-        w.postMessage(req);
       };
-      for (let t = 0; t < threads; t++) {
-        const w = startWorker('host_worker.ts');
-        workers.push(w);
-        w.on('error', (err) => fail(new Error(`a detection worker failed: ${err.message}`)));
+      /** A try of host i failed: again in a fresh thread, or reported once tries run out. */
+      const hostFailed = (i: number, stage: string, error: string): void => {
+        if (tries[i]! < budget.attempts) queue.push(i);
+        else {
+          onFailure?.({ host: hosts[i] as string, stage, error, attempts: tries[i]! });
+          finishOne();
+        }
+      };
+      const spawn = (): void => {
+        if (settled) return;
+        let current: number | undefined;
+        let timer: NodeJS.Timeout | undefined;
+        let ended = false;
+        const w = startWorker('host_worker.ts', {}, { maxOldGenerationSizeMb: budget.memoryMb });
+        live.add(w);
+        // The thread is done for: its host (if any) failed, a fresh thread takes the queue on.
+        const retire = (stage: string, error: string): void => {
+          if (ended) return;
+          ended = true;
+          if (timer) clearTimeout(timer);
+          live.delete(w);
+          void w.terminate();
+          const i = current;
+          current = undefined;
+          if (i === undefined) {
+            // Failing before any host (model load): nothing to isolate, the run cannot go on.
+            fail(new Error(`a detection worker failed: ${error}`));
+            return;
+          }
+          hostFailed(i, stage, error);
+          if (queue.length > 0 || live.size === 0) spawn();
+        };
+        const next = (): void => {
+          const i = queue.shift();
+          if (i === undefined) {
+            // Nothing left for this thread; others may still requeue a host into a new thread.
+            ended = true;
+            live.delete(w);
+            void w.terminate();
+            return;
+          }
+          current = i;
+          tries[i]!++;
+          const host = hosts[i] as string;
+          timer = setTimeout(
+            () => retire('time budget', `analysis ran over the ${budget.timeMs} ms budget`),
+            budget.timeMs,
+          );
+          const req: WorkerRequest = {
+            type: 'host',
+            index: i,
+            host,
+            chunks: spill.chunks.get(host) ?? [],
+          };
+          w.postMessage(req);
+        };
+        w.on('error', (err: Error & { code?: string }) =>
+          retire(
+            err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'memory budget' : 'analysis',
+            err.code === 'ERR_WORKER_OUT_OF_MEMORY'
+              ? `analysis ran over the ${budget.memoryMb} MB heap budget`
+              : err.message,
+          ),
+        );
         w.on('exit', (code) => {
-          if (code !== 0) fail(new Error(`a detection worker exited with code ${code}`));
+          if (!ended) retire('analysis', `the analysis thread exited with code ${code}`);
         });
         w.on('message', (m: WorkerReply) => {
-          if (m.type === 'ready') next(w);
+          if (ended) return;
+          if (m.type === 'ready') next();
           else if (m.type === 'result') {
+            if (timer) clearTimeout(timer);
+            current = undefined;
             results[m.index] = m.result;
-            done++;
             events += m.result.events;
-            onHostDone?.(done, events);
-            if (done === hosts.length) resolve();
-            else next(w);
-          } else
-            fail(
-              new Error(
-                m.host ? `analysing host ${m.host} failed: ${m.message}` : `worker: ${m.message}`,
-              ),
-            );
+            finishOne();
+            next();
+          } else if (m.host !== undefined && current !== undefined) {
+            // The host threw; the thread is fine and takes the next one.
+            if (timer) clearTimeout(timer);
+            const i = current;
+            current = undefined;
+            hostFailed(i, 'analysis', m.message);
+            next();
+          } else retire('analysis', m.message);
         });
         const init: WorkerRequest = {
           type: 'init',
@@ -97,10 +184,11 @@ export async function analyseHostsInWorkers(
           opts,
         };
         w.postMessage(init);
-      }
+      };
+      for (let t = 0; t < threads; t++) spawn();
     });
   } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    await Promise.all([...live].map((w) => w.terminate()));
   }
-  return results as HostAnalysis[];
+  return results.filter((r): r is HostAnalysis => r !== undefined);
 }

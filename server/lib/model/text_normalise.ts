@@ -11,9 +11,13 @@
  * lookbehind pins the match start to the beginning of a run, so a failing start position costs
  * O(1) and each character is rescanned at most a bounded number of times.
  *
- * Bump NORMALISATION_VERSION whenever output changes: stored vocabularies depend on it.
+ * Length budget: every pass sees at most MAX_TEXT_LENGTH characters of its input (textBudget in
+ * ../text_scan): Windows refuses longer command lines, and a 6 MB one failed a whole run.
+ *
+ * Bump NORMALISATION_VERSION whenever output changes: stored vocabularies depend on it. (The
+ * budget changed nothing below it, and above it the passes threw before, so it stays 1.)
  */
-import { hasGuidStart } from '../text_scan';
+import { hasGuidStart, textBudget } from '../text_scan';
 
 export const NORMALISATION_VERSION = 1;
 
@@ -295,7 +299,7 @@ function longestHexRun(text: string): number {
  */
 export function normalisePath(path: string | undefined): string {
   if (!path) return '';
-  let p = decodeEntities(path).trim().toLowerCase().replace(/"/g, '');
+  let p = decodeEntities(textBudget(path)).trim().toLowerCase().replace(/"/g, '');
   p = p.replace(/\//g, '\\');
   // Keep a leading `\\` (UNC / device path) but fold repeated separators elsewhere.
   const lead = p.startsWith('\\\\') ? '\\\\' : '';
@@ -322,7 +326,7 @@ export function baseName(path: string): string {
 /** Normalises a process or file name: lower case, carets removed, identifiers to placeholders. */
 export function normaliseName(name: string | undefined): string {
   if (!name) return '';
-  const n = decodeEntities(name).trim().toLowerCase().replace(/["^]/g, '');
+  const n = decodeEntities(textBudget(name)).trim().toLowerCase().replace(/["^]/g, '');
   return applyIdentifierPlaceholders(n);
 }
 
@@ -387,8 +391,9 @@ function hasBase64Run(text: string): boolean {
 let lastBase64Text = '';
 let lastBase64Run = false;
 
-/** Detectors on the raw command line (case matters for base64). */
-export function commandLineSignals(raw: string, powershellContext: boolean): CommandLineSignals {
+/** Detectors on the raw command line (case matters for base64), within the length budget. */
+export function commandLineSignals(line: string, powershellContext: boolean): CommandLineSignals {
+  const raw = textBudget(line);
   URL_RE.lastIndex = 0;
   IPV4_RE.lastIndex = 0;
   let hasBase64 = false;
@@ -418,7 +423,7 @@ export function commandLineSignals(raw: string, powershellContext: boolean): Com
 /** Normalises a full command line to lower-case text with placeholders (before tokenising). */
 export function normaliseCommandLine(raw: string | undefined): string {
   if (!raw) return '';
-  let s = decodeEntities(raw);
+  let s = decodeEntities(textBudget(raw));
   if (s.includes('://')) s = s.replace(URL_RE, ` ${PH.url} `);
   if (hasBase64Run(s))
     s = s.replace(B64_RUN_RE, (m) => (m.length >= 40 && isLikelyBase64(m) ? ` ${PH.b64} ` : m));

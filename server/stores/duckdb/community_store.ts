@@ -220,9 +220,8 @@ export class DuckCommunityStore implements CommunityStore {
       return `$${params.length}`;
     };
     const base = communityWhere(query, p);
-    const baseParams = [...params];
-    const withStatus =
-      query.status !== undefined ? `${base} AND status = ${p(query.status)}` : base;
+    const statusCond = query.status !== undefined ? `status = ${p(query.status)}` : 'true';
+    const withStatus = `${base} AND ${statusCond}`;
 
     const page = query.page ?? 1;
     const perPage = query.per_page ?? 20;
@@ -231,17 +230,18 @@ export class DuckCommunityStore implements CommunityStore {
     const itemParams = [...params, perPage, (page - 1) * perPage];
     const n = params.length;
 
-    const [counts, total, items] = await Promise.all([
+    // Two statements, not three: the total is one more count over the same filtered rows.
+    const [counts, items] = await Promise.all([
       this.db.all(
-        `SELECT count(*) FILTER (WHERE flagged) AS flagged,
+        `SELECT count(*) FILTER (WHERE ${statusCond}) AS total,
+                count(*) FILTER (WHERE flagged) AS flagged,
                 count(*) FILTER (WHERE status <> 'open' OR verdict IS NOT NULL) AS reviewed,
                 count(*) FILTER (WHERE status = 'open') AS open,
                 count(*) FILTER (WHERE status = 'acknowledged') AS acknowledged,
                 count(*) FILTER (WHERE status = 'closed') AS closed
            FROM communities c WHERE ${base}`,
-        baseParams,
+        params,
       ),
-      this.db.all(`SELECT count(*) AS n FROM communities c WHERE ${withStatus}`, params),
       this.db.all(
         // id breaks ties so pages never overlap or skip rows.
         `SELECT ${SUMMARY_COLUMNS} FROM communities c WHERE ${withStatus}
@@ -251,7 +251,7 @@ export class DuckCommunityStore implements CommunityStore {
     ]);
     const cr = counts[0] ?? {};
     return {
-      total: num(total[0]?.n),
+      total: num(cr.total),
       page,
       perPage,
       items: items.map(rowToSummary),

@@ -3,7 +3,9 @@
  *  - one writer connection behind an async lock, so a transaction's statements are never
  *    interleaved with another caller's (DuckDB transactions belong to a connection, and the
  *    Node API lets any async caller use a connection at any time);
- *  - one reader connection for short reads (DuckDB's MVCC gives it the last committed state);
+ *  - a small pool of reader connections for short reads (DuckDB's MVCC gives each the last
+ *    committed state), so one slow read does not hold up the others; a read whose request
+ *    ends (client gone, time budget spent) is interrupted and its connection returned;
  *  - a fresh connection per long stream, because running any other statement on a connection
  *    silently ends the stream it has open (observed: the stream just returns no more rows).
  * Parameters are always bound; SQL text never contains caller data.
@@ -21,6 +23,15 @@ import {
   listValue,
   timestampValue,
 } from '@duckdb/node-api';
+import * as dataAccessors from '@duckdb/node-api/lib/vectors/dataAccessors.js';
+import { requestSignal } from './request_scope';
+
+// The client decodes every VARCHAR with a default TextDecoder, which drops a leading U+FEFF:
+// a stored value would not read back as written. Decode with the BOM kept instead.
+{
+  const keepBom = new TextDecoder('utf-8', { ignoreBOM: true });
+  dataAccessors.textDecoder.decode = (input?: AllowSharedBufferSource) => keepBom.decode(input);
+}
 
 /** What callers may bind. Dates go in as TIMESTAMP (UTC), string arrays as VARCHAR[]. */
 export type SqlParam = string | number | boolean | bigint | null | Date | readonly string[];
@@ -112,6 +123,66 @@ export interface DatabaseOptions {
   memoryLimit?: string;
   /** WAL size that triggers an automatic checkpoint (default "256MB"). */
   walAutocheckpoint?: string;
+  /** Reader connections (default 4): reads beyond this many wait for a free one. */
+  readers?: number;
+}
+
+export const DEFAULT_READERS = 4;
+
+/** Reader connections handed out one read at a time, waiters served in arrival order. */
+class ReaderPool {
+  private readonly idle: DuckDBConnection[];
+  private readonly waiting: ((c: DuckDBConnection) => void)[] = [];
+
+  constructor(readonly all: readonly DuckDBConnection[]) {
+    this.idle = [...all];
+  }
+
+  acquire(signal?: AbortSignal): Promise<DuckDBConnection> {
+    const c = this.idle.pop();
+    if (c) return Promise.resolve(c);
+    return new Promise((resolve, reject) => {
+      const take = (conn: DuckDBConnection): void => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(conn);
+      };
+      // A request that ends while queued leaves the queue without ever taking a connection.
+      const onAbort = (): void => {
+        const i = this.waiting.indexOf(take);
+        if (i >= 0) this.waiting.splice(i, 1);
+        reject(signal?.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiting.push(take);
+    });
+  }
+
+  release(c: DuckDBConnection): void {
+    const next = this.waiting.shift();
+    if (next) next(c);
+    else this.idle.push(c);
+  }
+}
+
+/** Runs a read on `conn`, interrupting DuckDB when `signal` aborts. */
+async function readOn(
+  conn: DuckDBConnection,
+  sql: string,
+  params: readonly SqlParam[] | undefined,
+  signal: AbortSignal | undefined,
+): Promise<Row[]> {
+  signal?.throwIfAborted();
+  const onAbort = (): void => conn.interrupt();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await allOn(conn, sql, params);
+  } catch (e) {
+    // DuckDB reports an interrupted query as its own error; the reason is the signal's.
+    signal?.throwIfAborted();
+    throw e;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
 }
 
 /** Files opened by this process: DuckDB must not attach one file twice (it would corrupt it). */
@@ -134,7 +205,7 @@ export class Database implements SqlRunner {
     readonly path: string,
     private readonly instance: DuckDBInstance,
     private readonly writer: DuckDBConnection,
-    private readonly reader: DuckDBConnection,
+    private readonly readers: ReaderPool,
   ) {}
 
   static async open(path: string, opts: DatabaseOptions = {}): Promise<Database> {
@@ -157,18 +228,35 @@ export class Database implements SqlRunner {
     config.wal_autocheckpoint = opts.walAutocheckpoint ?? '256MB';
     const instance = await DuckDBInstance.create(path, config);
     const writer = await instance.connect();
-    const reader = await instance.connect();
+    const readers: DuckDBConnection[] = [];
+    for (let i = 0; i < Math.max(1, opts.readers ?? DEFAULT_READERS); i++)
+      readers.push(await instance.connect());
     if (key !== undefined) openPaths.add(key);
-    return new Database(key ?? ':memory:', instance, writer, reader);
+    return new Database(key ?? ':memory:', instance, writer, new ReaderPool(readers));
   }
 
   private check(): void {
     if (this.closed) throw new Error('the embedded store is closed');
   }
 
-  all(sql: string, params?: readonly SqlParam[]): Promise<Row[]> {
+  /**
+   * A read on a pooled reader connection. `signal` (by default the signal of the HTTP request
+   * being served, see request_scope.ts) interrupts it, or takes it out of the queue.
+   */
+  all(
+    sql: string,
+    params?: readonly SqlParam[],
+    signal: AbortSignal | undefined = requestSignal(),
+  ): Promise<Row[]> {
     this.check();
-    const read = allOn(this.reader, sql, params);
+    const read = (async () => {
+      const conn = await this.readers.acquire(signal);
+      try {
+        return await readOn(conn, sql, params, signal);
+      } finally {
+        this.readers.release(conn);
+      }
+    })();
     this.reads.add(read);
     const done = (): void => {
       this.reads.delete(read);
@@ -315,7 +403,7 @@ export class Database implements SqlRunner {
     // No read can start now (check() refuses); the ones already on the reader finish first.
     while (this.reads.size > 0) await Promise.allSettled([...this.reads]);
     this.writer.closeSync();
-    this.reader.closeSync();
+    for (const r of this.readers.all) r.closeSync();
     this.instance.closeSync();
     openPaths.delete(this.path);
   }

@@ -156,7 +156,14 @@ export async function openEmbeddedStore(
   try {
     const schema = await migrate(db);
     const { refreshed } = await refreshDerivedColumns(db);
-    return new EmbeddedStore(db, opts, { path: dbPath, schema, derivedRefreshed: refreshed });
+    const store = new EmbeddedStore(db, opts, {
+      path: dbPath,
+      schema,
+      derivedRefreshed: refreshed,
+    });
+    // Runs left `running` by a process killed mid-run show as aborted in the history.
+    await store.state.settleUnfinishedRuns();
+    return store;
   } catch (e) {
     await db.close().catch(() => undefined);
     throw e;

@@ -166,6 +166,14 @@ export const STATE_MAPPINGS: estypes.MappingTypeMapping = {
     },
     // URLs and the write-only secret: never searched.
     notification_config: notIndexed,
+    // Quarantined host-windows of the detection job (state_store.ts), the record as saved.
+    quarantine: {
+      properties: { id: keyword, status: keyword, first_failed_at: date, record: notIndexed },
+    },
+    // Partition leases and host presence of hosts sharing the cluster (lease.ts).
+    lease: {
+      properties: { key: keyword, holder: keyword, expires_at: date, token: { type: 'long' } },
+    },
   },
 };
 

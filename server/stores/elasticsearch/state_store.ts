@@ -4,6 +4,7 @@
  * Writes refresh the index before returning (low volume, and the UI reads right after a write).
  */
 import type { Client, estypes } from '@elastic/elasticsearch';
+import { settleUnfinishedRun } from '../run_history';
 import type { SuppressionRule } from '../../../common/types/community';
 import { hostKey } from '../../lib/detection/names';
 import type {
@@ -11,6 +12,7 @@ import type {
   JobStateStore,
   Logger,
   Partition,
+  QuarantinedHostWindow,
   RunReport,
   Settings,
   SettingsStore,
@@ -342,8 +344,75 @@ export class EsJobStateStore implements JobStateStore {
         ),
       retryOpts(this.ctx, 'recent runs'),
     );
-    return res.hits.hits.flatMap((h) => (h._source ? [h._source.run.report] : []));
+    // A run left `running` by a host that died shows as aborted once stale (run_history.ts).
+    const now = Date.now();
+    return res.hits.hits.flatMap((h) =>
+      h._source ? [settleUnfinishedRun(h._source.run.report, now)] : [],
+    );
   }
+
+  async listQuarantine(): Promise<QuarantinedHostWindow[]> {
+    const docs = await searchAll<QuarantineDoc>(
+      this.ctx,
+      { term: { type: 'quarantine' } },
+      [{ 'quarantine.first_failed_at': 'asc' }, { 'quarantine.id': 'asc' }],
+      'list quarantined host-windows',
+    );
+    return docs.map((d) => d.quarantine.record);
+  }
+
+  async saveQuarantine(record: QuarantinedHostWindow): Promise<void> {
+    checkPartition(record.partition);
+    const doc: QuarantineDoc = {
+      type: 'quarantine',
+      quarantine: {
+        id: record.id,
+        status: record.status,
+        first_failed_at: isoOf(record.firstFailedAt, 'firstFailedAt'),
+        record,
+      },
+    };
+    await withRetry(
+      () =>
+        this.ctx.client.index(
+          {
+            index: this.ctx.index,
+            id: `quarantine:${record.id}`,
+            document: doc,
+            refresh: this.ctx.refresh,
+          },
+          requestOptions(),
+        ),
+      retryOpts(this.ctx, 'save quarantined host-window'),
+    );
+  }
+
+  async deleteQuarantine(id: string): Promise<boolean> {
+    try {
+      const res = await withRetry(
+        () =>
+          this.ctx.client.delete(
+            { index: this.ctx.index, id: `quarantine:${id}`, refresh: this.ctx.refresh },
+            requestOptions(),
+          ),
+        retryOpts(this.ctx, 'delete quarantined host-window'),
+      );
+      return res.result === 'deleted';
+    } catch (err) {
+      if (statusOf(err) === 404) return false;
+      throw err;
+    }
+  }
+}
+
+interface QuarantineDoc {
+  type: 'quarantine';
+  quarantine: {
+    id: string;
+    status: string;
+    first_failed_at: string;
+    record: QuarantinedHostWindow;
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -46,6 +46,7 @@ import {
 } from '../../../../common/severity';
 import type { CommunityStatsParams, CommunityStatsResponse } from '../../api_types';
 import { useCommunityStats } from '../../hooks/use_community_stats';
+import { visibleName } from '../../../../common/display_text';
 import { formatCount, formatDateTime } from '../../lib/format';
 import { ErrorCallout } from '../error_callout/error_callout';
 import type { ListFilters } from '../filters_bar/filters_bar';
@@ -324,7 +325,7 @@ function Charts({
             yAccessors={['count']}
             color={euiTheme.colors.vis.euiColorVis0}
           />
-          <Axis id="host" position={Position.Left} />
+          <Axis id="host" position={Position.Left} tickFormat={(v) => visibleName(String(v))} />
           <Axis id="hostCount" position={Position.Bottom} integersOnly ticks={4} />
         </Chart>
         {data.hosts.other > 0 ? (

@@ -9,6 +9,7 @@ import {
   type CriteriaWithPagination,
   type EuiBasicTableColumn,
 } from '@elastic/eui';
+import { visibleName } from '../../../../common/display_text';
 import type { CommunitySummary, SortField } from '../../api_types';
 import { formatDateTime, formatShortDateTime } from '../../lib/format';
 import { SeverityBadge } from '../severity_badge/severity_badge';
@@ -89,8 +90,8 @@ export function CommunitiesTable(props: CommunitiesTableProps) {
       sortable: true,
       truncateText: true,
       render: (host: string) => (
-        <span data-test-subj="communityHost" title={host}>
-          {host}
+        <span data-test-subj="communityHost" title={visibleName(host)}>
+          {visibleName(host)}
         </span>
       ),
     },
@@ -100,8 +101,8 @@ export function CommunitiesTable(props: CommunitiesTableProps) {
       width: '104px',
       truncateText: true,
       render: (users: string[]) => (
-        <span data-test-subj="communityUsers" title={users.join(', ')}>
-          {users.length ? users.join(', ') : '—'}
+        <span data-test-subj="communityUsers" title={visibleName(users.join(', '))}>
+          {users.length ? visibleName(users.join(', ')) : '—'}
         </span>
       ),
     },
@@ -134,8 +135,8 @@ export function CommunitiesTable(props: CommunitiesTableProps) {
         <EuiLink
           onClick={() => onOpen(item.id)}
           data-test-subj="communityOpenLink"
-          title={chain}
-          aria-label={`Inspect community ${item.rank}: ${chain}`}
+          title={visibleName(chain)}
+          aria-label={`Inspect community ${item.rank}: ${visibleName(chain)}`}
           style={{
             display: '-webkit-box',
             WebkitLineClamp: 2,
@@ -144,7 +145,7 @@ export function CommunitiesTable(props: CommunitiesTableProps) {
             wordBreak: 'break-word',
           }}
         >
-          <span data-test-subj="communityChain">{chain}</span>
+          <span data-test-subj="communityChain">{visibleName(chain)}</span>
         </EuiLink>
       ),
     },

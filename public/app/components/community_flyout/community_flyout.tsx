@@ -18,9 +18,11 @@ import {
   EuiText,
   EuiTitle,
   useGeneratedHtmlId,
+  type CriteriaWithPagination,
   type EuiBasicTableColumn,
 } from '@elastic/eui';
 import { buildDiscoverDrillDown, discoverTargetOf } from '../../../../common/discover';
+import { visibleName } from '../../../../common/display_text';
 import { errorStatus } from '../../api_client';
 import type { CommunityEdge, StoredCommunity } from '../../api_types';
 import { useCommunity } from '../../hooks/use_community';
@@ -31,7 +33,7 @@ import { useAppServices } from '../../services';
 import { EdgeDetails, RootDetails } from '../edge_details/edge_details';
 import { ErrorCallout } from '../error_callout/error_callout';
 import { EventsTable } from '../events_table/events_table';
-import { buildProcessTree, type ProcessTreeNode } from '../process_tree/build_tree';
+import { buildProcessTree, findNode } from '../process_tree/build_tree';
 import { ProcessTree } from '../process_tree/process_tree';
 import { CommunityGraph } from '../community_graph/community_graph';
 import { MAX_GRAPH_NODES } from '../community_graph/build_graph';
@@ -93,7 +95,9 @@ export function CommunityFlyout({
       <EuiFlyoutHeader hasBorder>
         <EuiTitle size="m">
           <h2 id={titleId} data-test-subj="communityFlyoutTitle">
-            {community ? `Community #${community.rank} on ${community.host}` : 'Community'}
+            {community
+              ? `Community #${community.rank} on ${visibleName(community.host)}`
+              : 'Community'}
           </h2>
         </EuiTitle>
         {community ? (
@@ -217,7 +221,8 @@ function FlyoutSummary({
         <EuiFlexItem grow={false}>
           <EuiText size="xs" color="subdued">
             {formatDateTime(community.firstSeen)} – {formatDateTime(community.lastSeen)} ·{' '}
-            {community.events.length} events · {community.users.join(', ') || 'no user'}
+            {community.events.length} events ·{' '}
+            {community.users.map((u) => visibleName(u)).join(', ') || 'no user'}
           </EuiText>
         </EuiFlexItem>
       </EuiFlexGroup>
@@ -226,7 +231,7 @@ function FlyoutSummary({
         <EuiFlexItem>
           <EuiText size="s">
             <p data-test-subj="flyoutChain" style={{ wordBreak: 'break-word' }}>
-              {community.chain}
+              {visibleName(community.chain)}
             </p>
           </EuiText>
           <EuiSpacer size="xs" />
@@ -263,15 +268,6 @@ function FlyoutSummary({
       </EuiFlexGroup>
     </>
   );
-}
-
-function findNode(nodes: readonly ProcessTreeNode[], id: string): ProcessTreeNode | undefined {
-  for (const n of nodes) {
-    if (n.entityId === id) return n;
-    const hit = findNode(n.children, id);
-    if (hit) return hit;
-  }
-  return undefined;
 }
 
 function tabsOf(community: StoredCommunity): Array<{ id: TabId; name: string }> {
@@ -387,6 +383,8 @@ function CommunityBody({
   );
 }
 
+const EDGE_PAGE_SIZES = [50, 100, 200] as const;
+
 function EdgesTable({
   edges,
   onInspect,
@@ -395,13 +393,20 @@ function EdgesTable({
   onInspect(e: CommunityEdge): void;
 }) {
   const sorted = useMemo(() => [...edges].sort((a, b) => b.anomaly - a.anomaly), [edges]);
+  // Paged: every row carries badges with tooltips, and 2,000 of them took 23 s to open.
+  const [page, setPage] = useState({ index: 0, size: EDGE_PAGE_SIZES[0] as number });
+  useEffect(() => setPage((p) => ({ ...p, index: 0 })), [edges]);
+  const shown = useMemo(
+    () => sorted.slice(page.index * page.size, (page.index + 1) * page.size),
+    [sorted, page],
+  );
   const columns: Array<EuiBasicTableColumn<CommunityEdge>> = [
     {
       name: 'Step',
       width: '190px',
       render: (e: CommunityEdge) => (
         <span data-test-subj="edgeRowStep">
-          {e.parentName} → <strong>{e.childName}</strong>
+          {visibleName(e.parentName)} → <strong>{visibleName(e.childName)}</strong>
         </span>
       ),
     },
@@ -418,7 +423,7 @@ function EdgesTable({
     {
       name: 'Prevalence',
       render: (e: CommunityEdge) => (
-        <span data-test-subj="edgeRowPrevalence">{e.prevalence.text}</span>
+        <span data-test-subj="edgeRowPrevalence">{visibleName(e.prevalence.text)}</span>
       ),
     },
     {
@@ -427,7 +432,7 @@ function EdgesTable({
         <EuiText size="xs">
           {e.topFeatures.slice(0, 3).map((f, i) => (
             <div key={i}>
-              {f.feature} ({f.contribution > 0 ? '+' : ''}
+              {visibleName(f.feature)} ({f.contribution > 0 ? '+' : ''}
               {f.contribution.toFixed(2)})
             </div>
           ))}
@@ -453,9 +458,19 @@ function EdgesTable({
     <EuiBasicTable
       compressed
       tableCaption="Edges of the community, most anomalous first"
-      items={sorted}
+      items={shown}
       itemId="eventId"
       columns={columns}
+      pagination={{
+        pageIndex: page.index,
+        pageSize: page.size,
+        totalItemCount: sorted.length,
+        pageSizeOptions: [...EDGE_PAGE_SIZES],
+        showPerPageOptions: true,
+      }}
+      onChange={({ page: p }: CriteriaWithPagination<CommunityEdge>) => {
+        if (p) setPage({ index: p.index, size: p.size });
+      }}
       rowProps={(e: CommunityEdge) => ({ 'data-test-subj': 'edgeRow', 'data-event-id': e.eventId })}
       data-test-subj="communityEdgesTable"
     />

@@ -16,7 +16,7 @@ import {
 import type { CommunityEdge, FeatureContribution, StoredCommunity } from '../../api_types';
 import { formatDateTime } from '../../lib/format';
 import { DecodedCommand } from '../decoded_command/decoded_command';
-import { visibleText } from '../../../../common/decode_command';
+import { visibleName, visibleText } from '../../../../common/display_text';
 import { RawEvent } from '../raw_event/raw_event';
 import { SeverityBadge } from '../severity_badge/severity_badge';
 import { ICONS } from '../../lib/icons';
@@ -28,7 +28,7 @@ const FEATURE_COLUMNS: Array<EuiBasicTableColumn<FeatureContribution>> = [
   {
     field: 'feature',
     name: 'Feature',
-    render: (f: string) => <span data-test-subj="edgeFeatureName">{f}</span>,
+    render: (f: string) => <span data-test-subj="edgeFeatureName">{visibleName(f)}</span>,
   },
   {
     field: 'contribution',
@@ -73,7 +73,7 @@ export function EdgeDetails({ edge, community }: EdgeDetailsProps) {
         columnWidths={[1, 3]}
         listItems={[
           { title: 'Created', description: formatDateTime(edge.timestamp) },
-          { title: 'User', description: edge.user ?? '—' },
+          { title: 'User', description: visibleName(edge.user ?? '—') },
           {
             title: 'Model score',
             description: (
@@ -147,7 +147,7 @@ export function EdgeDetails({ edge, community }: EdgeDetailsProps) {
         style={BREAK_ANYWHERE}
         data-test-subj="edgeCommandLine"
       >
-        {edge.commandLine ?? '(not recorded)'}
+        {edge.commandLine == null ? '(not recorded)' : visibleText(edge.commandLine)}
       </EuiCodeBlock>
       <DecodedCommand
         commandLine={edge.commandLine}
@@ -168,7 +168,7 @@ export function EdgeDetails({ edge, community }: EdgeDetailsProps) {
             style={BREAK_ANYWHERE}
             data-test-subj="edgeParentCommandLine"
           >
-            {edge.parentCommandLine}
+            {visibleText(edge.parentCommandLine)}
           </EuiCodeBlock>
           <DecodedCommand
             commandLine={edge.parentCommandLine}
@@ -184,7 +184,7 @@ export function EdgeDetails({ edge, community }: EdgeDetailsProps) {
       </EuiTitle>
       <EuiBasicTable
         compressed
-        tableCaption={`Features that moved the score of ${edge.parentName} → ${edge.childName}`}
+        tableCaption={`Features that moved the score of ${visibleName(edge.parentName)} → ${visibleName(edge.childName)}`}
         items={edge.topFeatures}
         columns={FEATURE_COLUMNS}
         noItemsMessage="The model reported no feature contributions for this edge."
@@ -228,7 +228,7 @@ export function RootDetails({ name, commandLine }: { name: string; commandLine?:
       </EuiText>
       {commandLine ? (
         <EuiCodeBlock fontSize="s" paddingSize="s" isCopyable style={BREAK_ANYWHERE}>
-          {commandLine}
+          {visibleText(commandLine)}
         </EuiCodeBlock>
       ) : null}
       <DecodedCommand commandLine={commandLine} processName={name} />

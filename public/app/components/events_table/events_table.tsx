@@ -7,6 +7,7 @@ import {
   useEuiTheme,
   type EuiBasicTableColumn,
 } from '@elastic/eui';
+import { visibleName, visibleText } from '../../../../common/display_text';
 import type { ProcessEvent } from '../../api_types';
 import { formatDateTime, formatOffset } from '../../lib/format';
 import { RawEvent } from '../raw_event/raw_event';
@@ -59,14 +60,17 @@ export function EventsTable({ rows, showScore, caption, ...rest }: EventsTablePr
       width: '210px',
       render: (r: EventRow) => (
         <span data-test-subj="eventProcess">
-          {r.event.process.parent.name ?? '?'} → <strong>{r.event.process.name}</strong>
+          {visibleName(r.event.process.parent.name ?? '?')} →{' '}
+          <strong>{visibleName(r.event.process.name)}</strong>
         </span>
       ),
     },
     {
       name: 'User',
       width: '120px',
-      render: (r: EventRow) => <span data-test-subj="eventUser">{r.event.user.name ?? '—'}</span>,
+      render: (r: EventRow) => (
+        <span data-test-subj="eventUser">{visibleName(r.event.user.name ?? '—')}</span>
+      ),
     },
     {
       name: 'Command line',
@@ -79,10 +83,10 @@ export function EventsTable({ rows, showScore, caption, ...rest }: EventsTablePr
             WebkitBoxOrient: 'vertical',
             overflow: 'hidden',
           }}
-          title={r.event.process.command_line}
+          title={visibleText(r.event.process.command_line ?? '')}
           data-test-subj="eventCommandLine"
         >
-          {r.event.process.command_line ?? ''}
+          {visibleText(r.event.process.command_line ?? '')}
         </code>
       ),
     },

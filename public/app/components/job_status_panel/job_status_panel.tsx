@@ -25,6 +25,7 @@ const RUN_HEALTH: Record<RunReport['status'], { color: string; label: string }> 
   nothing_to_do: { color: 'subdued', label: 'Nothing new' },
   failed: { color: 'danger', label: 'Failed' },
   aborted: { color: 'warning', label: 'Aborted' },
+  running: { color: 'primary', label: 'Running' },
 };
 
 /** How often to look for the end of a run the analyst started, and for how long. */

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { CommunityEdge } from '../../api_types';
-import { buildProcessTree, countNodes, type ProcessTreeNode } from './build_tree';
+import {
+  buildProcessTree,
+  countNodes,
+  findNode,
+  flattenTree,
+  type ProcessTreeNode,
+} from './build_tree';
 
 function edge(parent: string, child: string, ts: string, extra: Partial<CommunityEdge> = {}) {
   return {
@@ -72,5 +78,23 @@ describe('buildProcessTree', () => {
       ['p1', [['c1', []]]],
       ['p2', [['c2', []]]],
     ]);
+  });
+});
+
+describe('a deep tree', () => {
+  it('builds, walks and finds in a chain 100,000 processes deep', () => {
+    const n = 100_000;
+    const edges: CommunityEdge[] = [];
+    for (let i = 0; i < n; i++)
+      edges.push(edge(`p${i}`, `p${i + 1}`, new Date(Date.UTC(2024, 0, 1) + i).toISOString()));
+    const roots = buildProcessTree({ edges, drivingEdge: { childEntityId: `p${n}` } });
+    expect(roots).toHaveLength(1);
+    expect(countNodes(roots)).toBe(n + 1);
+    expect(findNode(roots, `p${n}`)?.onDrivingChain).toBe(true);
+    const rows = flattenTree(roots, 300);
+    expect(rows).toHaveLength(300);
+    expect(rows[299]).toMatchObject({ depth: 299, isLast: true });
+    expect(rows[299]?.node.entityId).toBe('p299');
+    expect(flattenTree(roots)).toHaveLength(n + 1);
   });
 });

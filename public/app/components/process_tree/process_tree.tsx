@@ -1,6 +1,7 @@
-import React, { useMemo } from 'react';
+import React, { useMemo, useState } from 'react';
 import {
   EuiBadge,
+  EuiButtonEmpty,
   EuiFlexGroup,
   EuiFlexItem,
   EuiIcon,
@@ -11,7 +12,8 @@ import {
 import { scoreToSeverity } from '../../../../common/severity';
 import type { CommunityEdge } from '../../api_types';
 import { SeverityBadge } from '../severity_badge/severity_badge';
-import { buildProcessTree, type ProcessTreeNode } from './build_tree';
+import { visibleName, visibleText } from '../../../../common/display_text';
+import { buildProcessTree, countNodes, flattenTree, type TreeRow } from './build_tree';
 import { ICONS } from '../../lib/icons';
 
 export interface ProcessTreeProps {
@@ -22,11 +24,19 @@ export interface ProcessTreeProps {
   onSelect(entityId: string): void;
 }
 
+/** Rows drawn at first, and added per "Show more": thousands of rows take seconds to draw. */
+export const TREE_PAGE_ROWS = 300;
+/** Indentation stops growing here; deeper rows say their depth instead. */
+const MAX_INDENT_LEVELS = 24;
+const INDENT_PX = 22;
+
 /**
  * The community as a process tree: one row per process (name and command line as text), the
  * connector into each child coloured by that edge's anomaly, and the chain from a root to the
- * driving edge marked. Nested lists instead of a graph layout: process chains are trees, and
- * long command lines wrap naturally.
+ * driving edge marked. Rows are drawn flat, indented by depth, not as nested lists: an intruder
+ * can make a chain thousands of processes deep, and nested components that deep overflowed
+ * React's stack (a blank tab). At most TREE_PAGE_ROWS rows are drawn until asked for more, with
+ * "showing N of M" said.
  */
 export function ProcessTree({
   edges,
@@ -39,22 +49,40 @@ export function ProcessTree({
     () => buildProcessTree({ edges, entityIds, drivingEdge }),
     [edges, entityIds, drivingEdge],
   );
+  const total = useMemo(() => countNodes(roots), [roots]);
+  const [limit, setLimit] = useState(TREE_PAGE_ROWS);
+  const rows = useMemo(() => flattenTree(roots, limit), [roots, limit]);
   return (
     <div data-test-subj="processTree">
       <Legend />
+      {rows.length < total ? (
+        <EuiText size="xs" color="warning" data-test-subj="processTreeTruncated">
+          <p>
+            Showing {rows.length} of {total} processes (depth-first). The graph view and the Edges
+            tab list every step.
+          </p>
+        </EuiText>
+      ) : null}
       <ul aria-label="Process tree" style={{ listStyle: 'none', margin: 0, padding: 0 }}>
-        {roots.map((node, i) => (
+        {rows.map((row) => (
           <TreeItem
-            key={node.entityId}
-            node={node}
-            isRoot
-            isLast={i === roots.length - 1}
+            key={row.node.entityId}
+            row={row}
             drivingChildId={drivingEdge?.childEntityId}
             selectedEntityId={selectedEntityId}
             onSelect={onSelect}
           />
         ))}
       </ul>
+      {rows.length < total ? (
+        <EuiButtonEmpty
+          size="s"
+          onClick={() => setLimit((l) => l + TREE_PAGE_ROWS)}
+          data-test-subj="processTreeShowMore"
+        >
+          Show {Math.min(TREE_PAGE_ROWS, total - rows.length)} more of {total - rows.length}
+        </EuiButtonEmpty>
+      ) : null}
     </div>
   );
 }
@@ -89,23 +117,17 @@ function Legend() {
 }
 
 interface TreeItemProps {
-  node: ProcessTreeNode;
-  isRoot?: boolean;
-  isLast: boolean;
+  row: TreeRow;
   drivingChildId?: string;
   selectedEntityId?: string;
   onSelect(entityId: string): void;
 }
 
-function TreeItem({
-  node,
-  isRoot,
-  isLast,
-  drivingChildId,
-  selectedEntityId,
-  onSelect,
-}: TreeItemProps) {
+function TreeItem({ row, drivingChildId, selectedEntityId, onSelect }: TreeItemProps) {
   const { euiTheme } = useEuiTheme();
+  const { node, depth, isLast } = row;
+  const isRoot = depth === 0;
+  const indent = Math.min(depth, MAX_INDENT_LEVELS) * INDENT_PX;
   const edgeColor = node.edge
     ? euiTheme.colors.severity[scoreToSeverity(node.edge.anomaly)]
     : euiTheme.colors.borderBasePlain;
@@ -113,12 +135,14 @@ function TreeItem({
   const selected = node.entityId === selectedEntityId;
   const isDriving = node.entityId === drivingChildId;
   const suppressed = (node.edge?.suppressedBy?.length ?? 0) > 0;
+  const name = visibleName(node.name);
   return (
     <li
       data-test-subj="processNode"
       data-entity-id={node.entityId}
+      data-depth={depth}
       data-driving-chain={node.onDrivingChain ? 'true' : 'false'}
-      style={{ position: 'relative', paddingLeft: isRoot ? 0 : 22 }}
+      style={{ position: 'relative', paddingLeft: indent }}
     >
       {isRoot ? null : (
         <>
@@ -126,7 +150,7 @@ function TreeItem({
             aria-hidden
             style={{
               position: 'absolute',
-              left: 6,
+              left: indent - INDENT_PX + 6,
               top: 0,
               height: isLast ? 18 : '100%',
               borderLeft: `2px solid ${trunk}`,
@@ -137,7 +161,7 @@ function TreeItem({
             data-test-subj="processEdgeConnector"
             style={{
               position: 'absolute',
-              left: 6,
+              left: indent - INDENT_PX + 6,
               top: 16,
               width: 14,
               borderTop: `${node.onDrivingChain ? 4 : 2}px solid ${edgeColor}`,
@@ -171,11 +195,18 @@ function TreeItem({
                 onClick={() => onSelect(node.entityId)}
                 aria-pressed={selected}
                 data-test-subj="processNodeButton"
-                aria-label={`Process ${node.name}${node.onDrivingChain ? ', on the driving chain' : ''}`}
+                aria-label={`Process ${name}${node.onDrivingChain ? ', on the driving chain' : ''}`}
               >
-                <strong data-test-subj="processName">{node.name}</strong>
+                <strong data-test-subj="processName">{name}</strong>
               </EuiLink>
             </EuiFlexItem>
+            {depth > MAX_INDENT_LEVELS ? (
+              <EuiFlexItem grow={false}>
+                <EuiBadge color="hollow" data-test-subj="processDepth">
+                  depth {depth}
+                </EuiBadge>
+              </EuiFlexItem>
+            ) : null}
             {node.edge ? (
               <EuiFlexItem grow={false}>
                 <SeverityBadge
@@ -207,7 +238,7 @@ function TreeItem({
           {node.commandLine ? (
             <code
               data-test-subj="processCommandLine"
-              title={node.commandLine}
+              title={visibleText(node.commandLine)}
               style={{
                 // Encoded PowerShell runs to thousands of characters; the details pane has it whole.
                 display: '-webkit-box',
@@ -223,25 +254,11 @@ function TreeItem({
                 color: euiTheme.colors.textSubdued,
               }}
             >
-              {node.commandLine}
+              {visibleText(node.commandLine)}
             </code>
           ) : null}
         </div>
       </div>
-      {node.children.length > 0 ? (
-        <ul style={{ listStyle: 'none', margin: 0, padding: 0, marginLeft: isRoot ? 8 : 8 }}>
-          {node.children.map((child, i) => (
-            <TreeItem
-              key={child.entityId}
-              node={child}
-              isLast={i === node.children.length - 1}
-              drivingChildId={drivingChildId}
-              selectedEntityId={selectedEntityId}
-              onSelect={onSelect}
-            />
-          ))}
-        </ul>
-      ) : null}
     </li>
   );
 }

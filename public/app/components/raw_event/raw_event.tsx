@@ -1,5 +1,6 @@
 import React from 'react';
 import { EuiCodeBlock } from '@elastic/eui';
+import { jsonForDisplay } from '../../../../common/display_text';
 import { DecodedCommand } from '../decoded_command/decoded_command';
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -18,7 +19,10 @@ function processOf(event: unknown) {
   };
 }
 
-/** The stored document as JSON text; EuiCodeBlock renders it as text, never as markup. */
+/**
+ * The stored document as JSON text; EuiCodeBlock renders it as text, never as markup, and bidi
+ * and invisible characters are JSON escapes (still valid JSON, the exact value when copied).
+ */
 export function RawEvent({
   event,
   'data-test-subj': subj,
@@ -37,7 +41,7 @@ export function RawEvent({
         isCopyable
         data-test-subj={subj ?? 'rawEventJson'}
       >
-        {JSON.stringify(event, null, 2)}
+        {jsonForDisplay(event)}
       </EuiCodeBlock>
       {/* Beside the raw document: what its encoded command lines say. */}
       <DecodedCommand

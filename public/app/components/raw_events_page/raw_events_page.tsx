@@ -14,6 +14,7 @@ import {
 } from '@elastic/eui';
 import { useCommunity, useCommunityEvents } from '../../hooks/use_community';
 import { useDiscoverDrillDown } from '../../hooks/use_discover_drill_down';
+import { visibleName } from '../../../../common/display_text';
 import { formatDateTime } from '../../lib/format';
 import { ErrorCallout } from '../error_callout/error_callout';
 import { EventsTable } from '../events_table/events_table';
@@ -53,12 +54,12 @@ export function RawEventsPage({ communityId, indexPattern, onBack }: RawEventsPa
       <EuiSpacer size="s" />
       <EuiTitle size="s">
         <h2 data-test-subj="rawEventsTitle">
-          Raw events{c ? ` of community #${c.rank} on ${c.host}` : ''}
+          Raw events{c ? ` of community #${c.rank} on ${visibleName(c.host)}` : ''}
         </h2>
       </EuiTitle>
       {c ? (
         <EuiText size="s" color="subdued">
-          <p data-test-subj="rawEventsChain">{c.chain}</p>
+          <p data-test-subj="rawEventsChain">{visibleName(c.chain)}</p>
         </EuiText>
       ) : null}
       <EuiSpacer size="m" />

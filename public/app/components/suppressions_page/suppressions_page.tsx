@@ -17,6 +17,7 @@ import type { SuppressionRule } from '../../api_types';
 import { useSuppressions } from '../../hooks/use_suppressions';
 import { useToasts } from '../../hooks/use_toasts';
 import { describeError } from '../../lib/errors';
+import { visibleName, visibleText } from '../../../../common/display_text';
 import { formatDateTime } from '../../lib/format';
 import { useAppServices } from '../../services';
 import { ErrorCallout } from '../error_callout/error_callout';
@@ -41,7 +42,7 @@ export function SuppressionsPage({ onOpenCommunity }: SuppressionsPageProps) {
       await api.deleteSuppression(rule.id);
       toasts.addSuccess(
         'Suppression removed',
-        `${rule.parentName} → ${rule.childName} is flagged again from the next detection run.`,
+        `${visibleName(rule.parentName)} → ${visibleName(rule.childName)} is flagged again from the next detection run.`,
       );
     } catch (e) {
       const d = describeError(e, 'remove the suppression');
@@ -59,7 +60,7 @@ export function SuppressionsPage({ onOpenCommunity }: SuppressionsPageProps) {
       width: '22%',
       render: (r: SuppressionRule) => (
         <span data-test-subj="suppressionPattern">
-          {r.parentName} → <strong>{r.childName}</strong>
+          {visibleName(r.parentName)} → <strong>{visibleName(r.childName)}</strong>
         </span>
       ),
     },
@@ -78,7 +79,7 @@ export function SuppressionsPage({ onOpenCommunity }: SuppressionsPageProps) {
             }}
             data-test-subj="suppressionTemplate"
           >
-            {t}
+            {visibleText(t)}
           </code>
         ) : (
           <EuiText size="xs" color="subdued">
@@ -90,7 +91,7 @@ export function SuppressionsPage({ onOpenCommunity }: SuppressionsPageProps) {
       field: 'host',
       name: 'Host',
       width: '120px',
-      render: (h: string | undefined) => h ?? 'all hosts',
+      render: (h: string | undefined) => (h === undefined ? 'all hosts' : visibleName(h)),
     },
     {
       field: 'kind',
@@ -221,8 +222,8 @@ export function SuppressionsPage({ onOpenCommunity }: SuppressionsPageProps) {
           data-test-subj="suppressionDeleteConfirm"
         >
           <p>
-            {confirm.parentName} → {confirm.childName} will be flagged again from the next detection
-            run.
+            {visibleName(confirm.parentName)} → {visibleName(confirm.childName)} will be flagged
+            again from the next detection run.
           </p>
         </EuiConfirmModal>
       ) : null}

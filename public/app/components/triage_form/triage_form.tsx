@@ -28,6 +28,7 @@ import type {
 } from '../../api_types';
 import { useToasts } from '../../hooks/use_toasts';
 import { describeError } from '../../lib/errors';
+import { visibleName } from '../../../../common/display_text';
 import { formatDateTime } from '../../lib/format';
 import { useAppServices } from '../../services';
 import { STATUS_LABEL, VERDICT_LABEL } from '../status_badge/status_badge';
@@ -73,7 +74,9 @@ export function triageChange(c: StoredCommunity, d: Draft): TriageRequest {
 function suppressedSteps(c: StoredCommunity): string[] {
   const driving = c.edges.filter((e) => e.score * e.prevalence.rarity >= 0.1);
   const edges = driving.length > 0 ? driving : c.edges;
-  return [...new Set(edges.map((e) => `${e.parentName} → ${e.childName}`))];
+  return [
+    ...new Set(edges.map((e) => `${visibleName(e.parentName)} → ${visibleName(e.childName)}`)),
+  ];
 }
 
 export interface TriageFormProps {
