@@ -13,6 +13,7 @@ import {
   type Candidate,
   CommunityFinder,
   communityId,
+  emptyStats,
   type EdgeDraft,
   type PrevalenceSource,
 } from './find_bad_communities';
@@ -99,23 +100,7 @@ export async function degradedAnalysis(
   await finder.addPrepared({
     hosts: [failure.host],
     candidates: [candidate],
-    stats: {
-      events: 0,
-      groups: 0,
-      hosts: 0,
-      nodes: 0,
-      edges: 0,
-      communities: 0,
-      candidates: 0,
-      flagged: 0,
-      suppressedEdges: 0,
-      suppressedCommunities: [],
-      selfParented: 0,
-      parentsWithoutEvent: 0,
-      duplicateCreations: 0,
-      truncatedGroups: 0,
-      timingsMs: { graph: 0, louvain: 0, prevalence: 0, score: 0, total: 0 },
-    },
+    stats: emptyStats(),
   });
   const c = finder.finish().communities[0];
   if (!c) return undefined;

@@ -144,7 +144,8 @@ function resolve(opts: PrepareOptions): ResolvedOptions {
   };
 }
 
-function emptyStats(): DetectionStats {
+/** Counters of a run that has seen nothing yet. */
+export function emptyStats(): DetectionStats {
   return {
     events: 0,
     groups: 0,
