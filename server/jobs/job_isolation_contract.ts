@@ -94,7 +94,10 @@ export function describeJobIsolationContract(
       expect(fleet.size).toBeGreaterThan(0);
 
       hostileStart = Math.floor((dataStart + 5 * HOUR) / (4 * HOUR)) * 4 * HOUR + 60_000;
-      await h.importEvents(hostileChain(jobFleetEvents()[0]!, hostileStart, 40_000));
+      // Deep enough that its analysis takes several times the budget on any machine (a 40,000
+      // chain took about 0.5 s once chain rendering stopped recursing), while fleet windows
+      // take a few tens of milliseconds: the budget, not the clock's luck, decides.
+      await h.importEvents(hostileChain(jobFleetEvents()[0]!, hostileStart, 160_000));
 
       const at = (t: number) => () => new Date(t);
       const first = await runDetectionJob(
