@@ -31,6 +31,7 @@ const CALLS: {
   { method: 'get', path: `${API}/communities/c-1`, write: false },
   { method: 'get', path: `${API}/communities/c-1/events`, write: false },
   { method: 'get', path: `${API}/detection/status`, write: false },
+  { method: 'get', path: `${API}/detection/quarantine`, write: false },
   {
     method: 'get',
     path: `${API}/prevalence`,
@@ -66,6 +67,18 @@ const CALLS: {
   { method: 'put', path: `${API}/notifications/settings`, body: { urls: [] }, write: true },
   { method: 'post', path: `${API}/notifications/_test`, body: {}, write: true },
   { method: 'post', path: `${API}/notifications/deliveries/d-1/_retry`, body: {}, write: true },
+  {
+    method: 'post',
+    path: `${API}/detection/quarantine/_retry`,
+    body: { id: 'q-1' },
+    write: true,
+  },
+  {
+    method: 'post',
+    path: `${API}/detection/quarantine/_dismiss`,
+    body: { id: 'q-1' },
+    write: true,
+  },
 ];
 
 const READS_LOGS = { read: ['logs-*'], write: [] };
