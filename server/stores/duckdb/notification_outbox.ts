@@ -153,13 +153,16 @@ export class DuckNotificationOutbox implements NotificationOutbox {
     o: Parameters<NotificationOutbox['recordAttempt']>[1],
   ): Promise<void> {
     await this.ensure();
+    // Only the attempt that follows the stored one is recorded: an attempt started from an
+    // outdated read of the outbox (a duplicate send, harmless at-least-once) cannot overwrite
+    // a later outcome such as "failed" with an earlier "pending".
     await this.db.run(
       `UPDATE notification_deliveries
           SET status = $2, attempts = $3, next_attempt_at = $4,
               last_attempt_at = coalesce($5, last_attempt_at),
               delivered_at = coalesce($6, delivered_at),
               last_error = $7
-        WHERE id = $1`,
+        WHERE id = $1 AND attempts = $3 - 1`,
       [
         id,
         o.status,
