@@ -143,6 +143,27 @@ export function ChartsPanel({ params, refreshKey, filters, onFiltersChange }: Ch
   );
 }
 
+/** One chart-made filter as a badge whose cross removes it. */
+function RemovableBadge(props: {
+  subj: string;
+  label: string;
+  onRemove: () => void;
+  children: React.ReactNode;
+}) {
+  return (
+    <EuiBadge
+      color="hollow"
+      iconType="cross"
+      iconSide="right"
+      iconOnClick={props.onRemove}
+      iconOnClickAriaLabel={props.label}
+      data-test-subj={props.subj}
+    >
+      {props.children}
+    </EuiBadge>
+  );
+}
+
 /** The chart-made filters, each removable; the others live in the filters bar. */
 function SelectionBadges({
   filters,
@@ -151,33 +172,27 @@ function SelectionBadges({
   const badges: React.ReactNode[] = [];
   if (filters.firstSeenFrom || filters.firstSeenTo) {
     badges.push(
-      <EuiBadge
+      <RemovableBadge
         key="time"
-        color="hollow"
-        iconType="cross"
-        iconSide="right"
-        iconOnClick={() => onFiltersChange({ ...filters, firstSeenFrom: '', firstSeenTo: '' })}
-        iconOnClickAriaLabel="Remove the first-seen filter"
-        data-test-subj="chartFilterTime"
+        subj="chartFilterTime"
+        label="Remove the first-seen filter"
+        onRemove={() => onFiltersChange({ ...filters, firstSeenFrom: '', firstSeenTo: '' })}
       >
         First seen {filters.firstSeenFrom ? formatDateTime(filters.firstSeenFrom) : '…'} –{' '}
         {filters.firstSeenTo ? formatDateTime(filters.firstSeenTo) : '…'}
-      </EuiBadge>,
+      </RemovableBadge>,
     );
   }
   if (filters.scoreBelow) {
     badges.push(
-      <EuiBadge
+      <RemovableBadge
         key="score"
-        color="hollow"
-        iconType="cross"
-        iconSide="right"
-        iconOnClick={() => onFiltersChange({ ...filters, scoreBelow: '', minScore: '' })}
-        iconOnClickAriaLabel="Remove the score range filter"
-        data-test-subj="chartFilterScore"
+        subj="chartFilterScore"
+        label="Remove the score range filter"
+        onRemove={() => onFiltersChange({ ...filters, scoreBelow: '', minScore: '' })}
       >
         Score {filters.minScore || '0'} – below {filters.scoreBelow}
-      </EuiBadge>,
+      </RemovableBadge>,
     );
   }
   if (badges.length === 0) return null;
